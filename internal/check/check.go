@@ -1,0 +1,159 @@
+// Package check runs the format's rules over a corpus: one small function
+// per rule id, a registry with default levels that the config can change,
+// and formatters for people (text), GitHub (workflow commands) and tools
+// (JSON).
+package check
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/yamlnode"
+)
+
+// Rule is one rule of the format.
+type Rule struct {
+	ID    string
+	Level config.Level
+	// DraftLevel, when set, is the level for drafts (unless configured).
+	DraftLevel config.Level
+	// Doc says in one line what the rule finds.
+	Doc string
+	// Check looks at one postmortem; nil for rules whose findings come from
+	// parsing or that other packages provide.
+	Check func(r *run, pm *postmortem.Postmortem)
+}
+
+// Rules returns the registry, in documentation order.
+func Rules() []Rule { return registry }
+
+func lookup(id string) (Rule, bool) {
+	for _, r := range registry {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// ValidateConfig reports rule ids in the config's `rules:` that do not
+// exist, with their position.
+func ValidateConfig(cfg *config.Config) error {
+	var errs config.ErrorList
+	ids := make([]string, len(registry))
+	for i, r := range registry {
+		ids[i] = r.ID
+	}
+	for _, id := range slices.Sorted(maps.Keys(cfg.Rules)) {
+		if _, ok := lookup(id); !ok {
+			errs = append(errs, &config.Error{File: cfg.Path, Pos: cfg.Pos["rules."+id], Msg: fmt.Sprintf("rules: unknown rule %q%s", id, yamlnode.Hint(id, ids))})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// Options tune a run.
+type Options struct {
+	// Strict turns warnings into errors.
+	Strict bool
+	// Now is the time overdue and deadline rules compare against.
+	Now time.Time
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	Findings []postmortem.Diagnostic
+	Errors   int
+	Warnings int
+	// Files is how many files were checked.
+	Files int
+}
+
+type run struct {
+	c    *corpus.Corpus
+	cfg  *config.Config
+	opts Options
+	out  []postmortem.Diagnostic
+}
+
+// emit records a finding for the rule at a position in pm's file.
+func (r *run) emit(rule string, pm *postmortem.Postmortem, line, col int, format string, args ...any) {
+	r.out = append(r.out, postmortem.Diagnostic{File: pm.File, Line: line, Col: col, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+func (r *run) at(rule string, pm *postmortem.Postmortem, pos yamlnode.Pos, format string, args ...any) {
+	r.emit(rule, pm, pos.Line, pos.Col, format, args...)
+}
+
+// Run checks every target file of the corpus.
+func Run(c *corpus.Corpus, opts Options) *Report {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	r := &run{c: c, cfg: c.Config, opts: opts}
+	r.out = append(r.out, c.Diagnostics...)
+	for _, pm := range c.Postmortems {
+		if !c.Targets[pm.File] {
+			continue
+		}
+		for _, rule := range registry {
+			if rule.Check != nil && r.level(rule.ID, false) != config.LevelOff {
+				rule.Check(r, pm)
+			}
+		}
+	}
+	drafts := map[string]bool{}
+	for _, pm := range c.Postmortems {
+		drafts[pm.File] = pm.Status == postmortem.StatusDraft
+	}
+	rep := &Report{Files: len(c.Targets)}
+	for _, d := range r.out {
+		if !c.Targets[d.File] {
+			continue
+		}
+		lvl := r.level(d.Rule, drafts[d.File])
+		if lvl == config.LevelOff {
+			continue
+		}
+		if opts.Strict && lvl == config.LevelWarning {
+			lvl = config.LevelError
+		}
+		d.Level = string(lvl)
+		rep.Findings = append(rep.Findings, d)
+	}
+	slices.SortStableFunc(rep.Findings, func(a, b postmortem.Diagnostic) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col), cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Message, b.Message))
+	})
+	rep.Findings = slices.Compact(rep.Findings)
+	for _, d := range rep.Findings {
+		if d.Level == string(config.LevelError) {
+			rep.Errors++
+		} else {
+			rep.Warnings++
+		}
+	}
+	return rep
+}
+
+// level is a rule's configured level for a file; rules the registry does
+// not know (they cannot be configured) are errors.
+func (r *run) level(id string, draft bool) config.Level {
+	rule, ok := lookup(id)
+	if !ok {
+		return config.LevelError
+	}
+	def := rule.Level
+	if draft && rule.DraftLevel != "" {
+		def = rule.DraftLevel
+	}
+	return r.cfg.RuleLevel(id, def)
+}

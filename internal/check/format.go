@@ -1,0 +1,103 @@
+package check
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Formats lists the output formats of Write.
+var Formats = []string{"text", "github", "json"}
+
+// JSONVersion is the version of the JSON output's shape; it changes only
+// when a field is removed or changes meaning.
+const JSONVersion = 1
+
+// Write prints a report in one of Formats. repoPath maps a displayed path to
+// the path relative to the repository root, which GitHub annotations need.
+func Write(w io.Writer, rep *Report, format string, repoPath func(string) string) error {
+	switch format {
+	case "text":
+		return writeText(w, rep)
+	case "github":
+		return writeGitHub(w, rep, repoPath)
+	case "json":
+		return writeJSON(w, rep)
+	}
+	return fmt.Errorf("unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
+}
+
+// Summary is the closing line: "2 errors, 1 warning in 17 files".
+func (rep *Report) Summary() string {
+	return fmt.Sprintf("%s, %s in %s", plural(rep.Errors, "error"), plural(rep.Warnings, "warning"), plural(rep.Files, "file"))
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func writeText(w io.Writer, rep *Report) error {
+	var b strings.Builder
+	for _, d := range rep.Findings {
+		fmt.Fprintf(&b, "%s:%d:%d: %s %s: %s\n", d.File, d.Line, d.Col, d.Level, d.Rule, d.Message)
+	}
+	b.WriteString(rep.Summary() + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// GitHub workflow commands escape their data and, more strictly, their
+// properties.
+var (
+	ghData  = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	ghProps = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
+
+func writeGitHub(w io.Writer, rep *Report, repoPath func(string) string) error {
+	var b strings.Builder
+	for _, d := range rep.Findings {
+		file := d.File
+		if repoPath != nil {
+			file = repoPath(file)
+		}
+		cmd := "warning"
+		if d.Level == "error" {
+			cmd = "error"
+		}
+		fmt.Fprintf(&b, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", cmd, ghProps.Replace(file), d.Line, d.Col, ghProps.Replace(d.Rule), ghData.Replace(d.Message))
+	}
+	b.WriteString(rep.Summary() + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+type jsonReport struct {
+	Version  int         `json:"version"`
+	Files    int         `json:"files"`
+	Errors   int         `json:"errors"`
+	Warnings int         `json:"warnings"`
+	Findings []jsonEntry `json:"findings"`
+}
+
+type jsonEntry struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Level   string `json:"level"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+func writeJSON(w io.Writer, rep *Report) error {
+	out := jsonReport{Version: JSONVersion, Files: rep.Files, Errors: rep.Errors, Warnings: rep.Warnings, Findings: []jsonEntry{}}
+	for _, d := range rep.Findings {
+		out.Findings = append(out.Findings, jsonEntry{File: d.File, Line: d.Line, Column: d.Col, Level: d.Level, Rule: d.Rule, Message: d.Message})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-dev/hindsight/internal/check"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
+)
+
+// CheckOptions are the inputs of `hindsight check`.
+type CheckOptions struct {
+	Factory *Factory
+	Paths   []string
+	Format  string
+	Strict  bool
+}
+
+// NewCmdCheck builds `hindsight check`; runF replaces the run in tests.
+func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
+	opts := &CheckOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "check [PATH...]",
+		Short: "Check postmortems against the format and the rules",
+		Long: `Check postmortems against the format: required fields, times in order,
+action items with an owner and a due date, required sections, links,
+blameless language and more. PATH may name files or folders; without one,
+the content folder is checked. The whole corpus is always loaded, so that
+ids and related links are checked across files.
+
+Exit status: 0 when no finding is at error level, 1 when one is, 2 on a
+usage or internal error.`,
+		Example: `  hindsight check
+  hindsight check --strict postmortems/2019-06-28-homepage-404.md
+  hindsight check --format json > findings.json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			if !cmd.Flags().Changed("format") && f.IO.Getenv("GITHUB_ACTIONS") == "true" {
+				opts.Format = "github"
+			}
+			if !slices.Contains(check.Formats, opts.Format) {
+				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(check.Formats, ", "))
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return checkRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, github or json (github by default when GITHUB_ACTIONS=true)")
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "treat warnings as errors")
+	return cmd
+}
+
+func checkRun(opts *CheckOptions) error {
+	f := opts.Factory
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	now, err := f.Now()
+	if err != nil {
+		return usageError("%v", err)
+	}
+	c, err := corpus.Load(cfg, corpus.Options{Paths: opts.Paths, WorkDir: f.IO.WorkDir, Drafts: true})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	rep := check.Run(c, check.Options{Strict: opts.Strict, Now: now})
+	if err := check.Write(f.IO.Out, rep, opts.Format, c.RepoPath); err != nil {
+		return err
+	}
+	if rep.Errors > 0 {
+		return &exitError{code: ExitFindings}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+// Package cli is the hindsight command tree. It parses flags, wires the
+// other packages together, formats output and decides exit codes; it is the
+// only package that does the wiring.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-dev/hindsight/internal/check"
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0 // clean
+	ExitFindings = 1 // findings at error level
+	ExitUsage    = 2 // usage or internal error
+)
+
+// IO is where a command reads and writes; tests inject buffers.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	IsTTY  bool
+	Getenv func(string) string
+	// WorkDir is the directory commands run in.
+	WorkDir string
+}
+
+// Factory carries what every command needs and loads it lazily.
+type Factory struct {
+	IO *IO
+	// ConfigPath is --config; empty means look for hindsight.yaml.
+	ConfigPath string
+	cfg        *config.Config
+}
+
+// Config loads the configuration once.
+func (f *Factory) Config() (*config.Config, error) {
+	if f.cfg != nil {
+		return f.cfg, nil
+	}
+	var cfg *config.Config
+	var err error
+	if f.ConfigPath != "" {
+		cfg, err = config.Load(f.ConfigPath)
+	} else {
+		cfg, err = config.Discover(f.IO.WorkDir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := check.ValidateConfig(cfg); err != nil {
+		return nil, err
+	}
+	f.cfg = cfg
+	return cfg, nil
+}
+
+// Now is the current time, or HINDSIGHT_NOW (a date or an RFC 3339
+// timestamp) so that runs can be reproduced.
+func (f *Factory) Now() (time.Time, error) {
+	v := f.IO.Getenv("HINDSIGHT_NOW")
+	if v == "" {
+		return time.Now(), nil
+	}
+	if d, err := postmortem.ParseDate(v); err == nil {
+		return d.Time, nil
+	}
+	t, err := postmortem.ParseTimestamp(v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("HINDSIGHT_NOW: %w", err)
+	}
+	return t, nil
+}
+
+// exitError ends the program with a code; a nil err prints nothing.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// usageError marks a mistake in the command line.
+func usageError(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hindsight",
+		Short: "Check, link and publish incident postmortems kept in git",
+		Long: `Hindsight keeps incident postmortems as Markdown files with YAML front matter
+in a git repository. It checks them in CI, links them to the commits that
+caused and fixed each incident, and publishes them as a searchable site.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&f.ConfigPath, "config", "", "config file (default: hindsight.yaml found in this folder or a parent)")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath())}
+	})
+	root.AddCommand(
+		NewCmdCheck(f, nil),
+		NewCmdNew(f, nil),
+		NewCmdSchema(f, nil),
+	)
+	return root
+}
+
+// Main runs hindsight with args and returns the exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	wd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintf(stderr, "hindsight: %v\n", err)
+		return ExitUsage
+	}
+	streams := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv, WorkDir: wd, IsTTY: isTerminal(stdout)}
+	return run(ctx, &Factory{IO: streams}, args)
+}
+
+func run(ctx context.Context, f *Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(f.IO.Err, "hindsight: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown command") || strings.Contains(msg, "arg(s)") || strings.Contains(msg, "accepts") {
+		fmt.Fprintf(f.IO.Err, "hindsight: %s\nRun 'hindsight --help' for usage.\n", msg)
+		return ExitUsage
+	}
+	var cl config.ErrorList
+	if errors.As(err, &cl) {
+		fmt.Fprintf(f.IO.Err, "%v\n", cl)
+		return ExitUsage
+	}
+	fmt.Fprintf(f.IO.Err, "hindsight: %v\n", err)
+	return ExitUsage
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

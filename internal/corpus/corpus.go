@@ -1,0 +1,290 @@
+// Package corpus finds the postmortem files of a repository, reads them
+// safely and parses them in parallel, once, for every command.
+package corpus
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/markdown"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// MaxFileSize is the largest postmortem read; a bigger file is reported,
+// not read.
+const MaxFileSize = 2 << 20
+
+// RuleFile is the rule id of findings about a file that cannot be read.
+const RuleFile = "file"
+
+// Corpus is every postmortem of a repository, parsed.
+type Corpus struct {
+	Config *config.Config
+	// Postmortems that could be parsed, sorted by path.
+	Postmortems []*postmortem.Postmortem
+	// Diagnostics found while reading and parsing.
+	Diagnostics []postmortem.Diagnostic
+	// Files is every file considered, by display path, sorted.
+	Files []string
+	// Targets are the display paths findings are reported for: the paths
+	// asked for, or every file when none were.
+	Targets map[string]bool
+
+	byID map[string][]*postmortem.Postmortem
+	rel  map[string]string
+}
+
+// RepoPath maps a display path to the path relative to the repository
+// root, with forward slashes.
+func (c *Corpus) RepoPath(display string) string {
+	if r, ok := c.rel[display]; ok {
+		return r
+	}
+	return display
+}
+
+// Options say what to load.
+type Options struct {
+	// Paths are files or folders to report on; the content folder is always
+	// loaded too so that cross-file rules see every postmortem.
+	Paths []string
+	// WorkDir is where relative Paths start and what display paths are
+	// relative to; default the process's working directory.
+	WorkDir string
+	// Drafts, when false, leaves drafts out of Postmortems (the build).
+	Drafts bool
+}
+
+// Load finds, reads and parses the corpus.
+func Load(cfg *config.Config, opts Options) (*Corpus, error) {
+	wd := opts.WorkDir
+	if wd == "" {
+		var err error
+		if wd, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	l := &loader{cfg: cfg, wd: wd, root: cfg.Root, seen: map[string]bool{}}
+	c := &Corpus{Config: cfg, Targets: map[string]bool{}}
+
+	content := cfg.ContentDir()
+	if st, err := os.Stat(content); err == nil && st.IsDir() {
+		if err := l.walk(content, false); err != nil {
+			return nil, err
+		}
+	} else if len(opts.Paths) == 0 {
+		return nil, fmt.Errorf("content folder %s not found; run hindsight inside a postmortem repository, pass the files to check, or set `content:` in %s", l.display(content), config.FileName)
+	}
+	for _, p := range opts.Paths {
+		abs := p
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(wd, p)
+		}
+		st, err := os.Lstat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: no such file or folder", p)
+		}
+		if st.IsDir() {
+			if err := l.walk(abs, true); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		l.add(abs, true)
+	}
+	if len(opts.Paths) == 0 {
+		for i := range l.files {
+			l.files[i].target = true
+		}
+	}
+	l.parse(c, opts)
+	return c, nil
+}
+
+type file struct {
+	abs, display, rel string
+	target            bool
+}
+
+type loader struct {
+	cfg   *config.Config
+	wd    string
+	root  string
+	files []file
+	seen  map[string]bool
+}
+
+// IsPostmortem reports whether a file name is content: *.md, not README.md,
+// not starting with _ or a dot.
+func IsPostmortem(name string) bool {
+	return strings.HasSuffix(name, ".md") && !strings.EqualFold(name, "README.md") && !hidden(name)
+}
+
+func hidden(name string) bool { return strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") }
+
+func (l *loader) walk(dir string, target bool) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", l.display(path), err)
+		}
+		if d.IsDir() {
+			if path != dir && hidden(d.Name()) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if IsPostmortem(d.Name()) {
+			l.add(path, target)
+		}
+		return nil
+	})
+}
+
+func (l *loader) add(abs string, target bool) {
+	abs = filepath.Clean(abs)
+	if l.seen[abs] {
+		for i := range l.files {
+			if l.files[i].abs == abs {
+				l.files[i].target = l.files[i].target || target
+			}
+		}
+		return
+	}
+	l.seen[abs] = true
+	rel, err := filepath.Rel(l.root, abs)
+	if err != nil {
+		rel = abs
+	}
+	l.files = append(l.files, file{abs: abs, display: l.display(abs), rel: filepath.ToSlash(rel), target: target})
+}
+
+// display returns a path relative to the working directory when inside it.
+func (l *loader) display(abs string) string {
+	if rel, err := filepath.Rel(l.wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(abs)
+}
+
+type parsed struct {
+	pm    *postmortem.Postmortem
+	diags []postmortem.Diagnostic
+}
+
+func (l *loader) parse(c *Corpus, opts Options) {
+	sort.Slice(l.files, func(i, j int) bool { return l.files[i].display < l.files[j].display })
+	results := make([]parsed, len(l.files))
+	popts := postmortem.Options{
+		Severities: l.cfg.Severities,
+		Custom: func(k string) bool {
+			_, ok := l.cfg.CustomFields[k]
+			return ok
+		},
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range jobs {
+				results[i] = l.parseOne(l.files[i], popts)
+			}
+		})
+	}
+	for i := range l.files {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	c.byID = map[string][]*postmortem.Postmortem{}
+	c.rel = map[string]string{}
+	for i, f := range l.files {
+		c.Files = append(c.Files, f.display)
+		c.rel[f.display] = f.rel
+		if f.target {
+			c.Targets[f.display] = true
+		}
+		c.Diagnostics = append(c.Diagnostics, results[i].diags...)
+		pm := results[i].pm
+		if pm == nil {
+			continue
+		}
+		c.byID[pm.ID] = append(c.byID[pm.ID], pm)
+		if pm.Status == postmortem.StatusDraft && !opts.Drafts && !f.target {
+			continue
+		}
+		c.Postmortems = append(c.Postmortems, pm)
+	}
+}
+
+func (l *loader) parseOne(f file, opts postmortem.Options) parsed {
+	fail := func(format string, args ...any) parsed {
+		return parsed{diags: []postmortem.Diagnostic{{File: f.display, Line: 1, Col: 1, Rule: RuleFile, Message: fmt.Sprintf(format, args...)}}}
+	}
+	real, err := filepath.EvalSymlinks(f.abs)
+	if err != nil {
+		return fail("cannot resolve this path: %v", unwrap(err))
+	}
+	if real != f.abs && !inside(l.root, real) {
+		return fail("this symlink points outside the repository (to %s); postmortems must live inside it, so copy the file in instead", real)
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return fail("cannot read this file: %v", unwrap(err))
+	}
+	if !st.Mode().IsRegular() {
+		return fail("not a regular file; postmortems are plain Markdown files")
+	}
+	if st.Size() > MaxFileSize {
+		return fail("this file is %.1f MB, over the %d MiB limit for a postmortem; move logs and data elsewhere and link to them", float64(st.Size())/1e6, MaxFileSize>>20)
+	}
+	data, err := os.ReadFile(real)
+	if err != nil {
+		return fail("cannot read this file: %v", unwrap(err))
+	}
+	pm, diags := postmortem.Parse(f.display, data, opts)
+	if pm != nil {
+		pm.Rel = f.rel
+		pm.Outline = markdown.Analyze(pm.Body, pm.BodyLine)
+		pm.UntimedItems = pm.ResolveTimeline()
+	}
+	return parsed{pm: pm, diags: diags}
+}
+
+func unwrap(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// inside reports whether path is root or below it.
+func inside(root, path string) bool {
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// ByID returns the postmortems with an id (more than one is a conflict).
+func (c *Corpus) ByID(id string) []*postmortem.Postmortem { return c.byID[id] }
+
+// IDs returns every id in the corpus, sorted.
+func (c *Corpus) IDs() []string {
+	ids := make([]string, 0, len(c.byID))
+	for id := range c.byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}

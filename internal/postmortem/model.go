@@ -1,0 +1,230 @@
+// Package postmortem is the domain: a postmortem's front matter, its body's
+// outline, its timeline and the figures derived from them, parsed with the
+// exact line and column of every part so problems can be pointed at.
+package postmortem
+
+import (
+	"strings"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/yamlnode"
+)
+
+// FrontMatter is the YAML block at the top of a postmortem file. Its
+// `yaml` tags are the format's keys; the same type drives decoding, the
+// unknown-field rule and the JSON Schema.
+type FrontMatter struct {
+	Title        string       `yaml:"title" json:"title" jsonschema_description:"One-line title of the incident."`
+	ID           string       `yaml:"id" json:"id,omitempty" jsonschema:"pattern=^[a-z0-9-]+$" jsonschema_description:"Unique id, used in the page URL; defaults to the file name without .md."`
+	Date         Date         `yaml:"date" json:"date" jsonschema_description:"Day the incident began (YYYY-MM-DD)."`
+	Status       Status       `yaml:"status" json:"status" jsonschema_description:"draft, in-review or published; drafts are left out of builds unless asked."`
+	Severity     string       `yaml:"severity" json:"severity" jsonschema_description:"One of the configured severity levels, worst first."`
+	Summary      string       `yaml:"summary" json:"summary" jsonschema_description:"One to three sentences, shown in lists and search results."`
+	Owner        string       `yaml:"owner" json:"owner" jsonschema_description:"The single owner of the write-up (name or email)."`
+	Authors      []string     `yaml:"authors" json:"authors,omitempty" jsonschema_description:"Who wrote it."`
+	Participants []string     `yaml:"participants" json:"participants,omitempty" jsonschema_description:"Who took part in the response or the review."`
+	Facilitator  string       `yaml:"facilitator" json:"facilitator,omitempty" jsonschema_description:"Who ran the review meeting."`
+	ReviewDate   Date         `yaml:"review_date" json:"review_date,omitempty" jsonschema_description:"Day of the review meeting (YYYY-MM-DD)."`
+	Services     []string     `yaml:"services" json:"services" jsonschema:"minItems=1" jsonschema_description:"Affected services, at least one."`
+	Tags         []string     `yaml:"tags" json:"tags,omitempty" jsonschema_description:"Lower-case words, hyphens allowed."`
+	Visibility   Visibility   `yaml:"visibility" json:"visibility,omitempty" jsonschema_description:"internal (default) or public; a public build holds only public ones."`
+	Times        Times        `yaml:"times" json:"times" jsonschema_description:"Timestamps with a zone: started, detected, mitigated, resolved, and any named milestone."`
+	Commits      []CommitRef  `yaml:"commits" json:"commits,omitempty" jsonschema_description:"Commits that triggered, fixed or mitigated the incident."`
+	Tickets      []string     `yaml:"tickets" json:"tickets,omitempty" jsonschema_description:"Ticket ids or URLs."`
+	ActionItems  []ActionItem `yaml:"action_items" json:"action_items,omitempty" jsonschema_description:"Follow-up work, each with an owner and a due date."`
+	Related      []string     `yaml:"related" json:"related,omitempty" jsonschema_description:"Ids of related postmortems."`
+}
+
+// CommitRef names a commit that played a part in the incident.
+type CommitRef struct {
+	SHA  string     `yaml:"sha" json:"sha" jsonschema:"pattern=^[0-9a-fA-F]{7\\,40}$" jsonschema_description:"7 to 40 hex characters; must resolve to exactly one commit."`
+	Role CommitRole `yaml:"role" json:"role" jsonschema_description:"trigger, fix, mitigation or related."`
+	Repo string     `yaml:"repo" json:"repo,omitempty" jsonschema_description:"A repo name from hindsight.yaml; default: the repo holding the postmortems."`
+	Note string     `yaml:"note" json:"note,omitempty" jsonschema_description:"What the commit did."`
+}
+
+// ActionItem is one piece of follow-up work.
+type ActionItem struct {
+	Title    string     `yaml:"title" json:"title"`
+	Owner    string     `yaml:"owner" json:"owner"`
+	Due      Date       `yaml:"due" json:"due" jsonschema_description:"Due date (YYYY-MM-DD)."`
+	Priority Priority   `yaml:"priority" json:"priority,omitempty" jsonschema_description:"P0 (most urgent) to P3; default P2."`
+	Status   ItemStatus `yaml:"status" json:"status,omitempty" jsonschema_description:"open (default), in-progress, done or wont-do."`
+	Ticket   string     `yaml:"ticket" json:"ticket,omitempty"`
+}
+
+// Open reports whether the item still needs work.
+func (a ActionItem) Open() bool { return a.Status == ItemOpen || a.Status == ItemInProgress }
+
+// Overdue reports whether an open item is past its due date on day today.
+func (a ActionItem) Overdue(today time.Time) bool {
+	return a.Open() && !a.Due.IsZero() && a.Due.Before(truncateDay(today))
+}
+
+func truncateDay(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Postmortem is one parsed file.
+type Postmortem struct {
+	FrontMatter
+	// ID is the effective id: `id:` or the file name without .md.
+	ID string
+	// File is the path used in messages (relative to the working directory
+	// or the repo root, with forward slashes).
+	File string
+	// Rel is the path relative to the repository root, with forward slashes.
+	Rel string
+	// Source is the whole file; Body is the Markdown after the front matter,
+	// which starts on line BodyLine.
+	Source   []byte
+	Body     []byte
+	BodyLine int
+	// FrontMatterLine is the line of the opening delimiter.
+	FrontMatterLine int
+	// Custom holds the values of the config's custom fields.
+	Custom map[string]any
+	// Outline is the body's structure, filled by the markdown package.
+	Outline Outline
+	// Timeline holds the entries of the Timeline section, in order.
+	Timeline []TimelineEntry
+	// UntimedItems are Timeline list items that do not start with a time.
+	UntimedItems []Item
+
+	keys, values map[string]yamlnode.Pos
+	invalid      map[string]bool
+}
+
+// Pos returns the position of a front-matter key by path ("times.started",
+// "action_items[2].owner"). For a missing key it falls back to its nearest
+// present parent, and then to the opening delimiter.
+func (p *Postmortem) Pos(path string) yamlnode.Pos {
+	for path != "" {
+		if pos, ok := p.keys[path]; ok {
+			return pos
+		}
+		path = parent(path)
+	}
+	return yamlnode.Pos{Line: max(p.FrontMatterLine, 1), Col: 1}
+}
+
+// ValuePos is like Pos but points at the value rather than the key.
+func (p *Postmortem) ValuePos(path string) yamlnode.Pos {
+	if pos, ok := p.values[path]; ok {
+		return pos
+	}
+	return p.Pos(path)
+}
+
+// Invalid reports whether the value at path (or below it) could not be
+// decoded, so that rules about missing values do not report it again.
+func (p *Postmortem) Invalid(path string) bool {
+	for q := range p.invalid {
+		if q == path || strings.HasPrefix(q, path+".") || strings.HasPrefix(q, path+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// Has reports whether the front matter has a key at path.
+func (p *Postmortem) Has(path string) bool {
+	_, ok := p.keys[path]
+	return ok
+}
+
+func parent(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '.' || path[i] == '[' {
+			return path[:i]
+		}
+	}
+	return ""
+}
+
+// Diagnostic is one finding about a file.
+type Diagnostic struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Col     int    `json:"column"`
+	Level   string `json:"level"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+// Outline is the structure of a postmortem's Markdown body.
+type Outline struct {
+	Sections   []Section
+	Links      []Link
+	CodeBlocks []CodeBlock
+	Prose      []Prose
+	// TimelineItems are the raw list items of the Timeline section.
+	TimelineItems []Item
+}
+
+// Section is one H2 heading and what follows it up to the next H2.
+type Section struct {
+	Heading string
+	// Canonical is the format's name for the section ("Root cause" for
+	// "Root causes"), or "" for a section the format does not know.
+	Canonical string
+	Line, Col int
+	// Empty is true when nothing but headings follows before the next H2.
+	Empty bool
+}
+
+// Link is a link or image destination in the body.
+type Link struct {
+	Dest      string
+	Image     bool
+	Line, Col int
+}
+
+// CodeBlock is a fenced or indented code block.
+type CodeBlock struct {
+	Info      string
+	Line, Col int
+	Lines     []string
+}
+
+// Prose is the plain text of one paragraph, heading or table cell, with a
+// map back to where each piece came from in the file.
+type Prose struct {
+	Text string
+	Runs []Run
+}
+
+// Run maps Text[At:At+Len] to the file, starting at Line:Col.
+type Run struct {
+	At, Len   int
+	Line, Col int
+}
+
+// Locate returns the line and column of byte i of the text.
+func (p Prose) Locate(i int) (line, col int) {
+	for _, r := range p.Runs {
+		if i >= r.At && i < r.At+r.Len {
+			return r.Line, r.Col + runeCount(p.Text[r.At:i])
+		}
+	}
+	if len(p.Runs) > 0 {
+		return p.Runs[0].Line, p.Runs[0].Col
+	}
+	return 0, 0
+}
+
+// Item is the first line of a list item's text, raw Markdown.
+type Item struct {
+	Text      string
+	Line, Col int
+}
+
+// TimelineEntry is a dated event of the Timeline section.
+type TimelineEntry struct {
+	Time  time.Time
+	Event string
+	// Dated is true when the entry spelled out its day.
+	Dated     bool
+	Line, Col int
+}

@@ -1,0 +1,100 @@
+package postmortem
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gosimple/slug"
+)
+
+// SectionSpec is one of the format's H2 sections and the headings that
+// count as it.
+type SectionSpec struct {
+	Name    string
+	Aliases []string
+}
+
+// Sections are the format's known sections, in the order a write-up
+// usually has them.
+var Sections = []SectionSpec{
+	{Name: "Impact"},
+	{Name: "Trigger"},
+	{Name: "Detection"},
+	{Name: "Timeline", Aliases: []string{"What happened"}},
+	{Name: "Root cause", Aliases: []string{"Root causes", "Contributing factors", "Root cause analysis"}},
+	{Name: "Resolution", Aliases: []string{"Resolution and recovery", "Remediation", "Recovery"}},
+	{Name: "Lessons learned", Aliases: []string{"What went well", "What went wrong", "Where we got lucky"}},
+	{Name: "Action items", Aliases: []string{"Corrective and preventative measures", "Countermeasures"}},
+	{Name: "Supporting information", Aliases: []string{"Additional info"}},
+}
+
+// Default section requirements.
+var (
+	RequiredSections    = []string{"Impact", "Timeline", "Root cause", "Resolution"}
+	RecommendedSections = []string{"Detection", "Trigger", "Lessons learned"}
+)
+
+var sectionIndex = func() map[string]string {
+	m := map[string]string{}
+	for _, s := range Sections {
+		m[NormalizeHeading(s.Name)] = s.Name
+		for _, a := range s.Aliases {
+			m[NormalizeHeading(a)] = s.Name
+		}
+	}
+	return m
+}()
+
+var headingNoise = regexp.MustCompile(`^(\d+(\.\d+)*[.)]?\s+)|[\s:.]+$`)
+
+// NormalizeHeading folds case, spacing, numbering and trailing colons so
+// headings compare as a writer would expect.
+func NormalizeHeading(h string) string {
+	h = headingNoise.ReplaceAllString(strings.TrimSpace(h), "")
+	return strings.ToLower(strings.Join(strings.Fields(h), " "))
+}
+
+// CanonicalSection returns the format's name for a heading, or "".
+func CanonicalSection(heading string) string {
+	return sectionIndex[NormalizeHeading(heading)]
+}
+
+// Section returns the first section matching name (canonical or alias).
+func (p *Postmortem) Section(name string) (Section, bool) {
+	want := CanonicalSection(name)
+	for _, s := range p.Outline.Sections {
+		if (want != "" && s.Canonical == want) || NormalizeHeading(s.Heading) == NormalizeHeading(name) {
+			return s, true
+		}
+	}
+	return Section{}, false
+}
+
+// Slug turns text into lower-case words joined by hyphens.
+func Slug(s string) string { return slug.Make(s) }
+
+// Duration figures derived from the times. Each is false when a time it
+// needs is missing.
+
+// TimeToDetect is detected - started.
+func (p *Postmortem) TimeToDetect() (time.Duration, bool) {
+	return span(p.Times.Started, p.Times.Detected)
+}
+
+// TimeToMitigate is mitigated - started.
+func (p *Postmortem) TimeToMitigate() (time.Duration, bool) {
+	return span(p.Times.Started, p.Times.Mitigated)
+}
+
+// TimeToResolve is resolved - started.
+func (p *Postmortem) TimeToResolve() (time.Duration, bool) {
+	return span(p.Times.Started, p.Times.Resolved)
+}
+
+func span(from, to time.Time) (time.Duration, bool) {
+	if from.IsZero() || to.IsZero() {
+		return 0, false
+	}
+	return to.Sub(from), true
+}

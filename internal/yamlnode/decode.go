@@ -1,0 +1,367 @@
+// Package yamlnode decodes YAML nodes into Go structs strictly, keeping the
+// line and column of every key and value so that problems can be reported
+// exactly where they are in the file. Unknown keys, wrong types and invalid
+// values are collected, never fatal: one bad field does not hide the others.
+//
+// Field names come from `yaml` struct tags. A type can take over its own
+// decoding by implementing NodeDecoder.
+package yamlnode
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/agnivade/levenshtein"
+	"go.yaml.in/yaml/v3"
+)
+
+// Kind says what sort of problem an Error is.
+type Kind int
+
+const (
+	// UnknownField is a key that the target type does not have.
+	UnknownField Kind = iota
+	// WrongType is a value of the wrong shape (a list where a string goes).
+	WrongType
+	// BadValue is a value of the right shape that is not allowed.
+	BadValue
+)
+
+// Pos is a 1-based line and column in the decoded document.
+type Pos struct {
+	Line int `json:"line"`
+	Col  int `json:"column"`
+}
+
+// PosOf returns where a node starts.
+func PosOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
+
+// Error is one problem found while decoding.
+type Error struct {
+	Pos
+	Kind Kind
+	// Path names the field, as in "action_items[2].owner".
+	Path string
+	Msg  string
+}
+
+func (e Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
+
+// Errors is what a NodeDecoder returns when it finds more than one problem.
+type Errors []Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// NodeDecoder is implemented by types that decode themselves. Returning an
+// Error or Errors reports problems at their own positions; any other error
+// is reported as a BadValue at the node. The path is the field's path, for
+// types that record positions of their own parts.
+type NodeDecoder interface {
+	DecodeNode(n *yaml.Node, path string, rec Recorder) error
+}
+
+// Recorder lets a NodeDecoder record the positions of its parts.
+type Recorder interface {
+	Record(path string, p Pos)
+}
+
+// Result is what Decode found besides the decoded values.
+type Result struct {
+	// Pos maps field paths to the position of their key (or, for list
+	// elements, of the element). Missing fields have no entry.
+	Pos map[string]Pos
+	// Values maps field paths to the position of their value.
+	Values map[string]Pos
+	// Extra holds top-level keys accepted by Options.Extra, in file order.
+	Extra []ExtraField
+	Errors []Error
+}
+
+// ExtraField is a top-level key the caller allowed without a struct field.
+type ExtraField struct {
+	Key  string
+	Node *yaml.Node
+}
+
+// Options tune Decode.
+type Options struct {
+	// Extra reports whether an unknown top-level key is allowed anyway.
+	Extra func(key string) bool
+}
+
+// Record implements Recorder.
+func (r *Result) Record(path string, p Pos) {
+	if _, ok := r.Pos[path]; !ok {
+		r.Pos[path] = p
+	}
+	if _, ok := r.Values[path]; !ok {
+		r.Values[path] = p
+	}
+}
+
+// Decode fills out (a pointer to a struct) from a document or mapping node.
+func Decode(n *yaml.Node, out any, opts Options) *Result {
+	r := &Result{Pos: map[string]Pos{}, Values: map[string]Pos{}}
+	d := decoder{res: r, opts: opts}
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return r
+		}
+		n = n.Content[0]
+	}
+	d.value(n, reflect.ValueOf(out).Elem(), "", true)
+	return r
+}
+
+type decoder struct {
+	res  *Result
+	opts Options
+}
+
+func (d *decoder) fail(n *yaml.Node, kind Kind, path, format string, args ...any) {
+	d.res.Errors = append(d.res.Errors, Error{Pos: PosOf(n), Kind: kind, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+var nodeDecoderType = reflect.TypeFor[NodeDecoder]()
+
+func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, top bool) {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if path != "" {
+		d.res.Values[path] = PosOf(n)
+	}
+	if IsNull(n) {
+		return // leave the zero value: "missing" and "empty" read the same
+	}
+	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
+		err := v.Addr().Interface().(NodeDecoder).DecodeNode(n, path, d.res)
+		d.custom(n, path, err)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		d.structure(n, v, path, top)
+	case reflect.Slice:
+		d.slice(n, v, path)
+	case reflect.Map:
+		d.mapping(n, v, path)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			d.fail(n, WrongType, path, "%s: expected a string, found %s", field(path), Describe(n))
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		i, err := strconv.ParseInt(n.Value, 10, 64)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.fail(n, WrongType, path, "%s: expected a whole number, found %s", field(path), Describe(n))
+			return
+		}
+		v.SetInt(i)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(n.Value)
+		if n.Kind != yaml.ScalarNode || err != nil {
+			d.fail(n, WrongType, path, "%s: expected true or false, found %s", field(path), Describe(n))
+			return
+		}
+		v.SetBool(b)
+	default:
+		panic(fmt.Sprintf("yamlnode: unsupported field type %s", v.Type()))
+	}
+}
+
+func (d *decoder) custom(n *yaml.Node, path string, err error) {
+	switch e := err.(type) {
+	case nil:
+	case Error:
+		if e.Path == "" {
+			e.Path = path
+		}
+		d.res.Errors = append(d.res.Errors, e)
+	case Errors:
+		for _, one := range e {
+			d.custom(n, path, one)
+		}
+	default:
+		d.fail(n, BadValue, path, "%s", err.Error())
+	}
+}
+
+func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, top bool) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, WrongType, path, "%s: expected a map of keys and values, found %s", field(path), Describe(n))
+		return
+	}
+	fields := fieldsOf(v.Type())
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		sub := join(path, k.Value)
+		idx, ok := fields.index[k.Value]
+		if !ok {
+			if top && d.opts.Extra != nil && d.opts.Extra(k.Value) {
+				d.res.Extra = append(d.res.Extra, ExtraField{Key: k.Value, Node: val})
+				d.res.Pos[sub] = PosOf(k)
+				continue
+			}
+			d.fail(k, UnknownField, sub, "unknown field %q%s", k.Value, Hint(k.Value, fields.names))
+			continue
+		}
+		d.res.Pos[sub] = PosOf(k)
+		d.value(val, v.Field(idx), sub, false)
+	}
+}
+
+func (d *decoder) slice(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.SequenceNode {
+		what := "values"
+		if v.Type().Elem().Kind() == reflect.String {
+			what = "strings"
+		}
+		d.fail(n, WrongType, path, "%s: expected a list of %s, found %s; write each on its own line as `- value`", field(path), what, Describe(n))
+		return
+	}
+	out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		sub := fmt.Sprintf("%s[%d]", path, i+1)
+		d.res.Pos[sub] = PosOf(item)
+		d.value(item, out.Index(i), sub, false)
+	}
+	v.Set(out)
+}
+
+func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, WrongType, path, "%s: expected a map of keys and values, found %s", field(path), Describe(n))
+		return
+	}
+	if v.Type().Key().Kind() != reflect.String {
+		panic("yamlnode: map keys must be strings")
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		sub := join(path, k.Value)
+		d.res.Pos[sub] = PosOf(k)
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.value(val, elem, sub, false)
+		v.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), elem)
+	}
+}
+
+// IsNull reports whether a node is an explicit or implicit null.
+func IsNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// Describe names a node's shape for messages: "a list", "a map", "the number 3".
+func Describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a map"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!int", "!!float":
+			return "the number " + n.Value
+		case "!!bool":
+			return "the boolean " + n.Value
+		case "!!null":
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+// Hint returns a "; did you mean ..." suffix naming the closest of choices,
+// or "; expected one of ..." when none is close.
+func Hint(got string, choices []string) string {
+	if best := Closest(got, choices); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	if len(choices) <= 12 {
+		return "; expected one of " + strings.Join(choices, ", ")
+	}
+	return ""
+}
+
+// Closest returns the choice nearest to got, if any is near enough to be a
+// likely typo.
+func Closest(got string, choices []string) string {
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
+	best, bestDist := "", 1<<30
+	for _, c := range choices {
+		if norm(c) == norm(got) {
+			return c
+		}
+		dist := levenshtein.ComputeDistance(norm(got), norm(c))
+		if dist < bestDist {
+			best, bestDist = c, dist
+		}
+	}
+	limit := max(2, len(got)/3)
+	if bestDist <= limit && bestDist < len(got) {
+		return best
+	}
+	return ""
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func field(path string) string {
+	if path == "" {
+		return "document"
+	}
+	return path
+}
+
+type structFields struct {
+	index map[string]int
+	names []string
+}
+
+var fieldCache sync.Map // reflect.Type -> *structFields
+
+// FieldNames returns the YAML keys of a struct type, sorted.
+func FieldNames(t reflect.Type) []string { return fieldsOf(t).names }
+
+func fieldsOf(t reflect.Type) *structFields {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(*structFields)
+	}
+	f := &structFields{index: map[string]int{}}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "-" || !sf.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(sf.Name)
+		}
+		f.index[name] = i
+		f.names = append(f.names, name)
+	}
+	sort.Strings(f.names)
+	fieldCache.Store(t, f)
+	return f
+}
