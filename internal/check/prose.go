@@ -61,14 +61,14 @@ func blamelessLanguage(r *run, pm *postmortem.Postmortem) {
 const MaxCodeLines = 30
 
 var logLine = []*regexp.Regexp{
-	regexp.MustCompile(`^\s+at [\w$.<>]+\(.*\)\s*$`),                     // Java, JavaScript
-	regexp.MustCompile(`^Traceback \(most recent call last\)`),            // Python
-	regexp.MustCompile(`^\s+File ".*", line \d+`),                         // Python
-	regexp.MustCompile(`^goroutine \d+ \[`),                               // Go
-	regexp.MustCompile(`^panic: `),                                        // Go
-	regexp.MustCompile(`^\s*\S+\.go:\d+ \+0x[0-9a-f]+`),                   // Go
-	regexp.MustCompile(`^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}`),      // timestamped log lines
-	regexp.MustCompile(`^\[?\w{3} \d{1,2} \d{2}:\d{2}:\d{2}`),             // syslog
+	regexp.MustCompile(`^\s+at [\w$.<>]+\(.*\)\s*$`),                        // Java, JavaScript
+	regexp.MustCompile(`^Traceback \(most recent call last\)`),              // Python
+	regexp.MustCompile(`^\s+File ".*", line \d+`),                           // Python
+	regexp.MustCompile(`^goroutine \d+ \[`),                                 // Go
+	regexp.MustCompile(`^panic: `),                                          // Go
+	regexp.MustCompile(`^\s*\S+\.go:\d+ \+0x[0-9a-f]+`),                     // Go
+	regexp.MustCompile(`^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}`),        // timestamped log lines
+	regexp.MustCompile(`^\[?\w{3} \d{1,2} \d{2}:\d{2}:\d{2}`),               // syslog
 	regexp.MustCompile(`\b(?:ERROR|WARN|WARNING|INFO|DEBUG|FATAL|TRACE)\b`), // log levels
 }
 

@@ -65,8 +65,8 @@ from git's user.email. An existing file is never overwritten.`,
 
 type archetypeData struct {
 	Schema, Title, Date, Severity, Severities, Owner, Start string
-	SeverityGuess                                          bool
-	Services                                               []string
+	SeverityGuess                                           bool
+	Services                                                []string
 }
 
 func newRun(opts *NewOptions) error {

@@ -83,7 +83,7 @@ type Result struct {
 	// Values maps field paths to the position of their value.
 	Values map[string]Pos
 	// Extra holds top-level keys accepted by Options.Extra, in file order.
-	Extra []ExtraField
+	Extra  []ExtraField
 	Errors []Error
 }
 
