@@ -247,16 +247,17 @@ func relatedMissing(r *run, pm *postmortem.Postmortem) {
 		case id == pm.ID:
 			r.at("related-missing", pm, pos, "related lists this postmortem's own id %q; remove it", id)
 		case len(r.c.ByID(id)) == 0:
-			r.at("related-missing", pm, pos, "related names %q, but no postmortem has that id%s", id, suggestID(id, r.c.IDs()))
+			r.at("related-missing", pm, pos, "related names %q, but no postmortem has that id%s", id, suggestID(id, r.c.IDs(), "use the id of an existing postmortem (its file name without .md)"))
 		}
 	}
 }
 
-func suggestID(id string, ids []string) string {
+// suggestID returns a did-you-mean for a mistyped id, or the fallback advice.
+func suggestID(id string, ids []string, fallback string) string {
 	if best := yamlnode.Closest(id, ids); best != "" {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
-	return "; use the id of an existing postmortem (its file name without .md)"
+	return "; " + fallback
 }
 
 var unsafeSchemes = []string{"javascript", "vbscript", "data", "file"}
@@ -286,11 +287,11 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 			if strings.HasSuffix(target, ".md") {
 				what = "postmortem"
 			}
-			hint := "fix the path (it is relative to this file) or remove the link"
+			hint := "; fix the path (it is relative to this file) or remove the link"
 			if what == "postmortem" {
-				hint = "link to an existing postmortem's file name" + suggestID(strings.TrimSuffix(path.Base(target), ".md"), r.c.IDs())
+				hint = suggestID(strings.TrimSuffix(path.Base(target), ".md"), r.c.IDs(), "link to an existing postmortem's file name")
 			}
-			r.emit("broken-link", pm, l.Line, l.Col, "link to %s %q: no such %s; %s", what, dest, what, hint)
+			r.emit("broken-link", pm, l.Line, l.Col, "link to %s %q: no such %s%s", what, dest, what, hint)
 		}
 	}
 }
