@@ -120,6 +120,9 @@ func (p *Parsing) parse(data []byte, opts Options) *Postmortem {
 	for _, e := range res.Errors {
 		pm.invalid[e.Path] = true
 		rule := RuleInvalidValue
+		if e.Kind == yamlnode.Duplicate {
+			rule = RuleSyntax
+		}
 		if e.Kind == yamlnode.UnknownField {
 			rule = RuleUnknownField
 			if strings.Contains(e.Path, ".") || strings.Contains(e.Path, "[") {
@@ -304,12 +307,18 @@ func (p *Parsing) yamlError(err error, data []byte, open int) {
 	if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		line, msg = open+n, m[2]
+		if strings.HasPrefix(msg, "did not find expected") {
+			// The parser names the 0-based line where the unclosed
+			// bracket or block began.
+			line++
+			msg += " (a bracket or quote opened on this line is not closed)"
+		}
 	}
 	lines := strings.Split(string(data), "\n")
 	col := 1
 	for i, l := range lines {
 		if strings.HasPrefix(strings.TrimLeft(l, " "), "\t") && open+i+1 <= line {
-			line, col = open+i+1, len(l)-len(strings.TrimLeft(l, " \t"))+1
+			line, col = open+i+1, strings.IndexByte(l, '\t')+1
 			p.add(RuleSyntax, line, col, "a tab indents this line; YAML indents with spaces only, replace the tab with spaces")
 			return
 		}

@@ -29,6 +29,8 @@ const (
 	WrongType
 	// BadValue is a value of the right shape that is not allowed.
 	BadValue
+	// Duplicate is a key given twice in one map.
+	Duplicate
 )
 
 // Pos is a 1-based line and column in the decoded document.
@@ -204,9 +206,15 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, top bool
 		return
 	}
 	fields := fieldsOf(v.Type())
+	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		sub := join(path, k.Value)
+		if first, dup := seen[k.Value]; dup {
+			d.fail(k, Duplicate, sub, "key %q is given twice (first on line %d); keep one", k.Value, first.Line)
+			continue
+		}
+		seen[k.Value] = k
 		idx, ok := fields.index[k.Value]
 		if !ok {
 			if top && d.opts.Extra != nil && d.opts.Extra(k.Value) {
@@ -251,9 +259,15 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 	if v.IsNil() {
 		v.Set(reflect.MakeMap(v.Type()))
 	}
+	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		sub := join(path, k.Value)
+		if first, dup := seen[k.Value]; dup {
+			d.fail(k, Duplicate, sub, "key %q is given twice (first on line %d); keep one", k.Value, first.Line)
+			continue
+		}
+		seen[k.Value] = k
 		d.res.Pos[sub] = PosOf(k)
 		elem := reflect.New(v.Type().Elem()).Elem()
 		d.value(val, elem, sub, false)
@@ -303,14 +317,16 @@ func Hint(got string, choices []string) string {
 // likely typo.
 func Closest(got string, choices []string) string {
 	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
-	best, bestDist := "", 1<<30
+	best, bestDist, bestPrefix := "", 1<<30, 0
 	for _, c := range choices {
 		if norm(c) == norm(got) {
 			return c
 		}
 		dist := levenshtein.ComputeDistance(norm(got), norm(c))
-		if dist < bestDist {
-			best, bestDist = c, dist
+		prefix := commonPrefix(norm(got), norm(c))
+		// On a tie the longer shared start wins: "titel" is "title", not "times".
+		if dist < bestDist || dist == bestDist && prefix > bestPrefix {
+			best, bestDist, bestPrefix = c, dist, prefix
 		}
 	}
 	limit := max(2, len(got)/3)
@@ -318,6 +334,14 @@ func Closest(got string, choices []string) string {
 		return best
 	}
 	return ""
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 func join(path, key string) string {
