@@ -8,7 +8,10 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
@@ -99,17 +102,28 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	r := &run{c: c, cfg: c.Config, opts: opts}
-	r.out = append(r.out, c.Diagnostics...)
+	// Each file's rules run on their own run value, in parallel; the
+	// corpus is only read.
+	var targets []*postmortem.Postmortem
 	for _, pm := range c.Postmortems {
-		if !c.Targets[pm.File] {
-			continue
+		if c.Targets[pm.File] {
+			targets = append(targets, pm)
 		}
+	}
+	found := make([][]postmortem.Diagnostic, len(targets))
+	parallel(len(targets), func(i int) {
+		fr := &run{c: c, cfg: c.Config, opts: opts}
 		for _, rule := range registry {
-			if rule.Check != nil && r.level(rule.ID, false) != config.LevelOff {
-				rule.Check(r, pm)
+			if rule.Check != nil && fr.level(rule.ID, false) != config.LevelOff {
+				rule.Check(fr, targets[i])
 			}
 		}
+		found[i] = fr.out
+	})
+	r := &run{c: c, cfg: c.Config, opts: opts}
+	r.out = append(r.out, c.Diagnostics...)
+	for _, f := range found {
+		r.out = append(r.out, f...)
 	}
 	drafts := map[string]bool{}
 	for _, pm := range c.Postmortems {
@@ -142,6 +156,20 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 		}
 	}
 	return rep
+}
+
+// parallel calls fn for 0..n-1 on as many goroutines as there are CPUs.
+func parallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // level is a rule's configured level for a file; rules the registry does

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,10 +10,68 @@ import (
 )
 
 // phrase is a pattern of blaming or counterfactual language and the advice
-// given when it is found.
+// given when it is found. keys are lower-case starts of words one of which
+// every match contains: a cheap test that spares most text the regular
+// expression.
 type phrase struct {
+	keys   []string
 	re     *regexp.Regexp
 	advice string
+}
+
+// keyIndex maps a key's first letter to the phrases it selects.
+var keyIndex = func() (idx [26][]struct {
+	key    string
+	phrase int
+}) {
+	for i, ph := range phrases {
+		for _, k := range ph.keys {
+			idx[k[0]-'a'] = append(idx[k[0]-'a'], struct {
+				key    string
+				phrase int
+			}{k, i})
+		}
+	}
+	return idx
+}()
+
+// candidates returns a bit for each phrase one of whose keys starts a word
+// of text, in one pass over it.
+func candidates(text string) uint64 {
+	var bits uint64
+	for i := 0; i < len(text); {
+		c := text[i] | 0x20
+		if c < 'a' || c > 'z' {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(text) && (text[j]|0x20 >= 'a' && text[j]|0x20 <= 'z') {
+			j++
+		}
+		for _, k := range keyIndex[c-'a'] {
+			if j-i >= len(k.key) && strings.EqualFold(text[i:i+len(k.key)], k.key) {
+				bits |= 1 << k.phrase
+			}
+		}
+		i = j
+	}
+	return bits
+}
+
+// blaming returns each match in text as [start, end, phrase index].
+func blaming(text string) [][3]int {
+	bits := candidates(text)
+	var out [][3]int
+	for i, ph := range phrases {
+		if bits&(1<<i) == 0 {
+			continue
+		}
+		for _, m := range ph.re.FindAllStringIndex(text, -1) {
+			out = append(out, [3]int{m[0], m[1], i})
+		}
+	}
+	return out
 }
 
 const (
@@ -22,26 +81,24 @@ const (
 )
 
 var phrases = []phrase{
-	{regexp.MustCompile(`(?i)\bwould(?:\s+have|'ve)\b`), fmt.Sprintf(adviceCounterfactual, "would have")},
-	{regexp.MustCompile(`(?i)\bcould(?:\s+have|'ve)\b`), fmt.Sprintf(adviceCounterfactual, "could have")},
-	{regexp.MustCompile(`(?i)\bshould(?:\s+have|'ve)\b`), fmt.Sprintf(adviceCounterfactual, "should have")},
-	{regexp.MustCompile(`(?i)\bif\s+only\b`), "state what was missing at the time, e.g. \"no alert covered this case\""},
-	{regexp.MustCompile(`(?i)\b(?:human|operator|pilot|user)\s+errors?\b`), adviceError},
-	{regexp.MustCompile(`(?i)\bcareless(?:ly|ness)?\b`), adviceJudgement},
-	{regexp.MustCompile(`(?i)\bnegligen(?:t|tly|ce)\b`), adviceJudgement},
-	{regexp.MustCompile(`(?i)\b(?:sloppy|lazy|incompetent|incompetence|stupid|dumb)\b`), adviceJudgement},
-	{regexp.MustCompile(`(?i)\b(?:the\s+)?fault\s+of\b|\bat\s+fault\b|\b(?:his|her|their)\s+fault\b`), "describe the sequence of events instead of whose fault it was"},
-	{regexp.MustCompile(`(?i)\bblam(?:e|ed|es|ing)\b`), "describe what happened and why it made sense at the time; a postmortem looks for causes, not culprits"},
-	{regexp.MustCompile(`(?i)\bobviously\b`), "what is obvious in hindsight was not at the time; say what information was available then"},
+	{[]string{"would"}, regexp.MustCompile(`(?i)\bwould(?:\s+have|'ve)\b`), fmt.Sprintf(adviceCounterfactual, "would have")},
+	{[]string{"could"}, regexp.MustCompile(`(?i)\bcould(?:\s+have|'ve)\b`), fmt.Sprintf(adviceCounterfactual, "could have")},
+	{[]string{"should"}, regexp.MustCompile(`(?i)\bshould(?:\s+have|'ve)\b`), fmt.Sprintf(adviceCounterfactual, "should have")},
+	{[]string{"only"}, regexp.MustCompile(`(?i)\bif\s+only\b`), "state what was missing at the time, e.g. \"no alert covered this case\""},
+	{[]string{"error"}, regexp.MustCompile(`(?i)\b(?:human|operator|pilot|user)\s+errors?\b`), adviceError},
+	{[]string{"careless"}, regexp.MustCompile(`(?i)\bcareless(?:ly|ness)?\b`), adviceJudgement},
+	{[]string{"negligen"}, regexp.MustCompile(`(?i)\bnegligen(?:t|tly|ce)\b`), adviceJudgement},
+	{[]string{"sloppy", "lazy", "incompeten", "stupid", "dumb"}, regexp.MustCompile(`(?i)\b(?:sloppy|lazy|incompetent|incompetence|stupid|dumb)\b`), adviceJudgement},
+	{[]string{"fault"}, regexp.MustCompile(`(?i)\b(?:the\s+)?fault\s+of\b|\bat\s+fault\b|\b(?:his|her|their)\s+fault\b`), "describe the sequence of events instead of whose fault it was"},
+	{[]string{"blam"}, regexp.MustCompile(`(?i)\bblam(?:e|ed|es|ing)\b`), "describe what happened and why it made sense at the time; a postmortem looks for causes, not culprits"},
+	{[]string{"obvious"}, regexp.MustCompile(`(?i)\bobviously\b`), "what is obvious in hindsight was not at the time; say what information was available then"},
 }
 
 func blamelessLanguage(r *run, pm *postmortem.Postmortem) {
 	for _, p := range pm.Outline.Prose {
-		for _, ph := range phrases {
-			for _, m := range ph.re.FindAllStringIndex(p.Text, -1) {
-				line, col := p.Locate(m[0])
-				r.emit("blameless-language", pm, line, col, "%q is not blameless language; %s", p.Text[m[0]:m[1]], ph.advice)
-			}
+		for _, m := range blaming(p.Text) {
+			line, col := p.Locate(m[0])
+			r.emit("blameless-language", pm, line, col, "%q is not blameless language; %s", p.Text[m[0]:m[1]], phrases[m[2]].advice)
 		}
 	}
 	fields := []struct{ path, text string }{{"title", pm.Title}, {"summary", pm.Summary}}
@@ -49,10 +106,8 @@ func blamelessLanguage(r *run, pm *postmortem.Postmortem) {
 		fields = append(fields, struct{ path, text string }{fmt.Sprintf("action_items[%d].title", i+1), a.Title})
 	}
 	for _, f := range fields {
-		for _, ph := range phrases {
-			if m := ph.re.FindStringIndex(f.text); m != nil {
-				r.at("blameless-language", pm, pm.ValuePos(f.path), "%s: %q is not blameless language; %s", f.path, f.text[m[0]:m[1]], ph.advice)
-			}
+		for _, m := range blaming(f.text) {
+			r.at("blameless-language", pm, pm.ValuePos(f.path), "%s: %q is not blameless language; %s", f.path, f.text[m[0]:m[1]], phrases[m[2]].advice)
 		}
 	}
 }
@@ -61,15 +116,16 @@ func blamelessLanguage(r *run, pm *postmortem.Postmortem) {
 const MaxCodeLines = 30
 
 var logLine = []*regexp.Regexp{
-	regexp.MustCompile(`^\s+at [\w$.<>]+\(.*\)\s*$`),                        // Java, JavaScript
-	regexp.MustCompile(`^Traceback \(most recent call last\)`),              // Python
-	regexp.MustCompile(`^\s+File ".*", line \d+`),                           // Python
-	regexp.MustCompile(`^goroutine \d+ \[`),                                 // Go
-	regexp.MustCompile(`^panic: `),                                          // Go
-	regexp.MustCompile(`^\s*\S+\.go:\d+ \+0x[0-9a-f]+`),                     // Go
-	regexp.MustCompile(`^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}`),        // timestamped log lines
-	regexp.MustCompile(`^\[?\w{3} \d{1,2} \d{2}:\d{2}:\d{2}`),               // syslog
-	regexp.MustCompile(`\b(?:ERROR|WARN|WARNING|INFO|DEBUG|FATAL|TRACE)\b`), // log levels
+	regexp.MustCompile(`^\s+at [\w$./<>]+\(.*\)\s*$`),                                  // Java, JavaScript frames
+	regexp.MustCompile(`^(?:Exception in thread|Caused by:|\S+(?:Exception|Error): )`), // Java
+	regexp.MustCompile(`^Traceback \(most recent call last\)`),                         // Python
+	regexp.MustCompile(`^\s+File ".*", line \d+`),                                      // Python
+	regexp.MustCompile(`^goroutine \d+ \[`),                                            // Go
+	regexp.MustCompile(`^panic: `),                                                     // Go
+	regexp.MustCompile(`^\s*\S+\.go:\d+ \+0x[0-9a-f]+`),                                // Go
+	regexp.MustCompile(`^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}`),                   // timestamped log lines
+	regexp.MustCompile(`^\[?\w{3} \d{1,2} \d{2}:\d{2}:\d{2}`),                          // syslog
+	regexp.MustCompile(`\b(?:ERROR|WARN|WARNING|INFO|DEBUG|FATAL|TRACE)\b`),            // log levels
 }
 
 func noLogs(r *run, pm *postmortem.Postmortem) {
@@ -78,24 +134,33 @@ func noLogs(r *run, pm *postmortem.Postmortem) {
 			r.emit("no-logs", pm, b.Line, b.Col, "code block of %d lines (more than %d); keep the few lines that matter and link to the full output", len(b.Lines), MaxCodeLines)
 			continue
 		}
-		hits := 0
-		for _, l := range b.Lines {
-			for _, re := range logLine {
-				if re.MatchString(l) {
-					hits++
-					break
-				}
-			}
-		}
-		if hits >= 3 && hits*2 >= len(b.Lines) {
+		if looksLikeLog(b.Lines) {
 			r.emit("no-logs", pm, b.Line, b.Col, "this code block looks like a raw log or stack trace; summarise what it shows in prose and link to the full output")
 		}
 	}
 }
 
+// looksLikeLog reports whether at least three lines, and half of them,
+// look like log lines or stack frames.
+func looksLikeLog(lines []string) bool {
+	hits := 0
+	for _, l := range lines {
+		for _, re := range logLine {
+			if re.MatchString(l) {
+				hits++
+				break
+			}
+		}
+	}
+	return hits >= 3 && hits*2 >= len(lines)
+}
+
 var placeholderWord = regexp.MustCompile(`\b(?:TODO|TBD|FIXME)\b`)
 
 func placeholders(r *run, pm *postmortem.Postmortem) {
+	if !bytes.Contains(pm.Source, []byte("TODO")) && !bytes.Contains(pm.Source, []byte("TBD")) && !bytes.Contains(pm.Source, []byte("FIXME")) {
+		return
+	}
 	inCode := map[int]bool{}
 	for _, b := range pm.Outline.CodeBlocks {
 		for l := b.Line; l <= b.Line+len(b.Lines)+1; l++ {

@@ -297,8 +297,8 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 }
 
 func publishDeadline(r *run, pm *postmortem.Postmortem) {
-	if pm.Status == postmortem.StatusPublished || pm.Times.Resolved.IsZero() {
-		return
+	if pm.Status == postmortem.StatusPublished || pm.Status == "" || pm.Times.Resolved.IsZero() {
+		return // a missing or invalid status is reported by its own rule
 	}
 	deadline := pm.Times.Resolved.AddDate(0, 0, r.cfg.PublishDeadlineDays)
 	if r.opts.Now.After(deadline) {

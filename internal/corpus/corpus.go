@@ -5,6 +5,7 @@ package corpus
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -88,7 +89,7 @@ func Load(cfg *config.Config, opts Options) (*Corpus, error) {
 		if !filepath.IsAbs(abs) {
 			abs = filepath.Join(wd, p)
 		}
-		st, err := os.Lstat(abs)
+		st, err := os.Stat(abs)
 		if err != nil {
 			return nil, fmt.Errorf("%s: no such file or folder", p)
 		}
@@ -98,7 +99,11 @@ func Load(cfg *config.Config, opts Options) (*Corpus, error) {
 			}
 			continue
 		}
-		l.add(abs, true)
+		lst, err := os.Lstat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, unwrap(err))
+		}
+		l.add(abs, true, lst.Mode()&fs.ModeSymlink != 0)
 	}
 	if len(opts.Paths) == 0 {
 		for i := range l.files {
@@ -112,6 +117,8 @@ func Load(cfg *config.Config, opts Options) (*Corpus, error) {
 type file struct {
 	abs, display, rel string
 	target            bool
+	// link is true for a symlink, which must not lead out of the root.
+	link bool
 }
 
 type loader struct {
@@ -142,13 +149,13 @@ func (l *loader) walk(dir string, target bool) error {
 			return nil
 		}
 		if IsPostmortem(d.Name()) {
-			l.add(path, target)
+			l.add(path, target, d.Type()&fs.ModeSymlink != 0)
 		}
 		return nil
 	})
 }
 
-func (l *loader) add(abs string, target bool) {
+func (l *loader) add(abs string, target, link bool) {
 	abs = filepath.Clean(abs)
 	if l.seen[abs] {
 		for i := range l.files {
@@ -163,7 +170,7 @@ func (l *loader) add(abs string, target bool) {
 	if err != nil {
 		rel = abs
 	}
-	l.files = append(l.files, file{abs: abs, display: l.display(abs), rel: filepath.ToSlash(rel), target: target})
+	l.files = append(l.files, file{abs: abs, display: l.display(abs), rel: filepath.ToSlash(rel), target: target, link: link})
 }
 
 // display returns a path relative to the working directory when inside it.
@@ -229,26 +236,19 @@ func (l *loader) parseOne(f file, opts postmortem.Options) parsed {
 	fail := func(format string, args ...any) parsed {
 		return parsed{diags: []postmortem.Diagnostic{{File: f.display, Line: 1, Col: 1, Rule: RuleFile, Message: fmt.Sprintf(format, args...)}}}
 	}
-	real, err := filepath.EvalSymlinks(f.abs)
+	real := f.abs
+	if f.link {
+		var err error
+		if real, err = filepath.EvalSymlinks(f.abs); err != nil {
+			return fail("cannot follow this symlink: %v", unwrap(err))
+		}
+		if !inside(l.root, real) {
+			return fail("this symlink points outside the repository (to %s); postmortems must live inside it, so copy the file in instead", real)
+		}
+	}
+	data, err := readLimited(real)
 	if err != nil {
-		return fail("cannot resolve this path: %v", unwrap(err))
-	}
-	if real != f.abs && !inside(l.root, real) {
-		return fail("this symlink points outside the repository (to %s); postmortems must live inside it, so copy the file in instead", real)
-	}
-	st, err := os.Stat(real)
-	if err != nil {
-		return fail("cannot read this file: %v", unwrap(err))
-	}
-	if !st.Mode().IsRegular() {
-		return fail("not a regular file; postmortems are plain Markdown files")
-	}
-	if st.Size() > MaxFileSize {
-		return fail("this file is %.1f MB, over the %d MiB limit for a postmortem; move logs and data elsewhere and link to them", float64(st.Size())/1e6, MaxFileSize>>20)
-	}
-	data, err := os.ReadFile(real)
-	if err != nil {
-		return fail("cannot read this file: %v", unwrap(err))
+		return fail("%v", err)
 	}
 	pm, diags := postmortem.Parse(f.display, data, opts)
 	if pm != nil {
@@ -257,6 +257,30 @@ func (l *loader) parseOne(f file, opts postmortem.Options) parsed {
 		pm.UntimedItems = pm.ResolveTimeline()
 	}
 	return parsed{pm: pm, diags: diags}
+}
+
+// readLimited reads a regular file of at most MaxFileSize bytes.
+func readLimited(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file; postmortems are plain Markdown files")
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("this file is %.1f MB, over the %d MiB limit for a postmortem; move logs and data elsewhere and link to them", float64(st.Size())/1e6, MaxFileSize>>20)
+	}
+	data := make([]byte, st.Size())
+	if _, err := io.ReadFull(fh, data); err != nil {
+		return nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
+	}
+	return data, nil
 }
 
 func unwrap(err error) error {

@@ -19,15 +19,24 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
 
+// md is the configured Markdown: what the site renders with.
 var md = goldmark.New(
 	goldmark.WithExtensions(extension.GFM, extension.Footnote, extension.Typographer),
 	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 )
 
+// outliner parses the same block structure as md without the inline
+// extensions that only change rendering (bare-URL linking, smart quotes),
+// which are the slow part of parsing; a bare URL is never a relative link,
+// so the outline loses nothing.
+var outliner = goldmark.New(
+	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList, extension.Footnote),
+).Parser()
+
 // Analyze parses a body and returns its outline. firstLine is the file
 // line the body starts on, so positions point into the whole file.
 func Analyze(body []byte, firstLine int) postmortem.Outline {
-	doc := md.Parser().Parse(text.NewReader(body))
+	doc := outliner.Parse(text.NewReader(body))
 	a := analyzer{src: body, first: firstLine, lines: lineStarts(body)}
 	a.walk(doc)
 	return a.out
@@ -94,7 +103,7 @@ func (a *analyzer) walk(doc ast.Node) {
 			title := string(plain(h, a.src))
 			line, col := a.pos(max(start(h), 0))
 			a.out.Sections = append(a.out.Sections, postmortem.Section{
-				Heading: title, Canonical: postmortem.CanonicalSection(title),
+				Heading: title, Canonical: postmortem.CanonicalSection(title), Norm: postmortem.NormalizeHeading(title),
 				Line: line, Col: col, Empty: true,
 			})
 			section = &a.out.Sections[len(a.out.Sections)-1]

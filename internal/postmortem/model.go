@@ -169,6 +169,8 @@ type Section struct {
 	// Canonical is the format's name for the section ("Root cause" for
 	// "Root causes"), or "" for a section the format does not know.
 	Canonical string
+	// Norm is the heading normalised for comparison.
+	Norm      string
 	Line, Col int
 	// Empty is true when nothing but headings follows before the next H2.
 	Empty bool

@@ -1,7 +1,6 @@
 package postmortem
 
 import (
-	"regexp"
 	"strings"
 	"time"
 
@@ -46,12 +45,13 @@ var sectionIndex = func() map[string]string {
 	return m
 }()
 
-var headingNoise = regexp.MustCompile(`^(\d+(\.\d+)*[.)]?\s+)|[\s:.]+$`)
-
-// NormalizeHeading folds case, spacing, numbering and trailing colons so
-// headings compare as a writer would expect.
+// NormalizeHeading folds case, spacing, numbering ("2. ", "3) ") and
+// trailing colons so headings compare as a writer would expect.
 func NormalizeHeading(h string) string {
-	h = headingNoise.ReplaceAllString(strings.TrimSpace(h), "")
+	h = strings.TrimRight(strings.TrimSpace(h), " \t:.")
+	if i := strings.IndexFunc(h, func(r rune) bool { return (r < '0' || r > '9') && r != '.' && r != ')' }); i > 0 && (h[i] == ' ' || h[i] == '\t') {
+		h = h[i:]
+	}
 	return strings.ToLower(strings.Join(strings.Fields(h), " "))
 }
 
@@ -62,9 +62,9 @@ func CanonicalSection(heading string) string {
 
 // Section returns the first section matching name (canonical or alias).
 func (p *Postmortem) Section(name string) (Section, bool) {
-	want := CanonicalSection(name)
+	want, norm := CanonicalSection(name), NormalizeHeading(name)
 	for _, s := range p.Outline.Sections {
-		if (want != "" && s.Canonical == want) || NormalizeHeading(s.Heading) == NormalizeHeading(name) {
+		if (want != "" && s.Canonical == want) || s.Norm == norm {
 			return s, true
 		}
 	}
