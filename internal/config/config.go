@@ -230,22 +230,16 @@ func Load(path string) (*Config, error) {
 
 var customKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // Parse decodes and validates config bytes; name is used in messages.
 func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{Path: name}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		e := &Error{File: name, Msg: err.Error() + "; fix the YAML syntax"}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			fmt.Sscan(m[1], &e.Line)
-			e.Col, e.Msg = 1, m[2]+"; fix the YAML syntax"
-		}
-		return nil, ErrorList{e}
+		line, msg := yamlnode.SyntaxError(err)
+		return nil, ErrorList{{File: name, Pos: yamlnode.Pos{Line: line, Col: 1}, Msg: msg + "; fix the YAML syntax"}}
 	}
 	var errs ErrorList
-	if len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode && !yamlnode.IsNull(doc.Content[0]) {
+	if len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode && doc.Content[0].Kind != 0 && !yamlnode.IsNull(doc.Content[0]) {
 		n := doc.Content[0]
 		return nil, ErrorList{{File: name, Pos: yamlnode.PosOf(n), Msg: "expected a map of settings such as `title: Postmortems`, found " + yamlnode.Describe(n)}}
 	}

@@ -8,7 +8,6 @@ import (
 	"path"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -106,7 +105,7 @@ func (p *Parsing) parse(data []byte, opts Options) *Postmortem {
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	if root.Kind != yaml.MappingNode && !(root.Kind == yaml.DocumentNode || yamlnode.IsNull(root)) {
+	if root.Kind != yaml.MappingNode && root.Kind != 0 && !(root.Kind == yaml.DocumentNode || yamlnode.IsNull(root)) {
 		p.add(RuleSyntax, max(root.Line, open), max(root.Column, 1), "the front matter must be a map of keys such as `title: ...`, found %s", yamlnode.Describe(root))
 		return nil
 	}
@@ -298,22 +297,10 @@ func place(n *yaml.Node, line int) {
 	}
 }
 
-var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // yamlError records a YAML syntax error at its file line.
 func (p *Parsing) yamlError(err error, data []byte, open int) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := open + 1
-	if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		line, msg = open+n, m[2]
-		if strings.HasPrefix(msg, "did not find expected") {
-			// The parser names the 0-based line where the unclosed
-			// bracket or block began.
-			line++
-			msg += " (a bracket or quote opened on this line is not closed)"
-		}
-	}
+	n, msg := yamlnode.SyntaxError(err)
+	line := open + max(n, 1)
 	lines := strings.Split(string(data), "\n")
 	col := 1
 	for i, l := range lines {

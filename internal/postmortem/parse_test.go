@@ -236,3 +236,10 @@ func TestOverdue(t *testing.T) {
 		}
 	}
 }
+
+func TestParseEmptyFrontMatter(t *testing.T) {
+	pm, diags := Parse("a.md", []byte("---\n---\n## Impact\n"), Options{})
+	if pm == nil || len(diags) != 0 || pm.BodyLine != 3 {
+		t.Fatalf("empty front matter must parse (the checker reports the missing keys): pm=%v diags=%v", pm, diags)
+	}
+}

@@ -10,6 +10,7 @@ package yamlnode
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,6 +121,9 @@ func Decode(n *yaml.Node, out any, opts Options) *Result {
 			return r
 		}
 		n = n.Content[0]
+	}
+	if n.Kind == 0 {
+		return r // an empty document
 	}
 	d.value(n, reflect.ValueOf(out).Elem(), "", true)
 	return r
@@ -273,6 +277,26 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
 		d.value(val, elem, sub, false)
 		v.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), elem)
 	}
+}
+
+var syntaxLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// SyntaxError splits a YAML syntax error into its 1-based line (0 when it
+// names none) and its message. The parser reports its own errors, those
+// that begin "did not find expected", with a 0-based line; the scanner's
+// are 1-based.
+func SyntaxError(err error) (line int, msg string) {
+	m := syntaxLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, strings.TrimPrefix(err.Error(), "yaml: ")
+	}
+	line, _ = strconv.Atoi(m[1])
+	msg = m[2]
+	if strings.HasPrefix(msg, "did not find expected") {
+		line++
+		msg += " (a bracket, quote or block opened above is not closed)"
+	}
+	return line, msg
 }
 
 // IsNull reports whether a node is an explicit or implicit null.
