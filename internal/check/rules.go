@@ -235,7 +235,7 @@ func overdueItems(r *run, pm *postmortem.Postmortem) {
 	for i, a := range pm.ActionItems {
 		if a.Overdue(r.opts.Now) {
 			days := int(r.opts.Now.Sub(a.Due.Time).Hours() / 24)
-			r.at("action-item-overdue", pm, pm.ValuePos(fmt.Sprintf("action_items[%d].due", i+1)), "action item %s#%d %q is %s and was due %s (%d days ago); finish it, move the due date, or mark it wont-do", pm.ID, i+1, a.Title, a.Status, a.Due, days)
+			r.at("action-item-overdue", pm, pm.ValuePos(fmt.Sprintf("action_items[%d].due", i+1)), "action item %s#%d %q is %s and was due %s (%s ago); finish it, move the due date, or mark it wont-do", pm.ID, i+1, a.Title, a.Status, a.Due, plural(days, "day"))
 		}
 	}
 }
@@ -303,6 +303,6 @@ func publishDeadline(r *run, pm *postmortem.Postmortem) {
 	deadline := pm.Times.Resolved.AddDate(0, 0, r.cfg.PublishDeadlineDays)
 	if r.opts.Now.After(deadline) {
 		days := int(r.opts.Now.Sub(pm.Times.Resolved).Hours() / 24)
-		r.at("publish-deadline", pm, pm.ValuePos("status"), "still %s %d days after the incident was resolved (the deadline is %d days); finish the review and set `status: published`", pm.Status, days, r.cfg.PublishDeadlineDays)
+		r.at("publish-deadline", pm, pm.ValuePos("status"), "still %s %s after the incident was resolved (the deadline is %s); finish the review and set `status: published`", pm.Status, plural(days, "day"), plural(r.cfg.PublishDeadlineDays, "day"))
 	}
 }

@@ -126,8 +126,8 @@ func (p *Parsing) parse(data []byte, opts Options) *Postmortem {
 			rule = RuleUnknownField
 			if strings.Contains(e.Path, ".") || strings.Contains(e.Path, "[") {
 				e.Msg += hintFor(e.Path)
-			} else {
-				e.Msg += "; custom keys must be declared under custom_fields in hindsight.yaml"
+			} else if !strings.Contains(e.Msg, "did you mean") {
+				e.Msg += "; remove it, or declare it under custom_fields in hindsight.yaml"
 			}
 		}
 		p.add(rule, e.Line, e.Col, "%s", e.Msg)
