@@ -31,6 +31,9 @@ type Rule struct {
 	// Check looks at one postmortem; nil for rules whose findings come from
 	// parsing or that other packages provide.
 	Check func(r *run, pm *postmortem.Postmortem)
+	// All, for rules about the corpus as a whole, looks at every target at
+	// once, after the per-file rules.
+	All func(r *run, targets []*postmortem.Postmortem)
 }
 
 // Rules returns the registry, in documentation order.
@@ -124,6 +127,11 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 	r.out = append(r.out, c.Diagnostics...)
 	for _, f := range found {
 		r.out = append(r.out, f...)
+	}
+	for _, rule := range registry {
+		if rule.All != nil && r.level(rule.ID, false) != config.LevelOff {
+			rule.All(r, targets)
+		}
 	}
 	drafts := map[string]bool{}
 	for _, pm := range c.Postmortems {

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path"
@@ -36,9 +37,10 @@ var registry = []Rule{
 	{ID: "action-item-overdue", Level: warnLevel, Doc: "an open or in-progress action item past its due date", Check: overdueItems},
 	{ID: "related-missing", Level: errorLevel, Doc: "`related` names an id that no postmortem has", Check: relatedMissing},
 	{ID: "broken-link", Level: errorLevel, Doc: "a relative link to a file that does not exist or lies outside the repository, or an unsafe link scheme", Check: brokenLinks},
-	{ID: "commit-missing", Level: errorLevel, Doc: "a commit sha not found, or ambiguous, in its repo (git verification)"},
-	{ID: "commit-order", Level: warnLevel, Doc: "a fix that does not descend from its trigger, or a trigger committed after `started` (git verification)"},
-	{ID: "commit-unverifiable", Level: warnLevel, Doc: "a repo shallow or unavailable, so its commits could not be checked (git verification)"},
+	{ID: "commit-missing", Level: errorLevel, Doc: "a commit sha not found or ambiguous in its repo, or a `repo:` not in the config", Check: commitMissing},
+	{ID: "commit-order", Level: warnLevel, Doc: "a fix that does not descend from its trigger, or a trigger committed after `started`", Check: commitOrder},
+	{ID: "commit-unverifiable", Level: warnLevel, Doc: "a repo shallow or unavailable, so its commits could not be checked (once per repo)", All: commitUnverifiable},
+	{ID: "action-item-closed", Level: warnLevel, Doc: "an item still open although a commit's `Postmortem-Action:` trailer closed it", Check: actionItemClosed},
 	{ID: "publish-deadline", Level: warnLevel, Doc: "not `published` more than `publish_deadline_days` (default 7) after `resolved`", Check: publishDeadline},
 	{ID: "blameless-language", Level: warnLevel, Doc: "counterfactual or blaming phrasing, quoted with a neutral alternative", Check: blamelessLanguage},
 	{ID: "no-logs", Level: warnLevel, Doc: "a code block over 30 lines, or one that looks like a stack trace or raw log", Check: noLogs},
@@ -139,6 +141,8 @@ func timeOrder(r *run, pm *postmortem.Postmortem) {
 		}
 	}
 }
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func stamp(t time.Time) string { return t.Format("2006-01-02 15:04 Z07:00") }
 

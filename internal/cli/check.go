@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -8,7 +11,34 @@ import (
 
 	"github.com/hindsight-dev/hindsight/internal/check"
 	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/gitlink"
 )
+
+// retargetChanged keeps as targets only the files whose content differs
+// from the revision's (or that it does not have).
+func retargetChanged(c *corpus.Corpus, repo *gitlink.Repo, rev string) error {
+	if repo.Problem != "" {
+		return errors.New(repo.Problem)
+	}
+	rel, err := filepath.Rel(repo.Root(), c.Config.ContentDir())
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("the content folder %s is not inside the git repository %s", c.Config.ContentDir(), repo.Root())
+	}
+	old, err := repo.Blobs(rev, rel)
+	if err != nil {
+		return err
+	}
+	// Paths in the corpus are relative to the config root, the repository's
+	// relative to its work tree root; they differ when hindsight.yaml sits
+	// in a subfolder.
+	base, _ := filepath.Rel(repo.Root(), c.Config.Root)
+	c.Retarget(func(file string) bool {
+		key := filepath.ToSlash(filepath.Join(base, c.RepoPath(file)))
+		digest, ok := c.Digest(file)
+		return !ok || old[key] != digest
+	})
+	return nil
+}
 
 // CheckOptions are the inputs of `hindsight check`.
 type CheckOptions struct {
@@ -16,6 +46,9 @@ type CheckOptions struct {
 	Paths   []string
 	Format  string
 	Strict  bool
+	// ChangedSince limits the check to postmortems added or changed since
+	// a revision (the pull request mode).
+	ChangedSince string
 }
 
 // NewCmdCheck builds `hindsight check`; runF replaces the run in tests.
@@ -51,6 +84,7 @@ usage or internal error.`,
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, github or json (github by default when GITHUB_ACTIONS=true)")
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "treat warnings as errors")
+	cmd.Flags().StringVar(&opts.ChangedSince, "changed-since", "", "check only postmortems added or changed since this git revision (e.g. origin/main); ids and links are still checked against all")
 	return cmd
 }
 
@@ -64,10 +98,17 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	c, err := corpus.Load(cfg, corpus.Options{Paths: opts.Paths, WorkDir: f.IO.WorkDir, Drafts: true})
+	c, err := corpus.Load(cfg, corpus.Options{Paths: opts.Paths, WorkDir: f.IO.WorkDir, Drafts: true, Digest: gitlink.BlobHash})
 	if err != nil {
 		return usageError("%v", err)
 	}
+	repos := f.Repos(cfg)
+	if opts.ChangedSince != "" {
+		if err := retargetChanged(c, repos.Repo(""), opts.ChangedSince); err != nil {
+			return usageError("--changed-since: %v", err)
+		}
+	}
+	repos.Link(c.Postmortems, gitlink.LinkOptions{Files: opts.Format == "json"})
 	rep := check.Run(c, check.Options{Strict: opts.Strict, Now: now})
 	if err := check.Write(f.IO.Out, rep, opts.Format, c.RepoPath); err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hindsight-dev/hindsight/internal/check"
 	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/gitlink"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
 
@@ -43,6 +44,8 @@ type Factory struct {
 	// ConfigPath is --config; empty means look for hindsight.yaml.
 	ConfigPath string
 	cfg        *config.Config
+	repos      *gitlink.Set
+	ctx        context.Context
 }
 
 // Config loads the configuration once.
@@ -65,6 +68,18 @@ func (f *Factory) Config() (*config.Config, error) {
 	}
 	f.cfg = cfg
 	return cfg, nil
+}
+
+// Repos returns the git repositories of a config, opened on first use.
+func (f *Factory) Repos(cfg *config.Config) *gitlink.Set {
+	if f.repos == nil {
+		specs := map[string]gitlink.Spec{}
+		for name, r := range cfg.Repos {
+			specs[name] = gitlink.Spec{Path: r.Path, URL: r.URL, Web: r.Web}
+		}
+		f.repos = gitlink.NewSet(f.ctx, cfg.Root, specs, f.IO.Getenv("HINDSIGHT_CACHE"))
+	}
+	return f.repos
 }
 
 // Now is the current time, or HINDSIGHT_NOW (a date or an RFC 3339
@@ -133,7 +148,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return ExitUsage
 	}
 	streams := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv, WorkDir: wd, IsTTY: isTerminal(stdout)}
-	return run(ctx, &Factory{IO: streams}, args)
+	return run(ctx, &Factory{IO: streams, ctx: ctx}, args)
 }
 
 func run(ctx context.Context, f *Factory, args []string) int {

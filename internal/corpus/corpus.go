@@ -39,8 +39,25 @@ type Corpus struct {
 	// asked for, or every file when none were.
 	Targets map[string]bool
 
-	byID map[string][]*postmortem.Postmortem
-	rel  map[string]string
+	byID    map[string][]*postmortem.Postmortem
+	rel     map[string]string
+	digests map[string]string
+}
+
+// Digest returns the digest of a file's bytes, when Options.Digest was set
+// and the file could be read.
+func (c *Corpus) Digest(display string) (string, bool) {
+	d, ok := c.digests[display]
+	return d, ok
+}
+
+// Retarget keeps as targets only the files keep accepts.
+func (c *Corpus) Retarget(keep func(display string) bool) {
+	for f := range c.Targets {
+		if !keep(f) {
+			delete(c.Targets, f)
+		}
+	}
 }
 
 // RepoPath maps a display path to the path relative to the repository
@@ -62,6 +79,9 @@ type Options struct {
 	WorkDir string
 	// Drafts, when false, leaves drafts out of Postmortems (the build).
 	Drafts bool
+	// Digest, when set, hashes each file's bytes as read, for comparing
+	// the work tree with a git revision.
+	Digest func([]byte) string
 }
 
 // Load finds, reads and parses the corpus.
@@ -182,8 +202,9 @@ func (l *loader) display(abs string) string {
 }
 
 type parsed struct {
-	pm    *postmortem.Postmortem
-	diags []postmortem.Diagnostic
+	pm     *postmortem.Postmortem
+	diags  []postmortem.Diagnostic
+	digest string
 }
 
 func (l *loader) parse(c *Corpus, opts Options) {
@@ -201,7 +222,7 @@ func (l *loader) parse(c *Corpus, opts Options) {
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range jobs {
-				results[i] = l.parseOne(l.files[i], popts)
+				results[i] = l.parseOne(l.files[i], popts, opts.Digest)
 			}
 		})
 	}
@@ -213,9 +234,13 @@ func (l *loader) parse(c *Corpus, opts Options) {
 
 	c.byID = map[string][]*postmortem.Postmortem{}
 	c.rel = map[string]string{}
+	c.digests = map[string]string{}
 	for i, f := range l.files {
 		c.Files = append(c.Files, f.display)
 		c.rel[f.display] = f.rel
+		if d := results[i].digest; d != "" {
+			c.digests[f.display] = d
+		}
 		if f.target {
 			c.Targets[f.display] = true
 		}
@@ -232,7 +257,7 @@ func (l *loader) parse(c *Corpus, opts Options) {
 	}
 }
 
-func (l *loader) parseOne(f file, opts postmortem.Options) parsed {
+func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) string) parsed {
 	fail := func(format string, args ...any) parsed {
 		return parsed{diags: []postmortem.Diagnostic{{File: f.display, Line: 1, Col: 1, Rule: RuleFile, Message: fmt.Sprintf(format, args...)}}}
 	}
@@ -256,7 +281,11 @@ func (l *loader) parseOne(f file, opts postmortem.Options) parsed {
 		pm.Outline = markdown.Analyze(pm.Body, pm.BodyLine)
 		pm.UntimedItems = pm.ResolveTimeline()
 	}
-	return parsed{pm: pm, diags: diags}
+	res := parsed{pm: pm, diags: diags}
+	if digest != nil {
+		res.digest = digest(data)
+	}
+	return res
 }
 
 // readLimited reads a regular file of at most MaxFileSize bytes.

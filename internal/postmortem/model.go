@@ -91,6 +91,14 @@ type Postmortem struct {
 	Timeline []TimelineEntry
 	// UntimedItems are Timeline list items that do not start with a time.
 	UntimedItems []Item
+	// Linked are the commit refs with what git knows of them, filled by
+	// commit verification.
+	Linked []LinkedCommit
+	// History is what git knows of the file itself.
+	History *FileHistory
+	// ClosedItems maps an action item's 1-based number to the commit whose
+	// trailer closed it.
+	ClosedItems map[int]CommitInfo
 
 	keys, values map[string]yamlnode.Pos
 	invalid      map[string]bool

@@ -1,0 +1,95 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// The commit rules read what git verification recorded on each ref
+// (Postmortem.Linked); without it they find nothing.
+
+func commitMissing(r *run, pm *postmortem.Postmortem) {
+	for _, lc := range pm.Linked {
+		path := fmt.Sprintf("commits[%d]", lc.Index)
+		var amb *postmortem.AmbiguousCommitError
+		switch {
+		case lc.UnknownRepo:
+			names := "none are configured"
+			if len(r.cfg.Repos) > 0 {
+				names = "the configured ones are " + strings.Join(sortedKeys(r.cfg.Repos), ", ")
+			}
+			r.at("commit-missing", pm, pm.ValuePos(path+".repo"), "repo %q is not in hindsight.yaml (%s); add it under repos: or fix the name", lc.Ref.Repo, names)
+		case errors.As(lc.Err, &amb):
+			r.at("commit-missing", pm, pm.ValuePos(path+".sha"), "sha %s is ambiguous in %s: it starts %s; give more characters", lc.Ref.SHA, repoName(lc.Ref.Repo), strings.Join(amb.Candidates, " and "))
+		case errors.Is(lc.Err, postmortem.ErrCommitNotFound) && !lc.Shallow:
+			r.at("commit-missing", pm, pm.ValuePos(path+".sha"), "commit %s not found in %s; check the sha with `git log --oneline`, or fetch the branch that has it", lc.Ref.SHA, repoName(lc.Ref.Repo))
+		case lc.Err != nil && !errors.Is(lc.Err, postmortem.ErrCommitNotFound):
+			r.at("commit-missing", pm, pm.ValuePos(path+".sha"), "commit %s could not be read: %v", lc.Ref.SHA, lc.Err)
+		}
+	}
+}
+
+func repoName(name string) string {
+	if name == "" {
+		return "this repository"
+	}
+	return fmt.Sprintf("repo %q", name)
+}
+
+func commitOrder(r *run, pm *postmortem.Postmortem) {
+	for _, lc := range pm.Linked {
+		if lc.Info == nil {
+			continue
+		}
+		path := fmt.Sprintf("commits[%d]", lc.Index)
+		if lc.Ref.Role == postmortem.RoleTrigger && !pm.Times.Started.IsZero() && lc.Info.Committed.After(pm.Times.Started) {
+			r.at("commit-order", pm, pm.ValuePos(path+".sha"), "trigger %s was committed %s, after the incident started (%s); check the sha and times.started",
+				short(lc.Info.SHA), stamp(lc.Info.Committed), stamp(pm.Times.Started))
+		}
+		if lc.Shallow {
+			continue // history may be cut off: commit-unverifiable says so
+		}
+		for trig, ok := range lc.Descends {
+			if !ok {
+				r.at("commit-order", pm, pm.ValuePos(path+".sha"), "fix %s does not descend from trigger %s (commits[%d]); a fix is normally made on top of the change it repairs: check both shas",
+					short(lc.Info.SHA), short(pm.Linked[trig-1].Info.SHA), trig)
+			}
+		}
+	}
+}
+
+func short(sha string) string { return sha[:min(len(sha), 10)] }
+
+// commitUnverifiable reports each repository that could not be read, or is
+// shallow, once, at the first ref that uses it.
+func commitUnverifiable(r *run, targets []*postmortem.Postmortem) {
+	seen := map[string]bool{}
+	for _, pm := range targets {
+		for _, lc := range pm.Linked {
+			name := lc.Ref.Repo
+			if seen[name] || lc.UnknownRepo || lc.RepoProblem == "" && !lc.Shallow {
+				continue
+			}
+			seen[name] = true
+			pos := pm.ValuePos(fmt.Sprintf("commits[%d].sha", lc.Index))
+			if lc.RepoProblem != "" {
+				r.at("commit-unverifiable", pm, pos, "commits in %s were not verified: %s", repoName(name), lc.RepoProblem)
+				continue
+			}
+			r.at("commit-unverifiable", pm, pos, "%s is a shallow clone, so its commits were not fully verified; fetch the whole history (`git fetch --unshallow`, or `fetch-depth: 0` with actions/checkout)", repoName(name))
+		}
+	}
+}
+
+func actionItemClosed(r *run, pm *postmortem.Postmortem) {
+	for n, c := range pm.ClosedItems {
+		if n > len(pm.ActionItems) || !pm.ActionItems[n-1].Open() {
+			continue
+		}
+		r.at("action-item-closed", pm, pm.ValuePos(fmt.Sprintf("action_items[%d].status", n)), "action item %s#%d is still %s, but commit %s (%q) closed it with a %s trailer; set `status: done`",
+			pm.ID, n, pm.ActionItems[n-1].Status, short(c.SHA), c.Subject, "Postmortem-Action")
+	}
+}

@@ -1,0 +1,118 @@
+package gitlink
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// LinkOptions tune Link.
+type LinkOptions struct {
+	// Files adds each commit's changed files, which costs a tree diff per
+	// commit.
+	Files bool
+}
+
+// Link resolves every commit ref of the postmortems in its repository,
+// records which fixes descend from which triggers, and marks the action
+// items that commit trailers close. Problems are recorded on the refs, for
+// the check rules to report.
+func (s *Set) Link(pms []*postmortem.Postmortem, opts LinkOptions) {
+	for _, pm := range pms {
+		pm.Linked = make([]postmortem.LinkedCommit, len(pm.Commits))
+		for i, ref := range pm.Commits {
+			lc := &pm.Linked[i]
+			lc.Ref, lc.Index = ref, i+1
+			if ref.SHA == "" || pm.Invalid("commits["+strconv.Itoa(i+1)+"]") {
+				continue
+			}
+			if !s.Known(ref.Repo) {
+				lc.UnknownRepo = true
+				continue
+			}
+			repo := s.Repo(ref.Repo)
+			lc.Shallow = repo.Shallow
+			if repo.Problem != "" {
+				lc.RepoProblem = repo.Problem
+				continue
+			}
+			info, err := repo.Resolve(ref.SHA)
+			if err != nil {
+				lc.Err = err
+				continue
+			}
+			if opts.Files {
+				info.Files, _ = repo.ChangedFiles(info.SHA)
+			}
+			lc.Info = &info
+		}
+		s.order(pm)
+	}
+	s.closeItems(pms)
+}
+
+// order records, for each fix, whether it descends from each trigger in
+// the same repository.
+func (s *Set) order(pm *postmortem.Postmortem) {
+	for i := range pm.Linked {
+		fix := &pm.Linked[i]
+		if fix.Ref.Role != postmortem.RoleFix || fix.Info == nil {
+			continue
+		}
+		for j := range pm.Linked {
+			trig := pm.Linked[j]
+			if trig.Ref.Role != postmortem.RoleTrigger || trig.Info == nil || trig.Ref.Repo != fix.Ref.Repo {
+				continue
+			}
+			ok, err := s.Repo(fix.Ref.Repo).IsAncestor(trig.Info.SHA, fix.Info.SHA)
+			if err != nil {
+				continue
+			}
+			if fix.Descends == nil {
+				fix.Descends = map[int]bool{}
+			}
+			fix.Descends[trig.Index] = ok
+		}
+	}
+}
+
+// closeItems marks action items named by Postmortem-Action trailers in any
+// of the repositories.
+func (s *Set) closeItems(pms []*postmortem.Postmortem) {
+	byID := map[string]*postmortem.Postmortem{}
+	for _, pm := range pms {
+		byID[pm.ID] = pm
+	}
+	repos := []*Repo{s.Repo("")}
+	for _, name := range s.Names() {
+		repos = append(repos, s.Repo(name))
+	}
+	for _, repo := range repos {
+		for _, ac := range repo.ActionCloses() {
+			id, num, ok := strings.Cut(ac.Item, "#")
+			n, err := strconv.Atoi(num)
+			pm := byID[id]
+			if !ok || err != nil || pm == nil || n < 1 || n > len(pm.ActionItems) {
+				continue
+			}
+			if pm.ClosedItems == nil {
+				pm.ClosedItems = map[int]postmortem.CommitInfo{}
+			}
+			if prev, dup := pm.ClosedItems[n]; !dup || ac.Commit.Committed.Before(prev.Committed) {
+				pm.ClosedItems[n] = ac.Commit
+			}
+		}
+	}
+}
+
+// Uses reports whether any postmortem names a commit, so that callers can
+// skip opening repositories when none does.
+func Uses(pms []*postmortem.Postmortem) bool {
+	for _, pm := range pms {
+		if len(pm.Commits) > 0 {
+			return true
+		}
+	}
+	return false
+}

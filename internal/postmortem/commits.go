@@ -1,0 +1,94 @@
+package postmortem
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CommitInfo is what git knows of a commit a postmortem names.
+type CommitInfo struct {
+	SHA         string    `json:"sha"`
+	Repo        string    `json:"repo,omitempty"`
+	Subject     string    `json:"subject"`
+	Author      string    `json:"author"`
+	AuthorEmail string    `json:"author_email,omitempty"`
+	Date        time.Time `json:"date"`
+	Committed   time.Time `json:"committed"`
+	Files       []string  `json:"files,omitempty"`
+	URL         string    `json:"url,omitempty"`
+}
+
+// ErrCommitNotFound is returned when no commit has a given sha.
+var ErrCommitNotFound = errors.New("commit not found")
+
+// AmbiguousCommitError is returned when a short sha names several commits.
+type AmbiguousCommitError struct {
+	Prefix     string
+	Candidates []string
+}
+
+func (e *AmbiguousCommitError) Error() string {
+	return fmt.Sprintf("%s is ambiguous: it starts %s", e.Prefix, strings.Join(e.Candidates, ", "))
+}
+
+// LinkedCommit is a commit ref with what git said of it.
+type LinkedCommit struct {
+	Ref CommitRef `json:"ref"`
+	// Info is filled when the commit was found.
+	Info *CommitInfo `json:"info,omitempty"`
+	// Index is the ref's 1-based place in `commits`.
+	Index int `json:"-"`
+	// Err says why the commit was not found (ErrCommitNotFound or an
+	// *AmbiguousCommitError).
+	Err error `json:"-"`
+	// UnknownRepo is true when `repo:` names no configured repository.
+	UnknownRepo bool `json:"-"`
+	// RepoProblem says why the repository could not be read at all.
+	RepoProblem string `json:"-"`
+	// Shallow is true when the repository is a shallow clone.
+	Shallow bool `json:"-"`
+	// Descends maps each trigger's index to whether this fix descends
+	// from it (fixes only, same repository).
+	Descends map[int]bool `json:"-"`
+}
+
+// TriggerLatency is the time from the trigger commit to the start of the
+// incident: how long the change waited before it hurt.
+func (p *Postmortem) TriggerLatency() (time.Duration, bool) {
+	for _, c := range p.Linked {
+		if c.Ref.Role == RoleTrigger && c.Info != nil && !p.Times.Started.IsZero() {
+			return p.Times.Started.Sub(c.Info.Committed), true
+		}
+	}
+	return 0, false
+}
+
+// FixLeadTime is the time from the start of the incident to the first fix
+// commit.
+func (p *Postmortem) FixLeadTime() (time.Duration, bool) {
+	var first time.Time
+	for _, c := range p.Linked {
+		if c.Ref.Role == RoleFix && c.Info != nil && (first.IsZero() || c.Info.Committed.Before(first)) {
+			first = c.Info.Committed
+		}
+	}
+	if first.IsZero() || p.Times.Started.IsZero() {
+		return 0, false
+	}
+	return first.Sub(p.Times.Started), true
+}
+
+// FileHistory is a postmortem file's life in git.
+type FileHistory struct {
+	Added        time.Time `json:"added"`
+	AddedBy      string    `json:"added_by"`
+	Changed      time.Time `json:"changed"`
+	ChangedBy    string    `json:"changed_by"`
+	LastCommit   string    `json:"last_commit"`
+	Contributors []string  `json:"contributors"`
+	// Uncommitted is true when the working tree differs from the last
+	// commit, or the file was never committed.
+	Uncommitted bool `json:"uncommitted,omitempty"`
+}
