@@ -301,9 +301,10 @@ func (c *Config) validate(name string, res *yamlnode.Result) ErrorList {
 			at(path, "%s: give exactly one of `path:` (a local clone) or `url:` (a remote to clone)", path)
 		}
 	}
-	for _, name := range sortedKeys(c.CustomFields) {
-		if !customKey.MatchString(name) {
-			at("custom_fields."+name, "custom_fields: %q is not a valid key; use lower-case letters, digits and _", name)
+	for _, key := range sortedKeys(c.CustomFields) {
+		if !customKey.MatchString(key) {
+			// The key itself is wrong, so point at it rather than its value.
+			errs = append(errs, &Error{File: name, Pos: res.Pos["custom_fields."+key], Msg: fmt.Sprintf("custom_fields: %q is not a valid key; use lower-case letters, digits and _", key)})
 		}
 	}
 	return errs
