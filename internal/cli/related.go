@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/gitlink"
+	"github.com/hindsight-dev/hindsight/internal/impact"
+)
+
+var reportFormats = []string{"text", "markdown", "json"}
+
+// RelatedOptions are the inputs of `hindsight related`.
+type RelatedOptions struct {
+	Factory *Factory
+	Base    string
+	Repo    string
+	Format  string
+}
+
+// NewCmdRelated builds `hindsight related`; runF replaces the run in tests.
+func NewCmdRelated(f *Factory, runF func(*RelatedOptions) error) *cobra.Command {
+	opts := &RelatedOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "related",
+		Short: "List past incidents whose commits touched the files a change touches",
+		Long: `List the past postmortems whose trigger or fix commits changed the same files
+as the changes between --base (default: the merge base with the default
+branch) and HEAD, most overlapping first, with the overlapping paths. The
+repository is the one of the working directory, or --repo NAME from
+hindsight.yaml. The markdown form is ready to post as a pull request comment.
+It exits 0 whether or not there are matches.`,
+		Example: `  hindsight related --format markdown
+  hindsight related --config ../postmortems/hindsight.yaml --repo web --base origin/main`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(reportFormats, opts.Format) {
+				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(reportFormats, ", "))
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return relatedRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Base, "base", "", "revision the change is compared with (default: the merge base with origin's default branch)")
+	cmd.Flags().StringVar(&opts.Repo, "repo", "", "a repo name from hindsight.yaml (default: the repository of the working directory)")
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, markdown or json")
+	return cmd
+}
+
+// linkedCorpus loads every postmortem, drafts included, with commit
+// details and changed files.
+func linkedCorpus(f *Factory) (*config.Config, *corpus.Corpus, *gitlink.Set, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: f.IO.WorkDir, Drafts: true})
+	if err != nil {
+		return nil, nil, nil, usageError("%v", err)
+	}
+	repos := f.Repos(cfg)
+	repos.Link(c.Postmortems, gitlink.LinkOptions{Files: true})
+	return cfg, c, repos, nil
+}
+
+func relatedRun(opts *RelatedOptions) error {
+	f := opts.Factory
+	cfg, c, repos, err := linkedCorpus(f)
+	if err != nil {
+		return err
+	}
+	var target *gitlink.Repo
+	var names []string
+	if opts.Repo != "" {
+		if !repos.Known(opts.Repo) {
+			return usageError("--repo %q is not in hindsight.yaml; the configured repos are: %s", opts.Repo, strings.Join(repos.Names(), ", "))
+		}
+		target, names = repos.Repo(opts.Repo), []string{opts.Repo}
+	} else {
+		target = gitlink.NewSet(f.ctx, f.IO.WorkDir, nil, "").Repo("")
+		// Refs count when their repository is this same work tree.
+		for _, name := range append([]string{""}, repos.Names()...) {
+			if r := repos.Repo(name); r.Root() != "" && sameDir(r.Root(), target.Root()) {
+				names = append(names, name)
+			}
+		}
+	}
+	if target.Problem != "" {
+		return usageError("%s", target.Problem)
+	}
+	files, base, err := target.ChangedSinceBase(opts.Base)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	matches := impact.Related(c.Postmortems, names, files)
+	return writeRelated(f.IO.Out, opts.Format, cfg, base, files, matches)
+}
+
+func sameDir(a, b string) bool {
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
+}
+
+// pageURL is where a postmortem is read: its page on the site when the
+// config has a base URL, else its file.
+func pageURL(cfg *config.Config, id, file string) string {
+	if cfg.BaseURL != "" {
+		return strings.TrimSuffix(cfg.BaseURL, "/") + "/" + id + "/"
+	}
+	return file
+}
+
+func writeRelated(w io.Writer, format string, cfg *config.Config, base string, files []string, matches []impact.Match) error {
+	switch format {
+	case "json":
+		return writeJSONValue(w, struct {
+			Version int            `json:"version"`
+			Base    string         `json:"base"`
+			Files   []string       `json:"files"`
+			Matches []impact.Match `json:"matches"`
+		}{1, base, files, nonNil(matches)})
+	case "markdown":
+		var b strings.Builder
+		if len(matches) == 0 {
+			fmt.Fprintf(&b, "No past incident touched the %d files changed since `%s`.\n", len(files), base)
+		} else {
+			fmt.Fprintf(&b, "### Past incidents touching these files\n\nThe trigger or fix commits of %s changed files that this change touches (compared with `%s`).\n\n", plural(len(matches), "past incident"), base)
+			b.WriteString("| Incident | Severity | Date | Files in common |\n| --- | --- | --- | --- |\n")
+			for _, m := range matches {
+				var paths []string
+				for _, p := range m.Overlap {
+					paths = append(paths, "`"+mdCell(p)+"`")
+				}
+				fmt.Fprintf(&b, "| [%s](%s) | %s | %s | %s |\n", mdCell(m.Title), pageURL(cfg, m.ID, m.File), mdCell(m.Severity), m.Date, strings.Join(paths, "<br>"))
+			}
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	var b strings.Builder
+	if len(matches) == 0 {
+		fmt.Fprintf(&b, "No past incident touched the %d files changed since %s.\n", len(files), base)
+	} else {
+		fmt.Fprintf(&b, "The %d files changed since %s overlap with %s:\n", len(files), base, plural(len(matches), "past incident"))
+		for _, m := range matches {
+			fmt.Fprintf(&b, "\n%s  %s  %s  %s\n  %s\n", m.ID, m.Severity, m.Date, m.Title, pageURL(cfg, m.ID, m.File))
+			for _, p := range m.Overlap {
+				fmt.Fprintf(&b, "  - %s\n", p)
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdCell makes text safe inside a Markdown table cell.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'", "[", `\[`, "]", `\]`, "<", "&lt;").Replace(s)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func writeJSONValue(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
