@@ -50,7 +50,7 @@ var registry = []Rule{
 func requiredFields(r *run, pm *postmortem.Postmortem) {
 	fm := &pm.FrontMatter
 	missing := func(path, hint string) {
-		if pm.Invalid(path) {
+		if pm.Invalid(path) || pm.Misspelt(path) {
 			return
 		}
 		if pm.Has(path) {
@@ -89,6 +89,10 @@ func requiredFields(r *run, pm *postmortem.Postmortem) {
 	need := []string{"started", "detected"}
 	if fm.Status != postmortem.StatusDraft {
 		need = append(need, "resolved")
+	}
+	if fm.Times.Started.IsZero() && fm.Times.Detected.IsZero() && fm.Times.Resolved.IsZero() && len(fm.Times.Extra) == 0 && !pm.Invalid("times") {
+		missing("times", "add started, detected and resolved timestamps under it, e.g. `started: 2019-06-28T18:26:00+01:00`")
+		return
 	}
 	for _, k := range need {
 		if fm.Times.Get(k).IsZero() {
@@ -185,17 +189,30 @@ func requiredSections(r *run, pm *postmortem.Postmortem) {
 			if a := aliasesOf(name); len(a) > 0 {
 				also = " (or " + sectionNames(a) + ")"
 			}
-			r.emit("required-section", pm, pm.BodyLine, 1, "missing required section `## %s`%s; add it with what the reader needs to know", name, also)
+			r.emit("required-section", pm, bodyStart(pm), 1, "missing required section `## %s`%s; add it with what the reader needs to know", name, also)
 		case s.Empty:
 			r.emit("required-section", pm, s.Line, s.Col, "section `## %s` is empty; write its content or, if it truly does not apply, say why", s.Heading)
 		}
 	}
 }
 
+// bodyStart is the first non-blank line of the body, where a missing
+// section is reported; the line after the front matter when it is empty.
+func bodyStart(pm *postmortem.Postmortem) int {
+	line := pm.BodyLine
+	for _, l := range strings.Split(string(pm.Body), "\n") {
+		if strings.TrimSpace(l) != "" {
+			return line
+		}
+		line++
+	}
+	return pm.BodyLine
+}
+
 func recommendedSections(r *run, pm *postmortem.Postmortem) {
 	for _, name := range r.sections(false) {
 		if _, ok := pm.Section(name); !ok {
-			r.emit("recommended-section", pm, pm.BodyLine, 1, "no `## %s` section; it is recommended, add it unless it does not apply", name)
+			r.emit("recommended-section", pm, bodyStart(pm), 1, "no `## %s` section; it is recommended, add it unless it does not apply", name)
 		}
 	}
 }
@@ -288,7 +305,7 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 		}
 		if _, err := os.Stat(filepath.Join(r.cfg.Root, filepath.FromSlash(target))); err != nil {
 			what := "file"
-			if strings.HasSuffix(target, ".md") {
+			if content := filepath.ToSlash(r.cfg.Content); strings.HasSuffix(target, ".md") && (target == content || strings.HasPrefix(target, content+"/")) {
 				what = "postmortem"
 			}
 			hint := "; fix the path (it is relative to this file) or remove the link"

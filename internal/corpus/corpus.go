@@ -303,7 +303,7 @@ func readLimited(path string) ([]byte, error) {
 		return nil, errors.New("not a regular file; postmortems are plain Markdown files")
 	}
 	if st.Size() > MaxFileSize {
-		return nil, fmt.Errorf("this file is %.1f MB, over the %d MiB limit for a postmortem; move logs and data elsewhere and link to them", float64(st.Size())/1e6, MaxFileSize>>20)
+		return nil, fmt.Errorf("this file is %.1f MiB, over the %d MiB limit for a postmortem; move logs and data elsewhere and link to them", float64(st.Size())/(1<<20), MaxFileSize>>20)
 	}
 	data := make([]byte, st.Size())
 	if _, err := io.ReadFull(fh, data); err != nil {

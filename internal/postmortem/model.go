@@ -4,6 +4,7 @@
 package postmortem
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -102,7 +103,14 @@ type Postmortem struct {
 
 	keys, values map[string]yamlnode.Pos
 	invalid      map[string]bool
+	// misspelt are the known keys that unknown keys were probably meant
+	// to be; unknown-field already reports them.
+	misspelt []string
 }
+
+// Misspelt reports whether an unknown key in the file looks like a typo of
+// key, which unknown-field has reported.
+func (p *Postmortem) Misspelt(key string) bool { return slices.Contains(p.misspelt, key) }
 
 // Pos returns the position of a front-matter key by path ("times.started",
 // "action_items[2].owner"). For a missing key it falls back to its nearest

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -63,6 +64,10 @@ func (p *Parsing) add(rule string, line, col int, format string, args ...any) {
 var bom = []byte("\xef\xbb\xbf")
 
 func (p *Parsing) parse(data []byte, opts Options) *Postmortem {
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
+		p.add(RuleSyntax, 1, 1, "the file is UTF-16; save it as UTF-8")
+		return nil
+	}
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		line, col := position(data, i)
 		p.add(RuleSyntax, line, col, "this is a binary file, not Markdown; postmortems are UTF-8 text")
@@ -124,10 +129,13 @@ func (p *Parsing) parse(data []byte, opts Options) *Postmortem {
 		}
 		if e.Kind == yamlnode.UnknownField {
 			rule = RuleUnknownField
-			if strings.Contains(e.Path, ".") || strings.Contains(e.Path, "[") {
-				e.Msg += hintFor(e.Path)
-			} else if !strings.Contains(e.Msg, "did you mean") {
-				e.Msg += "; remove it, or declare it under custom_fields in hindsight.yaml"
+			switch {
+			case strings.Contains(e.Path, ".") || strings.Contains(e.Path, "["):
+				e.Msg = fmt.Sprintf("unknown field %q%s%s", e.Key, hintFor(e.Path), e.Hint)
+			case strings.Contains(e.Hint, "did you mean"):
+				pm.misspelt = append(pm.misspelt, yamlnode.Closest(e.Key, yamlnode.FieldNames(reflect.TypeFor[FrontMatter]())))
+			default:
+				e.Msg = fmt.Sprintf("unknown field %q; remove it, or declare it under custom_fields in hindsight.yaml", e.Key)
 			}
 		}
 		p.add(rule, e.Line, e.Col, "%s", e.Msg)

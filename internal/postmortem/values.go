@@ -119,7 +119,7 @@ func (t *Times) DecodeNode(n *yaml.Node, path string, rec yamlnode.Recorder) err
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		sub := path + "." + k.Value
-		rec.Record(sub, yamlnode.PosOf(k))
+		rec.Record(sub, yamlnode.PosOf(k), yamlnode.PosOf(v))
 		if yamlnode.IsNull(v) {
 			continue
 		}
@@ -144,8 +144,11 @@ func (t *Times) DecodeNode(n *yaml.Node, path string, rec yamlnode.Recorder) err
 			t.Resolved = ts
 		default:
 			if !milestoneKey.MatchString(k.Value) {
-				errs = append(errs, yamlnode.Error{Pos: yamlnode.PosOf(k), Kind: yamlnode.BadValue, Path: sub,
-					Msg: fmt.Sprintf("%s: milestone names use lower-case letters, digits and _, as in first_user_report", sub)})
+				msg := fmt.Sprintf("%s: milestone names use lower-case letters, digits and _, as in first_user_report", sub)
+				if std := yamlnode.Closest(k.Value, TimeKeys); std != "" {
+					msg = fmt.Sprintf("%s: did you mean %q? keys are lower-case", sub, std)
+				}
+				errs = append(errs, yamlnode.Error{Pos: yamlnode.PosOf(k), Kind: yamlnode.BadValue, Path: sub, Msg: msg})
 				continue
 			}
 			t.Extra = append(t.Extra, Milestone{Name: k.Value, Time: ts})

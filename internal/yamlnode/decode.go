@@ -50,6 +50,9 @@ type Error struct {
 	// Path names the field, as in "action_items[2].owner".
 	Path string
 	Msg  string
+	// Key and Hint are set for UnknownField: the key and the did-you-mean
+	// (or list of choices) that ends Msg.
+	Key, Hint string
 }
 
 func (e Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
@@ -75,7 +78,7 @@ type NodeDecoder interface {
 
 // Recorder lets a NodeDecoder record the positions of its parts.
 type Recorder interface {
-	Record(path string, p Pos)
+	Record(path string, key, value Pos)
 }
 
 // Result is what Decode found besides the decoded values.
@@ -103,12 +106,12 @@ type Options struct {
 }
 
 // Record implements Recorder.
-func (r *Result) Record(path string, p Pos) {
+func (r *Result) Record(path string, key, value Pos) {
 	if _, ok := r.Pos[path]; !ok {
-		r.Pos[path] = p
+		r.Pos[path] = key
 	}
 	if _, ok := r.Values[path]; !ok {
-		r.Values[path] = p
+		r.Values[path] = value
 	}
 }
 
@@ -226,7 +229,10 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string, top bool
 				d.res.Pos[sub] = PosOf(k)
 				continue
 			}
-			d.fail(k, UnknownField, sub, "unknown field %q%s", k.Value, Hint(k.Value, fields.names))
+			hint := Hint(k.Value, fields.names)
+			d.fail(k, UnknownField, sub, "unknown field %q%s", k.Value, hint)
+			d.res.Errors[len(d.res.Errors)-1].Key = k.Value
+			d.res.Errors[len(d.res.Errors)-1].Hint = hint
 			continue
 		}
 		d.res.Pos[sub] = PosOf(k)
@@ -331,7 +337,7 @@ func Hint(got string, choices []string) string {
 	if best := Closest(got, choices); best != "" {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
-	if len(choices) <= 12 {
+	if len(choices) <= 30 {
 		return "; expected one of " + strings.Join(choices, ", ")
 	}
 	return ""
@@ -341,17 +347,25 @@ func Hint(got string, choices []string) string {
 // likely typo.
 func Closest(got string, choices []string) string {
 	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "-", "_") }
-	best, bestDist, bestPrefix := "", 1<<30, 0
+	best, bestDist, bestPrefix, tied := "", 1<<30, 0, false
 	for _, c := range choices {
 		if norm(c) == norm(got) {
 			return c
 		}
 		dist := levenshtein.ComputeDistance(norm(got), norm(c))
 		prefix := commonPrefix(norm(got), norm(c))
-		// On a tie the longer shared start wins: "titel" is "title", not "times".
-		if dist < bestDist || dist == bestDist && prefix > bestPrefix {
-			best, bestDist, bestPrefix = c, dist, prefix
+		// On a tie the longer shared start wins: "titel" is "title", not
+		// "times". A tie that nothing breaks ("P5" for P0..P3) suggests
+		// nothing.
+		switch {
+		case dist < bestDist || dist == bestDist && prefix > bestPrefix:
+			best, bestDist, bestPrefix, tied = c, dist, prefix, false
+		case dist == bestDist && prefix == bestPrefix:
+			tied = true
 		}
+	}
+	if tied {
+		return ""
 	}
 	limit := max(2, len(got)/3)
 	if bestDist <= limit && bestDist < len(got) {
