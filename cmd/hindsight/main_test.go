@@ -32,7 +32,10 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: each runs
-// the real hindsight binary in a fresh folder.
+// the real hindsight binary in a fresh folder. The git_* scripts build
+// their repositories with `exec git` (HOME=$WORK, and GIT_AUTHOR_DATE and
+// GIT_COMMITTER_DATE for the commit times); gitsha captures the shas, which
+// change from run to run, and subst writes them into postmortems.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
@@ -59,6 +62,8 @@ func TestScripts(t *testing.T) {
 			"writebytes": cmdWriteBytes,
 			"validjson":  cmdValidJSON,
 			"jsonpath":   cmdJSONPath,
+			"gitsha":     cmdGitSHA,
+			"subst":      cmdSubst,
 		},
 	})
 }
@@ -203,6 +208,83 @@ func cmdJSONPath(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s: %s is %s, want %s", args[0], args[1], got, args[2])
 	case equal && neg:
 		ts.Fatalf("%s: %s is %s", args[0], args[1], got)
+	}
+}
+
+// cmdGitSHA captures a commit's sha in an environment variable, since the
+// scripts build their git repositories as they run and shas change with
+// every run: gitsha [-short N] [-C DIR] NAME REV. It runs
+// `git rev-parse --verify REV^{commit}` in DIR (default: the script's
+// current folder) and sets NAME to the full sha, or to its first N
+// characters with -short N. Scripts then use $NAME in commands, and in
+// files through subst.
+func cmdGitSHA(ts *testscript.TestScript, neg bool, args []string) {
+	const usage = "usage: gitsha [-short N] [-C DIR] NAME REV"
+	if neg {
+		ts.Fatalf("unsupported: ! gitsha")
+	}
+	dir, short := ts.MkAbs("."), 0
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		if len(args) < 2 {
+			ts.Fatalf(usage)
+		}
+		switch args[0] {
+		case "-short":
+			n, err := strconv.Atoi(args[1])
+			if err != nil || n < 4 || n > 40 {
+				ts.Fatalf("gitsha: -short wants 4 to 40, not %q", args[1])
+			}
+			short = n
+		case "-C":
+			dir = ts.MkAbs(args[1])
+		default:
+			ts.Fatalf(usage)
+		}
+		args = args[2:]
+	}
+	if len(args) != 2 {
+		ts.Fatalf(usage)
+	}
+	cmd := exec.Command("git", "rev-parse", "--verify", "--quiet", args[1]+"^{commit}")
+	cmd.Dir = dir
+	// The script's HOME, so that the user's own git config plays no part.
+	cmd.Env = append(os.Environ(), "HOME="+ts.Getenv("HOME"), "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.Output()
+	if err != nil {
+		ts.Fatalf("gitsha: %s does not name a commit in %s: %v", args[1], dir, err)
+	}
+	sha := strings.TrimSpace(string(out))
+	if short > 0 {
+		sha = sha[:short]
+	}
+	ts.Setenv(args[0], sha)
+}
+
+// cmdSubst replaces $NAME and ${NAME} in files, in place, with the
+// script's environment variables: subst FILE... Files in a txtar archive
+// are literal, so this is how a script writes a postmortem that names a
+// sha captured with gitsha. A variable that is unset or empty is an error,
+// so that a typo cannot leave an empty sha behind.
+func cmdSubst(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: subst FILE...")
+	}
+	for _, name := range args {
+		path := ts.MkAbs(name)
+		data, err := os.ReadFile(path)
+		ts.Check(err)
+		var missing []string
+		text := os.Expand(string(data), func(key string) string {
+			v := ts.Getenv(key)
+			if v == "" {
+				missing = append(missing, "$"+key)
+			}
+			return v
+		})
+		if len(missing) > 0 {
+			ts.Fatalf("subst: %s: %s not set", name, strings.Join(missing, ", "))
+		}
+		ts.Check(os.WriteFile(path, []byte(text), 0o644))
 	}
 }
 

@@ -82,6 +82,9 @@ type Report struct {
 	Warnings int
 	// Files is how many files were checked.
 	Files int
+	// Postmortems are the checked postmortems that could be parsed, with
+	// what git verification added.
+	Postmortems []*postmortem.Postmortem
 }
 
 type run struct {
@@ -137,7 +140,7 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 	for _, pm := range c.Postmortems {
 		drafts[pm.File] = pm.Status == postmortem.StatusDraft
 	}
-	rep := &Report{Files: len(c.Targets)}
+	rep := &Report{Files: len(c.Targets), Postmortems: targets}
 	for _, d := range r.out {
 		if !c.Targets[d.File] {
 			continue

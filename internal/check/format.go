@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
 
 // Formats lists the output formats of Write.
@@ -76,11 +80,70 @@ func writeGitHub(w io.Writer, rep *Report, repoPath func(string) string) error {
 }
 
 type jsonReport struct {
-	Version  int         `json:"version"`
-	Files    int         `json:"files"`
-	Errors   int         `json:"errors"`
-	Warnings int         `json:"warnings"`
-	Findings []jsonEntry `json:"findings"`
+	Version     int              `json:"version"`
+	Files       int              `json:"files"`
+	Errors      int              `json:"errors"`
+	Warnings    int              `json:"warnings"`
+	Findings    []jsonEntry      `json:"findings"`
+	Postmortems []jsonPostmortem `json:"postmortems"`
+}
+
+// jsonPostmortem is what the check learnt of one postmortem: its figures
+// and, for each commit ref, what git said of the commit.
+type jsonPostmortem struct {
+	ID      string       `json:"id"`
+	File    string       `json:"file"`
+	Figures jsonFigures  `json:"figures"`
+	Commits []jsonCommit `json:"commits"`
+	// ClosedItems are action items closed by commit trailers, by number.
+	ClosedItems map[string]postmortem.CommitInfo `json:"closed_items,omitempty"`
+}
+
+// jsonFigures are durations in seconds; absent when a time is missing.
+type jsonFigures struct {
+	TimeToDetect   *float64 `json:"time_to_detect_seconds,omitempty"`
+	TimeToMitigate *float64 `json:"time_to_mitigate_seconds,omitempty"`
+	TimeToResolve  *float64 `json:"time_to_resolve_seconds,omitempty"`
+	TriggerLatency *float64 `json:"trigger_latency_seconds,omitempty"`
+	FixLeadTime    *float64 `json:"fix_lead_time_seconds,omitempty"`
+}
+
+type jsonCommit struct {
+	postmortem.CommitRef
+	// Commit is what git knows of it; absent when it was not found.
+	Commit *postmortem.CommitInfo `json:"commit,omitempty"`
+}
+
+func seconds(d time.Duration, ok bool) *float64 {
+	if !ok {
+		return nil
+	}
+	s := d.Seconds()
+	return &s
+}
+
+func jsonPostmortems(pms []*postmortem.Postmortem) []jsonPostmortem {
+	out := make([]jsonPostmortem, 0, len(pms))
+	for _, pm := range pms {
+		jp := jsonPostmortem{ID: pm.ID, File: pm.File, Commits: []jsonCommit{}, Figures: jsonFigures{
+			TimeToDetect:   seconds(pm.TimeToDetect()),
+			TimeToMitigate: seconds(pm.TimeToMitigate()),
+			TimeToResolve:  seconds(pm.TimeToResolve()),
+			TriggerLatency: seconds(pm.TriggerLatency()),
+			FixLeadTime:    seconds(pm.FixLeadTime()),
+		}}
+		for _, lc := range pm.Linked {
+			jp.Commits = append(jp.Commits, jsonCommit{CommitRef: lc.Ref, Commit: lc.Info})
+		}
+		for n, c := range pm.ClosedItems {
+			if jp.ClosedItems == nil {
+				jp.ClosedItems = map[string]postmortem.CommitInfo{}
+			}
+			jp.ClosedItems[strconv.Itoa(n)] = c
+		}
+		out = append(out, jp)
+	}
+	return out
 }
 
 type jsonEntry struct {
@@ -93,7 +156,7 @@ type jsonEntry struct {
 }
 
 func writeJSON(w io.Writer, rep *Report) error {
-	out := jsonReport{Version: JSONVersion, Files: rep.Files, Errors: rep.Errors, Warnings: rep.Warnings, Findings: []jsonEntry{}}
+	out := jsonReport{Version: JSONVersion, Files: rep.Files, Errors: rep.Errors, Warnings: rep.Warnings, Findings: []jsonEntry{}, Postmortems: jsonPostmortems(rep.Postmortems)}
 	for _, d := range rep.Findings {
 		out.Findings = append(out.Findings, jsonEntry{File: d.File, Line: d.Line, Column: d.Col, Level: d.Level, Rule: d.Rule, Message: d.Message})
 	}

@@ -133,7 +133,7 @@ func writeRelated(w io.Writer, format string, cfg *config.Config, base string, f
 	case "markdown":
 		var b strings.Builder
 		if len(matches) == 0 {
-			fmt.Fprintf(&b, "No past incident touched the %d files changed since `%s`.\n", len(files), base)
+			fmt.Fprintf(&b, "No past incident touched the %s changed since `%s`.\n", plural(len(files), "file"), base)
 		} else {
 			fmt.Fprintf(&b, "### Past incidents touching these files\n\nThe trigger or fix commits of %s changed files that this change touches (compared with `%s`).\n\n", plural(len(matches), "past incident"), base)
 			b.WriteString("| Incident | Severity | Date | Files in common |\n| --- | --- | --- | --- |\n")
@@ -150,9 +150,13 @@ func writeRelated(w io.Writer, format string, cfg *config.Config, base string, f
 	}
 	var b strings.Builder
 	if len(matches) == 0 {
-		fmt.Fprintf(&b, "No past incident touched the %d files changed since %s.\n", len(files), base)
+		fmt.Fprintf(&b, "No past incident touched the %s changed since %s.\n", plural(len(files), "file"), base)
 	} else {
-		fmt.Fprintf(&b, "The %d files changed since %s overlap with %s:\n", len(files), base, plural(len(matches), "past incident"))
+		verb := "overlap"
+		if len(files) == 1 {
+			verb = "overlaps"
+		}
+		fmt.Fprintf(&b, "The %s changed since %s %s with %s:\n", plural(len(files), "file"), base, verb, plural(len(matches), "past incident"))
 		for _, m := range matches {
 			fmt.Fprintf(&b, "\n%s  %s  %s  %s\n  %s\n", m.ID, m.Severity, m.Date, m.Title, pageURL(cfg, m.ID, m.File))
 			for _, p := range m.Overlap {

@@ -1,13 +1,17 @@
 package gitlink
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -74,62 +78,272 @@ func (r *Repo) History(prefix, cacheDir string) (map[string]*postmortem.FileHist
 }
 
 func (r *Repo) walkHistory(head plumbing.Hash, prefix string) (map[string]*postmortem.FileHistory, error) {
-	files := map[string]*postmortem.FileHistory{}
-	seen := map[string]map[string]bool{}
+	w := &historyWalk{r: r, prefix: prefix, files: map[string]*postmortem.FileHistory{}, seen: map[string]map[string]bool{},
+		sub: map[plumbing.Hash]plumbing.Hash{}, raw: map[plumbing.Hash][]byte{}}
 	for _, h := range r.reachable(head) {
-		c, err := r.r.CommitObject(h)
-		if err != nil {
-			return nil, err
-		}
-		if c.NumParents() > 1 {
+		n := r.nodes[h]
+		if len(n.parents) > 1 {
 			continue
 		}
-		cur, err := subtree(c, prefix)
+		cur, err := w.subtree(n.tree)
 		if err != nil {
 			return nil, err
 		}
-		var prev *object.Tree
-		if c.NumParents() == 1 {
-			// A missing parent is a shallow boundary: everything in the
-			// commit counts as added by it.
-			if p, err := c.Parent(0); err == nil {
-				if prev, err = subtree(p, prefix); err != nil {
+		prev := plumbing.ZeroHash
+		if len(n.parents) == 1 {
+			// A parent missing beyond a shallow boundary leaves prev zero:
+			// everything in the commit counts as added by it.
+			if pn := r.nodes[n.parents[0]]; pn != nil {
+				if prev, err = w.subtree(pn.tree); err != nil {
 					return nil, err
 				}
 			}
 		}
-		if cur == nil && prev == nil || cur != nil && prev != nil && cur.Hash == prev.Hash {
+		if cur == prev {
 			continue
 		}
-		changes, err := object.DiffTreeWithOptions(r.ctx, prev, cur, &object.DiffTreeOptions{})
-		if err != nil {
+		w.commit, w.node = h, n
+		if err := w.diff(prev, cur, prefix); err != nil {
 			return nil, err
 		}
-		for _, ch := range changes {
-			if ch.To.Name == "" || ch.To.TreeEntry.Mode == filemode.Submodule {
-				continue // deleted here
-			}
-			name := ch.To.Name
-			if prefix != "" {
-				name = prefix + "/" + name
-			}
-			fh := files[name]
-			if fh == nil {
-				fh = &postmortem.FileHistory{Changed: c.Author.When, ChangedBy: c.Author.Name, LastCommit: c.Hash.String()}
-				files[name] = fh
-				seen[name] = map[string]bool{}
-			}
-			fh.Added, fh.AddedBy = c.Author.When, c.Author.Name
-			if !seen[name][c.Author.Name] {
-				seen[name][c.Author.Name] = true
-				fh.Contributors = append(fh.Contributors, c.Author.Name)
-			}
+		w.trim(prev, cur)
+	}
+	for _, fh := range w.files {
+		sort.Strings(fh.Contributors)
+	}
+	return w.files, nil
+}
+
+// historyWalk diffs the raw tree objects of consecutive commits: trees are
+// sorted lists of entries, so the parts two versions share are skipped
+// with byte comparisons and only the entries in between are read. That
+// keeps a folder of ten thousand postmortems cheap to walk.
+type historyWalk struct {
+	r      *Repo
+	prefix string
+	files  map[string]*postmortem.FileHistory
+	seen   map[string]map[string]bool
+	sub    map[plumbing.Hash]plumbing.Hash // root tree -> prefix subtree
+	raw    map[plumbing.Hash][]byte        // recently read tree objects
+	commit plumbing.Hash
+	node   *node
+}
+
+// subtree returns the hash of the tree at the prefix below a root tree, or
+// the zero hash when there is none.
+func (w *historyWalk) subtree(root plumbing.Hash) (plumbing.Hash, error) {
+	if h, ok := w.sub[root]; ok {
+		return h, nil
+	}
+	h := root
+	if w.prefix != "" {
+		t, err := object.GetTree(w.r.r.Storer, root)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		e, err := t.FindEntry(w.prefix)
+		switch {
+		case err != nil:
+			h = plumbing.ZeroHash
+		case e.Mode == filemode.Dir:
+			h = e.Hash
+		default:
+			h = plumbing.ZeroHash
 		}
 	}
-	for _, h := range files {
-		sort.Strings(h.Contributors)
+	w.sub[root] = h
+	return h, nil
+}
+
+func (w *historyWalk) tree(h plumbing.Hash) ([]byte, error) {
+	if h.IsZero() {
+		return nil, nil
 	}
-	return files, nil
+	if b, ok := w.raw[h]; ok {
+		return b, nil
+	}
+	obj, err := w.r.r.Storer.EncodedObject(plumbing.TreeObject, h)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := obj.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	b := make([]byte, obj.Size())
+	if _, err := io.ReadFull(rd, b); err != nil {
+		return nil, err
+	}
+	w.raw[h] = b
+	return b, nil
+}
+
+// trim keeps only the trees the next, older commit is likely to need.
+func (w *historyWalk) trim(keep ...plumbing.Hash) {
+	if len(w.raw) < 64 {
+		return
+	}
+	for h := range w.raw {
+		if !slices.Contains(keep, h) {
+			delete(w.raw, h)
+		}
+	}
+}
+
+// treeEntry is one entry of a raw tree object.
+type treeEntry struct {
+	mode filemode.FileMode
+	name string
+	hash plumbing.Hash
+	size int
+}
+
+// commonPrefix is the length of the longest common prefix of a and b,
+// compared a block at a time.
+func commonPrefix(a, b []byte) int {
+	const block = 256
+	n := min(len(a), len(b))
+	i := 0
+	for i+block <= n && bytes.Equal(a[i:i+block], b[i:i+block]) {
+		i += block
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// commonSuffix is the length of the longest common suffix of a and b.
+func commonSuffix(a, b []byte) int {
+	const block = 256
+	n := min(len(a), len(b))
+	i := 0
+	for i+block <= n && bytes.Equal(a[len(a)-i-block:len(a)-i], b[len(b)-i-block:len(b)-i]) {
+		i += block
+	}
+	for i < n && a[len(a)-1-i] == b[len(b)-1-i] {
+		i++
+	}
+	return i
+}
+
+// entrySize is the length of the tree entry at the start of b, or 0.
+func entrySize(b []byte) int {
+	nul := bytes.IndexByte(b, 0)
+	if nul < 0 || nul+21 > len(b) {
+		return 0
+	}
+	return nul + 21
+}
+
+// nextEntry reads the entry at the start of b: "<mode> <name>\x00<hash>".
+func nextEntry(b []byte) (treeEntry, bool) {
+	sp := bytes.IndexByte(b, ' ')
+	nul := bytes.IndexByte(b, 0)
+	if sp < 0 || nul < sp || nul+21 > len(b) {
+		return treeEntry{}, false
+	}
+	mode, err := filemode.New(string(b[:sp]))
+	if err != nil {
+		return treeEntry{}, false
+	}
+	var h plumbing.Hash
+	copy(h[:], b[nul+1:nul+21])
+	return treeEntry{mode: mode, name: string(b[sp+1 : nul]), hash: h, size: nul + 21}, true
+}
+
+// diff records the files of cur that differ from prev below dir.
+func (w *historyWalk) diff(prev, cur plumbing.Hash, dir string) error {
+	pb, err := w.tree(prev)
+	if err != nil {
+		return err
+	}
+	cb, err := w.tree(cur)
+	if err != nil {
+		return err
+	}
+	// Skip the entries both share at the start; the boundaries agree there.
+	common := commonPrefix(pb, cb)
+	suffix := commonSuffix(pb[common:], cb[common:])
+	ci := 0
+	for {
+		n := entrySize(cb[ci:])
+		if n == 0 || ci+n > common {
+			break
+		}
+		ci += n
+	}
+	pi := ci
+	for ci < len(cb) {
+		if len(cb)-ci == len(pb)-pi && len(cb)-ci <= suffix {
+			break // the rest is the same in both
+		}
+		ce, ok := nextEntry(cb[ci:])
+		if !ok {
+			return fmt.Errorf("tree %s: malformed entry", cur)
+		}
+		pe, pok := nextEntry(pb[pi:])
+		switch {
+		case pok && pe.name == ce.name:
+			if pe.hash != ce.hash {
+				if err := w.changed(ce, pe.hash, pe.mode, dir); err != nil {
+					return err
+				}
+			}
+			pi += pe.size
+			ci += ce.size
+		case pok && treeLess(pe, ce):
+			pi += pe.size // deleted here
+		default:
+			if err := w.changed(ce, plumbing.ZeroHash, 0, dir); err != nil {
+				return err
+			}
+			ci += ce.size
+		}
+	}
+	return nil
+}
+
+// treeLess orders entries as git does: by name, with folders compared as
+// if their name ended in "/".
+func treeLess(a, b treeEntry) bool {
+	an, bn := a.name, b.name
+	if a.mode == filemode.Dir {
+		an += "/"
+	}
+	if b.mode == filemode.Dir {
+		bn += "/"
+	}
+	return an < bn
+}
+
+func (w *historyWalk) changed(e treeEntry, old plumbing.Hash, oldMode filemode.FileMode, dir string) error {
+	name := e.name
+	if dir != "" {
+		name = dir + "/" + name
+	}
+	switch {
+	case e.mode == filemode.Dir:
+		if oldMode != filemode.Dir {
+			old = plumbing.ZeroHash
+		}
+		return w.diff(old, e.hash, name)
+	case e.mode == filemode.Submodule:
+		return nil
+	}
+	fh := w.files[name]
+	if fh == nil {
+		fh = &postmortem.FileHistory{Changed: w.node.authored, ChangedBy: w.node.author, LastCommit: w.commit.String()}
+		w.files[name] = fh
+		w.seen[name] = map[string]bool{}
+	}
+	fh.Added, fh.AddedBy = w.node.authored, w.node.author
+	if !w.seen[name][w.node.author] {
+		w.seen[name][w.node.author] = true
+		fh.Contributors = append(fh.Contributors, w.node.author)
+	}
+	return nil
 }
 
 // reachable returns the commits reachable from head, newest first by

@@ -60,8 +60,11 @@ type Repo struct {
 }
 
 type node struct {
-	parents []plumbing.Hash
-	when    time.Time // committer time
+	parents  []plumbing.Hash
+	when     time.Time // committer time
+	tree     plumbing.Hash
+	author   string
+	authored time.Time
 }
 
 // ActionClose is a commit whose message closes an action item with a
@@ -229,7 +232,7 @@ func (r *Repo) reindex() {
 	}
 	_ = iter.ForEach(func(c *object.Commit) error {
 		r.hashes = append(r.hashes, c.Hash)
-		r.nodes[c.Hash] = &node{parents: c.ParentHashes, when: c.Committer.When}
+		r.nodes[c.Hash] = &node{parents: c.ParentHashes, when: c.Committer.When, tree: c.TreeHash, author: c.Author.Name, authored: c.Author.When}
 		if strings.Contains(c.Message, TrailerKey) {
 			for _, item := range trailers(c.Message) {
 				r.actions = append(r.actions, ActionClose{Item: item, Commit: r.commitInfo(c, false)})
@@ -415,11 +418,30 @@ func (r *Repo) IsAncestor(ancestor, descendant string) (bool, error) {
 	return false, nil
 }
 
-// ActionCloses returns the commits whose messages close action items.
+// ActionCloses returns the commits whose messages close action items,
+// among those HEAD reaches: not a commit amended or rebased away, nor one
+// on a branch that has not landed.
 func (r *Repo) ActionCloses() []ActionClose {
 	if r.Problem != "" {
 		return nil
 	}
 	r.index()
-	return r.actions
+	if len(r.actions) == 0 {
+		return nil
+	}
+	head, err := r.r.Head()
+	if err != nil {
+		return nil // no commits yet
+	}
+	reach := map[string]bool{}
+	for _, h := range r.reachable(head.Hash()) {
+		reach[h.String()] = true
+	}
+	var out []ActionClose
+	for _, ac := range r.actions {
+		if reach[ac.Commit.SHA] {
+			out = append(out, ac)
+		}
+	}
+	return out
 }

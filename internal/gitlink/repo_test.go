@@ -188,6 +188,8 @@ func TestHistory(t *testing.T) {
 	tr.commit("Linus", "outside", map[string]string{"src/x.go": "1"})
 	last := tr.commit("Grace", "edit a", map[string]string{"postmortems/a.md": "2"})
 	tr.commit("Ada", "remove b", map[string]string{"postmortems/b.md": ""})
+	tr.commit("Linus", "nested", map[string]string{"postmortems/2019/c.md": "1", "postmortems/2019/d.md": "1", "postmortems/z.md": "1"})
+	tr.commit("Ada", "edit nested", map[string]string{"postmortems/2019/d.md": "2"})
 	repo := tr.set(nil).Repo("")
 	cache := t.TempDir()
 	h, err := repo.History("postmortems", cache)
@@ -200,6 +202,18 @@ func TestHistory(t *testing.T) {
 	}
 	if b := h["postmortems/b.md"]; b == nil || b.AddedBy != "Grace" {
 		t.Errorf("a deleted file keeps its history from before: %+v", b)
+	}
+	if c := h["postmortems/2019/c.md"]; c == nil || c.AddedBy != "Linus" || c.ChangedBy != "Linus" {
+		t.Errorf("a file in a sub-folder: %+v", c)
+	}
+	if d := h["postmortems/2019/d.md"]; d == nil || d.AddedBy != "Linus" || d.ChangedBy != "Ada" || len(d.Contributors) != 2 {
+		t.Errorf("a changed file in a sub-folder: %+v", d)
+	}
+	if z := h["postmortems/z.md"]; z == nil || z.AddedBy != "Linus" {
+		t.Errorf("a file added after a folder: %+v", z)
+	}
+	if len(h) != 5 {
+		t.Errorf("history has %d files, want 5: %v", len(h), h)
 	}
 	if _, ok := h["README.md"]; ok {
 		t.Errorf("files outside the prefix are not walked")

@@ -1,0 +1,81 @@
+package gitlink
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/synth"
+)
+
+// BenchmarkGit measures git verification on a generated repository of
+// 20,000 commits holding 10,000 postmortems: resolving and ordering 20,000
+// commit refs (a trigger and a fix for each postmortem, shas shortened to 10
+// characters), and the one-pass history of the postmortems folder.
+func BenchmarkGit(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git not installed")
+	}
+	const commits, pms = 20000, 10000
+	dir := b.TempDir()
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	shas, err := synth.WriteRepo(dir, synth.RepoOptions{Commits: commits, Postmortems: pms, Start: start})
+	if err != nil {
+		b.Fatal(err)
+	}
+	corpus := make([]*postmortem.Postmortem, pms)
+	for i := range corpus {
+		pm := &postmortem.Postmortem{ID: fmt.Sprintf("incident-%05d", i)}
+		pm.Times.Started = start.Add(time.Duration(2*i+1) * time.Minute)
+		pm.Commits = []postmortem.CommitRef{
+			{SHA: shas[2*i][:10], Role: postmortem.RoleTrigger},
+			{SHA: shas[2*i+1][:10], Role: postmortem.RoleFix},
+		}
+		corpus[i] = pm
+	}
+
+	b.Run("link-20000-refs", func(b *testing.B) {
+		for b.Loop() {
+			set := NewSet(context.Background(), dir, nil, "")
+			set.Link(corpus, LinkOptions{})
+		}
+		for _, pm := range corpus[:100] {
+			if pm.Linked[0].Info == nil || !pm.Linked[1].Descends[1] {
+				b.Fatalf("%s not linked: %+v", pm.ID, pm.Linked)
+			}
+		}
+		reportPeak(b)
+	})
+	b.Run("history-20000-commits", func(b *testing.B) {
+		for b.Loop() {
+			repo := NewSet(context.Background(), dir, nil, "").Repo("")
+			h, err := repo.History("postmortems", "")
+			if err != nil || len(h) != pms {
+				b.Fatalf("history of %d files, %v", len(h), err)
+			}
+		}
+		reportPeak(b)
+	})
+	b.Run("history-cached", func(b *testing.B) {
+		cache := b.TempDir()
+		if _, err := NewSet(context.Background(), dir, nil, "").Repo("").History("postmortems", cache); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := NewSet(context.Background(), dir, nil, "").Repo("").History("postmortems", cache); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func reportPeak(b *testing.B) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MB")
+	}
+}
