@@ -103,7 +103,8 @@ func relatedRun(opts *RelatedOptions) error {
 		return usageError("%v", err)
 	}
 	matches := impact.Related(c.Postmortems, names, files)
-	return writeRelated(f.IO.Out, opts.Format, cfg, base, files, matches)
+	link := func(m impact.Match) string { return pageURL(cfg, repos.Repo(""), m.ID, m.File) }
+	return writeRelated(f.IO.Out, opts.Format, link, base, files, matches)
 }
 
 func sameDir(a, b string) bool {
@@ -113,15 +114,21 @@ func sameDir(a, b string) bool {
 }
 
 // pageURL is where a postmortem is read: its page on the site when the
-// config has a base URL, else its file.
-func pageURL(cfg *config.Config, id, file string) string {
+// config has a base URL, else the file in the web UI of the repository that
+// holds it, else its path.
+func pageURL(cfg *config.Config, content *gitlink.Repo, id, file string) string {
 	if cfg.BaseURL != "" {
 		return strings.TrimSuffix(cfg.BaseURL, "/") + "/" + id + "/"
+	}
+	if content != nil && content.Web.Base != "" {
+		if rel, err := filepath.Rel(content.Root(), filepath.Join(cfg.Root, filepath.FromSlash(file))); err == nil {
+			return content.Web.File("HEAD", filepath.ToSlash(rel))
+		}
 	}
 	return file
 }
 
-func writeRelated(w io.Writer, format string, cfg *config.Config, base string, files []string, matches []impact.Match) error {
+func writeRelated(w io.Writer, format string, link func(impact.Match) string, base string, files []string, matches []impact.Match) error {
 	switch format {
 	case "json":
 		return writeJSONValue(w, struct {
@@ -142,7 +149,7 @@ func writeRelated(w io.Writer, format string, cfg *config.Config, base string, f
 				for _, p := range m.Overlap {
 					paths = append(paths, "`"+mdCell(p)+"`")
 				}
-				fmt.Fprintf(&b, "| [%s](%s) | %s | %s | %s |\n", mdCell(m.Title), pageURL(cfg, m.ID, m.File), mdCell(m.Severity), m.Date, strings.Join(paths, "<br>"))
+				fmt.Fprintf(&b, "| [%s](%s) | %s | %s | %s |\n", mdCell(m.Title), link(m), mdCell(m.Severity), m.Date, strings.Join(paths, "<br>"))
 			}
 		}
 		_, err := io.WriteString(w, b.String())
@@ -158,7 +165,7 @@ func writeRelated(w io.Writer, format string, cfg *config.Config, base string, f
 		}
 		fmt.Fprintf(&b, "The %s changed since %s %s with %s:\n", plural(len(files), "file"), base, verb, plural(len(matches), "past incident"))
 		for _, m := range matches {
-			fmt.Fprintf(&b, "\n%s  %s  %s  %s\n  %s\n", m.ID, m.Severity, m.Date, m.Title, pageURL(cfg, m.ID, m.File))
+			fmt.Fprintf(&b, "\n%s  %s  %s  %s\n  %s\n", m.ID, m.Severity, m.Date, m.Title, link(m))
 			for _, p := range m.Overlap {
 				fmt.Fprintf(&b, "  - %s\n", p)
 			}

@@ -3,7 +3,9 @@ package gitlink
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -59,6 +61,38 @@ func BenchmarkGit(b *testing.B) {
 			}
 		}
 		reportPeak(b)
+	})
+	// Last, as it adds a commit: the history cached at the previous head is
+	// brought up to date by walking the one new commit.
+	defer b.Run("history-after-one-commit", func(b *testing.B) {
+		cache := b.TempDir()
+		if _, err := NewSet(context.Background(), dir, nil, "").Repo("").History("postmortems", cache); err != nil {
+			b.Fatal(err)
+		}
+		files, _ := filepath.Glob(filepath.Join(cache, "*.json"))
+		saved, err := os.ReadFile(files[0])
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "postmortems", "incident-new.md"), []byte("---\n---\n"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		for _, args := range [][]string{{"add", "-A"}, {"-c", "user.name=B", "-c", "user.email=b@example.com", "commit", "-q", "-m", "one more"}} {
+			cmd := exec.Command("git", args...)
+			cmd.Dir = dir
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("git %v: %v %s", args, err, out)
+			}
+		}
+		for b.Loop() {
+			if err := os.WriteFile(files[0], saved, 0o644); err != nil {
+				b.Fatal(err)
+			}
+			h, err := NewSet(context.Background(), dir, nil, "").Repo("").History("postmortems", cache)
+			if err != nil || len(h) != pms+1 {
+				b.Fatalf("history of %d files, %v", len(h), err)
+			}
+		}
 	})
 	b.Run("history-cached", func(b *testing.B) {
 		cache := b.TempDir()

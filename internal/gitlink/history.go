@@ -50,19 +50,38 @@ func (r *Repo) History(prefix, cacheDir string) (map[string]*postmortem.FileHist
 		return nil, err
 	}
 	cacheFile := ""
+	var cached *historyCache
 	if cacheDir != "" {
 		sum := sha256.Sum256([]byte(r.Dir + "\x00" + prefix))
 		cacheFile = filepath.Join(cacheDir, "history-"+hex.EncodeToString(sum[:8])+".json")
 		if data, err := os.ReadFile(cacheFile); err == nil {
 			var c historyCache
-			if json.Unmarshal(data, &c) == nil && c.Version == historyVersion && c.Head == head.Hash().String() && c.Prefix == prefix {
-				return c.Files, nil
+			if json.Unmarshal(data, &c) == nil && c.Version == historyVersion && c.Prefix == prefix && c.Files != nil {
+				if c.Head == head.Hash().String() {
+					return c.Files, nil
+				}
+				cached = &c
 			}
 		}
 	}
-	files, err := r.walkHistory(head.Hash(), prefix)
+	// When the cached head is in the new history, only the commits since
+	// it are walked and merged into the cached result.
+	var stop map[plumbing.Hash]bool
+	if cached != nil {
+		old := plumbing.NewHash(cached.Head)
+		if ok, _ := r.IsAncestor(old.String(), head.Hash().String()); ok {
+			stop = map[plumbing.Hash]bool{}
+			for _, h := range r.reachable(old) {
+				stop[h] = true
+			}
+		}
+	}
+	files, err := r.walkHistory(head.Hash(), prefix, stop)
 	if err != nil {
 		return nil, err
+	}
+	if stop != nil {
+		files = mergeHistory(cached.Files, files)
 	}
 	if cacheFile != "" {
 		if data, err := json.Marshal(historyCache{Version: historyVersion, Head: head.Hash().String(), Prefix: prefix, Files: files}); err == nil {
@@ -77,12 +96,32 @@ func (r *Repo) History(prefix, cacheDir string) (map[string]*postmortem.FileHist
 	return files, nil
 }
 
-func (r *Repo) walkHistory(head plumbing.Hash, prefix string) (map[string]*postmortem.FileHistory, error) {
+// mergeHistory lays the history of newer commits over an older one.
+func mergeHistory(old, newer map[string]*postmortem.FileHistory) map[string]*postmortem.FileHistory {
+	out := make(map[string]*postmortem.FileHistory, len(old)+len(newer))
+	for name, h := range old {
+		out[name] = h
+	}
+	for name, h := range newer {
+		prev, ok := out[name]
+		if !ok {
+			out[name] = h
+			continue
+		}
+		merged := *h
+		merged.Added, merged.AddedBy = prev.Added, prev.AddedBy
+		merged.Contributors = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(prev.Contributors), h.Contributors...))))
+		out[name] = &merged
+	}
+	return out
+}
+
+func (r *Repo) walkHistory(head plumbing.Hash, prefix string, stop map[plumbing.Hash]bool) (map[string]*postmortem.FileHistory, error) {
 	w := &historyWalk{r: r, prefix: prefix, files: map[string]*postmortem.FileHistory{}, seen: map[string]map[string]bool{},
 		sub: map[plumbing.Hash]plumbing.Hash{}, raw: map[plumbing.Hash][]byte{}}
 	for _, h := range r.reachable(head) {
 		n := r.nodes[h]
-		if len(n.parents) > 1 {
+		if len(n.parents) > 1 || stop[h] {
 			continue
 		}
 		cur, err := w.subtree(n.tree)

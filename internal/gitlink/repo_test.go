@@ -2,6 +2,7 @@ package gitlink
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -225,6 +226,22 @@ func TestHistory(t *testing.T) {
 	}
 	if h2, err := repo.History("postmortems", cache); err != nil || h2["postmortems/a.md"].LastCommit != last {
 		t.Errorf("cached history = %v, %v", h2, err)
+	}
+	// New commits are walked on their own and merged into the cached
+	// history; the result equals a walk from scratch.
+	tr.commit("Linus", "edit a again", map[string]string{"postmortems/a.md": "3", "postmortems/new.md": "1"})
+	inc, err := tr.set(nil).Repo("").History("postmortems", cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, _ := tr.set(nil).Repo("").History("postmortems", "")
+	incJSON, _ := json.Marshal(inc)
+	fullJSON, _ := json.Marshal(full)
+	if string(incJSON) != string(fullJSON) {
+		t.Errorf("incremental history differs from a full walk:\n%v\n%v", inc, full)
+	}
+	if a := inc["postmortems/a.md"]; a.AddedBy != "Ada" || a.ChangedBy != "Linus" || len(a.Contributors) != 3 {
+		t.Errorf("incremental a.md = %+v", a)
 	}
 }
 
