@@ -9,20 +9,38 @@ import (
 	"bytes"
 	"unicode/utf8"
 
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/yuin/goldmark"
+	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
 
-// md is the configured Markdown: what the site renders with.
+// md is the configured Markdown of the site: CommonMark, GFM, footnotes,
+// typographic punctuation, heading ids and anchors, code highlighted with
+// CSS classes, links rewritten and prose auto-linked. Raw HTML is never
+// rendered (goldmark's default without WithUnsafe), and dangerous link
+// schemes are dropped.
 var md = goldmark.New(
-	goldmark.WithExtensions(extension.GFM, extension.Footnote, extension.Typographer),
-	goldmark.WithParserOptions(parser.WithAutoHeadingID()),
+	goldmark.WithExtensions(
+		extension.GFM, extension.Footnote, extension.Typographer,
+		highlighting.NewHighlighting(
+			highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
+			highlighting.WithGuessLanguage(false),
+		),
+	),
+	goldmark.WithParserOptions(
+		parser.WithAutoHeadingID(),
+		parser.WithASTTransformers(util.Prioritized(linkTransformer{}, 500)),
+	),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(headingRenderer{}, 100))),
 )
 
 // outliner parses the same block structure as md without the inline
