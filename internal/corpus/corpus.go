@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
@@ -42,7 +44,13 @@ type Corpus struct {
 	byID    map[string][]*postmortem.Postmortem
 	rel     map[string]string
 	digests map[string]string
+	// parsed keeps each file's stamp and parse result for a later load.
+	parsed map[string]parsed
+	reused int
 }
+
+// Reused reports how many files a load took from Options.Previous.
+func (c *Corpus) Reused() int { return c.reused }
 
 // Digest returns the digest of a file's bytes, when Options.Digest was set
 // and the file could be read.
@@ -82,6 +90,10 @@ type Options struct {
 	// Digest, when set, hashes each file's bytes as read, for comparing
 	// the work tree with a git revision.
 	Digest func([]byte) string
+	// Previous, when set, is an earlier load of the same corpus: files whose
+	// size and modification time are unchanged are taken from it instead
+	// of being read and parsed again (the rebuild of a watching server).
+	Previous *Corpus
 }
 
 // Load finds, reads and parses the corpus.
@@ -205,6 +217,8 @@ type parsed struct {
 	pm     *postmortem.Postmortem
 	diags  []postmortem.Diagnostic
 	digest string
+	size   int64
+	mtime  time.Time
 }
 
 func (l *loader) parse(c *Corpus, opts Options) {
@@ -219,9 +233,15 @@ func (l *loader) parse(c *Corpus, opts Options) {
 	}
 	jobs := make(chan int)
 	var wg sync.WaitGroup
+	var reused atomic.Int64
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range jobs {
+				if r, ok := l.previous(opts.Previous, l.files[i]); ok {
+					results[i] = r
+					reused.Add(1)
+					continue
+				}
 				results[i] = l.parseOne(l.files[i], popts, opts.Digest)
 			}
 		})
@@ -232,10 +252,13 @@ func (l *loader) parse(c *Corpus, opts Options) {
 	close(jobs)
 	wg.Wait()
 
+	c.reused = int(reused.Load())
 	c.byID = map[string][]*postmortem.Postmortem{}
 	c.rel = map[string]string{}
 	c.digests = map[string]string{}
+	c.parsed = map[string]parsed{}
 	for i, f := range l.files {
+		c.parsed[f.abs] = results[i]
 		c.Files = append(c.Files, f.display)
 		c.rel[f.display] = f.rel
 		if d := results[i].digest; d != "" {
@@ -257,6 +280,26 @@ func (l *loader) parse(c *Corpus, opts Options) {
 	}
 }
 
+// previous returns a file's earlier parse when its size and modification
+// time have not changed since.
+func (l *loader) previous(prev *Corpus, f file) (parsed, bool) {
+	if prev == nil || f.link {
+		return parsed{}, false
+	}
+	old, ok := prev.parsed[f.abs]
+	if !ok || old.mtime.IsZero() {
+		return parsed{}, false
+	}
+	st, err := os.Stat(f.abs)
+	if err != nil || st.Size() != old.size || !st.ModTime().Equal(old.mtime) {
+		return parsed{}, false
+	}
+	if old.pm != nil && old.pm.File != f.display {
+		return parsed{}, false
+	}
+	return old, true
+}
+
 func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) string) parsed {
 	fail := func(format string, args ...any) parsed {
 		return parsed{diags: []postmortem.Diagnostic{{File: f.display, Line: 1, Col: 1, Rule: RuleFile, Message: fmt.Sprintf(format, args...)}}}
@@ -271,7 +314,7 @@ func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) s
 			return fail("this symlink points outside the repository (to %s); postmortems must live inside it, so copy the file in instead", real)
 		}
 	}
-	data, err := readLimited(real)
+	data, st, err := readLimited(real)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -281,7 +324,7 @@ func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) s
 		pm.Outline = markdown.Analyze(pm.Body, pm.BodyLine)
 		pm.UntimedItems = pm.ResolveTimeline()
 	}
-	res := parsed{pm: pm, diags: diags}
+	res := parsed{pm: pm, diags: diags, size: st.Size(), mtime: st.ModTime()}
 	if digest != nil {
 		res.digest = digest(data)
 	}
@@ -289,27 +332,27 @@ func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) s
 }
 
 // readLimited reads a regular file of at most MaxFileSize bytes.
-func readLimited(path string) ([]byte, error) {
+func readLimited(path string) ([]byte, os.FileInfo, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
+		return nil, nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
 	}
 	defer fh.Close()
 	st, err := fh.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
+		return nil, nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
 	}
 	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file; postmortems are plain Markdown files")
+		return nil, nil, errors.New("not a regular file; postmortems are plain Markdown files")
 	}
 	if st.Size() > MaxFileSize {
-		return nil, fmt.Errorf("this file is %.1f MiB, over the %d MiB limit for a postmortem; move logs and data elsewhere and link to them", float64(st.Size())/(1<<20), MaxFileSize>>20)
+		return nil, nil, fmt.Errorf("this file is %.1f MiB, over the %d MiB limit for a postmortem; move logs and data elsewhere and link to them", float64(st.Size())/(1<<20), MaxFileSize>>20)
 	}
 	data := make([]byte, st.Size())
 	if _, err := io.ReadFull(fh, data); err != nil {
-		return nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
+		return nil, nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
 	}
-	return data, nil
+	return data, st, nil
 }
 
 func unwrap(err error) error {

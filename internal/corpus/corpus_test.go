@@ -1,0 +1,83 @@
+package corpus
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+)
+
+const doc = "---\ntitle: %s\n---\n## Impact\n"
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDiscovery(t *testing.T) {
+	root := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Root = root
+	for _, p := range []string{"postmortems/a.md", "postmortems/2019/b.md", "postmortems/README.md", "postmortems/_draft.md", "postmortems/.hidden/c.md", "postmortems/_tmpl/d.md", "postmortems/notes.txt", "other/e.md"} {
+		write(t, filepath.Join(root, p), "---\ntitle: x\n---\n")
+	}
+	c, err := Load(cfg, Options{WorkDir: root, Drafts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"postmortems/2019/b.md", "postmortems/a.md"}
+	if !slices.Equal(c.Files, want) {
+		t.Errorf("files = %v, want %v", c.Files, want)
+	}
+	if c.RepoPath("postmortems/2019/b.md") != "postmortems/2019/b.md" || c.ByID("b") == nil {
+		t.Errorf("paths or ids wrong: %v", c.IDs())
+	}
+	// An explicit path outside the content folder is loaded and is the
+	// only target.
+	c, err = Load(cfg, Options{WorkDir: root, Paths: []string{"other/e.md"}, Drafts: true})
+	if err != nil || len(c.Targets) != 1 || !c.Targets["other/e.md"] || len(c.Files) != 3 {
+		t.Errorf("explicit path: targets %v files %v err %v", c.Targets, c.Files, err)
+	}
+	if _, err := Load(cfg, Options{WorkDir: root, Paths: []string{"nope.md"}}); err == nil {
+		t.Error("a missing path must be an error")
+	}
+}
+
+func TestReusePrevious(t *testing.T) {
+	root := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Root = root
+	a, b := filepath.Join(root, "postmortems", "a.md"), filepath.Join(root, "postmortems", "b.md")
+	write(t, a, "---\ntitle: A\n---\n")
+	write(t, b, "---\ntitle: B\n---\n")
+	first, err := Load(cfg, Options{WorkDir: root, Drafts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, b, "---\ntitle: B2\n---\n")
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(b, later, later); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Load(cfg, Options{WorkDir: root, Drafts: true, Previous: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Reused() != 1 {
+		t.Errorf("reused %d files, want 1", second.Reused())
+	}
+	if second.ByID("a")[0] != first.ByID("a")[0] {
+		t.Error("the unchanged file was parsed again")
+	}
+	if got := second.ByID("b")[0].Title; got != "B2" {
+		t.Errorf("the changed file was not read again: %q", got)
+	}
+}
