@@ -10,7 +10,7 @@ import (
 	"os"
 )
 
-//go:embed archetypes
+//go:embed archetypes templates static
 var builtin embed.FS
 
 // Builtin returns the embedded files.

@@ -136,6 +136,7 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 		NewCmdCheck(f, nil),
 		NewCmdNew(f, nil),
 		NewCmdSchema(f, nil),
+		NewCmdBuild(f, nil),
 		NewCmdRelated(f, nil),
 		NewCmdHotspots(f, nil),
 	)

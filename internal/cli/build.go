@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-dev/hindsight/internal/check"
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/gitlink"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/site"
+	"github.com/hindsight-dev/hindsight/theme"
+)
+
+// BuildOptions are the inputs of `hindsight build`.
+type BuildOptions struct {
+	Factory *Factory
+	Out     string
+	BaseURL string
+	Drafts  bool
+	Public  bool
+	Theme   string
+}
+
+// NewCmdBuild builds `hindsight build`; runF replaces the run in tests.
+func NewCmdBuild(f *Factory, runF func(*BuildOptions) error) *cobra.Command {
+	opts := &BuildOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Check the postmortems and build the static site",
+		Long: `Check the postmortems, then render the static site: every postmortem, the
+list with filters, tags, services and severities, the action items, the
+metrics charts, an Atom feed and a sitemap. Findings at error level stop the
+build (exit 1) and leave the previous site as it was; warnings are printed.
+The site is written beside the output folder and swapped in only when it is
+complete. The same input gives byte-identical output.`,
+		Example: `  hindsight build
+  hindsight build --out public --base-url https://example.com/postmortems/ --public`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return buildRun(cmd, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Out, "out", "", "output folder (default: site in the repository root)")
+	cmd.Flags().StringVar(&opts.BaseURL, "base-url", "", "URL the site is published under (default: base_url of hindsight.yaml)")
+	cmd.Flags().BoolVar(&opts.Drafts, "drafts", false, "include drafts")
+	cmd.Flags().BoolVar(&opts.Public, "public", false, "only `visibility: public` postmortems, without internal details (names, tickets), for a status page")
+	cmd.Flags().StringVar(&opts.Theme, "theme", "", "folder whose files override the built-in theme (default: theme in the repository root, if any)")
+	return cmd
+}
+
+// loaded is a corpus checked and linked to git, ready for the site.
+type loaded struct {
+	cfg    *config.Config
+	corpus *corpus.Corpus
+	report *check.Report
+	repos  *gitlink.Set
+}
+
+// loadChecked loads, links and checks the whole corpus once.
+func loadChecked(f *Factory, files bool) (*loaded, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	now, err := f.Now()
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: f.IO.WorkDir, Drafts: true, Digest: gitlink.BlobHash})
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	repos := f.Repos(cfg)
+	repos.Link(c.Postmortems, gitlink.LinkOptions{Files: files})
+	rep := check.Run(c, check.Options{Now: now})
+	return &loaded{cfg: cfg, corpus: c, report: rep, repos: repos}, nil
+}
+
+func buildRun(cmd *cobra.Command, opts *BuildOptions) error {
+	f := opts.Factory
+	start := time.Now()
+	l, err := loadChecked(f, true)
+	if err != nil {
+		return err
+	}
+	format := "text"
+	if f.IO.Getenv("GITHUB_ACTIONS") == "true" {
+		format = "github"
+	}
+	if l.report.Errors > 0 {
+		_ = check.Write(f.IO.Err, l.report, format, l.corpus.RepoPath)
+		return &exitError{code: ExitFindings, err: fmt.Errorf("the build stopped: fix the errors above (the previous site is unchanged)")}
+	}
+	if l.report.Warnings > 0 {
+		_ = check.Write(f.IO.Err, l.report, format, l.corpus.RepoPath)
+	}
+	now, _ := f.Now()
+	out := opts.Out
+	if out == "" {
+		out = filepath.Join(l.cfg.Root, "site")
+	} else if !filepath.IsAbs(out) {
+		out = filepath.Join(f.IO.WorkDir, out)
+	}
+	themeDir := opts.Theme
+	if themeDir == "" {
+		themeDir = filepath.Join(l.cfg.Root, "theme")
+	} else if !filepath.IsAbs(themeDir) {
+		themeDir = filepath.Join(f.IO.WorkDir, themeDir)
+	}
+	if opts.Theme != "" {
+		if st, err := os.Stat(themeDir); err != nil || !st.IsDir() {
+			return usageError("--theme %s: no such folder", opts.Theme)
+		}
+	}
+	content := l.repos.Repo("")
+	attachHistory(l, content, f.IO.Getenv("HINDSIGHT_CACHE"))
+	sopts := site.Options{
+		Out: out, BaseURL: opts.BaseURL, Drafts: opts.Drafts, Public: opts.Public, Theme: theme.FS(themeDir), Now: now,
+		Warnings: warningsByFile(l.report),
+		Web:      webLinks(l.cfg, content),
+	}
+	if f.IO.IsTTY {
+		sopts.Progress = progress(f.IO.Err)
+	}
+	res, err := site.Build(cmd.Context(), l.cfg, l.corpus.Postmortems, sopts)
+	if sopts.Progress != nil {
+		fmt.Fprint(f.IO.Err, "\r\033[K")
+	}
+	if err != nil {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("build failed, the previous site is unchanged: %w", err)}
+	}
+	fmt.Fprintf(f.IO.Out, "Built %s, %s (%.1f MB) into %s in %s\n", plural(res.Postmortems, "postmortem"), plural(res.Pages, "page"),
+		float64(res.Bytes)/1e6, displayPath(f.IO.WorkDir, out), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// progress draws a counter on a terminal, at most every 100 pages.
+func progress(w io.Writer) func(done, total int) {
+	return func(done, total int) {
+		if done%100 == 0 || done == total {
+			fmt.Fprintf(w, "\rRendering pages %d/%d", done, total)
+		}
+	}
+}
+
+func warningsByFile(rep *check.Report) map[string][]string {
+	out := map[string][]string{}
+	for _, d := range rep.Findings {
+		out[d.File] = append(out[d.File], fmt.Sprintf("line %d: %s (%s)", d.Line, d.Message, d.Rule))
+	}
+	return out
+}
+
+// repoPath is a postmortem's path relative to the work tree of repo.
+func repoPath(cfg *config.Config, repo *gitlink.Repo, rel string) string {
+	base, err := filepath.Rel(repo.Root(), cfg.Root)
+	if err != nil || strings.HasPrefix(base, "..") {
+		return rel
+	}
+	return filepath.ToSlash(filepath.Join(base, filepath.FromSlash(rel)))
+}
+
+// webLinks gives a file's page and history page in the web UI of the
+// repository holding the postmortems.
+func webLinks(cfg *config.Config, repo *gitlink.Repo) func(string) (string, string) {
+	if repo.Problem != "" || repo.Web.Base == "" {
+		return nil
+	}
+	return func(rel string) (string, string) {
+		p := repoPath(cfg, repo, rel)
+		return repo.Web.File("HEAD", p), repo.Web.History("HEAD", p)
+	}
+}
+
+// attachHistory sets each postmortem's history from one walk of the
+// repository, marking files that differ from HEAD or were never committed.
+func attachHistory(l *loaded, repo *gitlink.Repo, cacheDir string) {
+	if repo.Problem != "" {
+		return
+	}
+	if cacheDir == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			cacheDir = filepath.Join(dir, "hindsight")
+		}
+	}
+	prefix := repoPath(l.cfg, repo, l.cfg.Content)
+	hist, err := repo.History(prefix, cacheDir)
+	if err != nil {
+		return
+	}
+	head, _ := repo.Blobs("HEAD", prefix)
+	for _, pm := range l.corpus.Postmortems {
+		p := repoPath(l.cfg, repo, pm.Rel)
+		h, ok := hist[p]
+		if !ok {
+			pm.History = &postmortem.FileHistory{Uncommitted: true}
+			continue
+		}
+		hc := *h
+		if d, ok := l.corpus.Digest(pm.File); ok && head[p] != d {
+			hc.Uncommitted = true
+		}
+		pm.History = &hc
+	}
+}

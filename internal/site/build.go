@@ -1,0 +1,616 @@
+// Package site builds the static site: it turns a checked, linked corpus
+// into views, renders them with the theme's templates in parallel, and
+// writes the result into a temporary folder beside the output that replaces
+// the old site only when everything succeeded. The same input gives the same
+// bytes.
+package site
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/markdown"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// Options say what to build and where.
+type Options struct {
+	// Out is the output folder.
+	Out string
+	// BaseURL overrides the config's base URL.
+	BaseURL string
+	// Drafts includes drafts.
+	Drafts bool
+	// Public builds only public postmortems, without internal details.
+	Public bool
+	// Theme is the folder whose files override the built-in theme.
+	Theme fs.FS
+	// Now decides which action items are overdue.
+	Now time.Time
+	// Warnings are the check's warnings by file, shown on each page.
+	Warnings map[string][]string
+	// Web gives a file's page and history page in the repository's web
+	// UI, when known.
+	Web func(file string) (page, history string)
+	// Progress, when set, is called as pages are written.
+	Progress func(done, total int)
+}
+
+// Result says what a build did.
+type Result struct {
+	Postmortems int
+	Pages       int
+	Files       int
+	Bytes       int64
+	// Reused counts the files taken unchanged from the previous build
+	// instead of being written again.
+	Reused int
+}
+
+// Marker is the file that marks a folder as Hindsight's output, so that a
+// build never replaces a folder it did not make.
+const Marker = ".hindsight-site"
+
+// Build renders the site of the postmortems into opts.Out.
+func Build(ctx context.Context, cfg *config.Config, pms []*postmortem.Postmortem, opts Options) (*Result, error) {
+	if opts.Out == "" {
+		return nil, errors.New("no output folder")
+	}
+	if err := checkOut(cfg, opts.Out); err != nil {
+		return nil, err
+	}
+	th, err := loadTheme(opts.Theme)
+	if err != nil {
+		return nil, err
+	}
+	b, err := newBuilder(cfg, pms, opts)
+	if err != nil {
+		return nil, err
+	}
+	w, err := newWriter(opts.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer w.abort()
+	if err := b.build(ctx, th, w); err != nil {
+		return nil, err
+	}
+	if err := w.commit(); err != nil {
+		return nil, err
+	}
+	return &Result{Postmortems: len(b.pms), Pages: int(w.pages.Load()), Files: int(w.files.Load()), Bytes: w.bytes.Load(), Reused: int(w.reused.Load())}, nil
+}
+
+// checkOut refuses output folders that would lose data: the repository
+// root, anything inside the content folder, and a folder with files that
+// is not a previous build.
+func checkOut(cfg *config.Config, out string) error {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return err
+	}
+	root, _ := filepath.Abs(cfg.Root)
+	content, _ := filepath.Abs(cfg.ContentDir())
+	switch rel, err := filepath.Rel(content, abs); {
+	case abs == root:
+		return fmt.Errorf("the output folder %s is the repository root; build into a folder of its own, such as site", out)
+	case err == nil && (rel == "." || !strings.HasPrefix(rel, "..")):
+		return fmt.Errorf("the output folder %s is inside the content folder %s; build into a folder outside it, such as site", out, cfg.Content)
+	case strings.HasPrefix(root, abs+string(filepath.Separator)):
+		return fmt.Errorf("the output folder %s contains the repository; build into a folder of its own, such as site", out)
+	}
+	entries, err := os.ReadDir(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the output folder: %w", err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(abs, Marker)); err != nil {
+		return fmt.Errorf("the output folder %s has files and is not a previous Hindsight build (no %s); empty it or choose another folder", out, Marker)
+	}
+	return nil
+}
+
+func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) (*builder, error) {
+	base := "/"
+	baseURL := cmp.Or(opts.BaseURL, cfg.BaseURL)
+	if baseURL != "" {
+		u, err := url.Parse(baseURL)
+		if err != nil || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("base URL %q is not an http(s) URL or a path", baseURL)
+		}
+		base = "/" + strings.Trim(u.Path, "/") + "/"
+		if base == "//" {
+			base = "/"
+		}
+		if u.Host == "" {
+			baseURL = ""
+		} else {
+			baseURL = strings.TrimSuffix(u.String(), "/") + "/"
+			if !strings.HasSuffix(baseURL, base) {
+				baseURL = u.Scheme + "://" + u.Host + base
+			}
+		}
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	b := &builder{cfg: cfg, opts: opts, now: now, byID: map[string]*postmortem.Postmortem{}, rels: map[string]*postmortem.Postmortem{}, summary: map[string]*Summary{}, ranks: map[string]int{}, tickets: cfg.Tickets}
+	for i, s := range cfg.Severities {
+		b.ranks[s] = i + 1
+	}
+	b.site = &SiteView{Title: cfg.Title, Base: base, BaseURL: baseURL, Public: opts.Public}
+	for _, pm := range all {
+		if pm.Status == postmortem.StatusDraft && !opts.Drafts {
+			continue
+		}
+		if opts.Public && pm.Visibility != postmortem.Public {
+			continue
+		}
+		b.pms = append(b.pms, pm)
+	}
+	// Newest first; ties by id, so the order never depends on the file system.
+	slices.SortStableFunc(b.pms, func(x, y *postmortem.Postmortem) int {
+		return cmp.Or(y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
+	})
+	for _, pm := range b.pms {
+		if _, dup := b.byID[strings.ToLower(pm.ID)]; dup {
+			return nil, fmt.Errorf("%s: id %q is used twice (ids must differ in more than case); give one of them another id", pm.File, pm.ID)
+		}
+		b.byID[strings.ToLower(pm.ID)] = pm
+		b.rels[pm.Rel] = pm
+		b.summary[pm.ID] = b.summarize(pm)
+	}
+	return b, nil
+}
+
+// build renders every page into w.
+func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
+	static, version, err := th.static()
+	if err != nil {
+		return err
+	}
+	b.site.AssetVersion = version
+	th.site = b.site
+	th.version += version
+	b.site.Nav = []Link{
+		{Text: "Postmortems", URL: b.url("postmortems/")},
+		{Text: "Action items", URL: b.url("actions/")},
+		{Text: "Metrics", URL: b.url("metrics/")},
+		{Text: "Services", URL: b.url("services/")},
+		{Text: "Tags", URL: b.url("tags/")},
+	}
+	for name, data := range static {
+		if err := w.file("static/"+name, data); err != nil {
+			return err
+		}
+	}
+
+	files := newFiles(b.cfg)
+	idx := newTermIndex(b.pms)
+	pages := b.pages()
+	w.total, w.progress = len(pages)+len(b.pms), b.opts.Progress
+
+	// Postmortem pages: the costly part, rendered in parallel.
+	var firstErr error
+	var errOnce sync.Once
+	jobs := make(chan *postmortem.Postmortem)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			for pm := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				related := b.related(pm, idx)
+				fp := b.fingerprint(pm, related, th.version)
+				if w.keep(pm.ID+"/index.html", fp) {
+					// Nothing it shows changed: its links still need copying.
+					b.registerFiles(pm, files)
+					w.pages.Add(1)
+					continue
+				}
+				p, err := b.postmortemPage(pm, related, files)
+				if err == nil {
+					buf.Reset()
+					if err = th.render(&buf, p); err == nil {
+						err = w.page(pm.ID, fp, buf.Bytes())
+					}
+				}
+				if err != nil {
+					errOnce.Do(func() { firstErr = err })
+				}
+			}
+		})
+	}
+	for _, pm := range b.pms {
+		jobs <- pm
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	for _, p := range pages {
+		name := path.Join(p.Path, "index.html")
+		if p.Kind == "404" {
+			name = "404.html"
+		}
+		fp := pageFingerprint(p, th.version)
+		w.pages.Add(1)
+		if w.keep(name, fp) {
+			continue
+		}
+		buf.Reset()
+		if err := th.render(&buf, p); err != nil {
+			return err
+		}
+		if err := w.write(name, fp, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	if err := files.copy(w); err != nil {
+		return err
+	}
+	for name, data := range b.feeds() {
+		if err := w.file(name, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pages returns every page but the postmortems' own.
+func (b *builder) pages() []*Page {
+	page := func(kind, title, p, desc string) *Page {
+		site := *b.site
+		site.Nav = slices.Clone(b.site.Nav)
+		for i := range site.Nav {
+			site.Nav[i].Current = site.Nav[i].URL == b.url(p)
+		}
+		return &Page{Site: &site, Kind: kind, Title: title, Path: p, Description: desc}
+	}
+	sums := make([]*Summary, 0, len(b.pms))
+	for _, pm := range b.pms {
+		sums = append(sums, b.summary[pm.ID])
+	}
+	var pages []*Page
+
+	home := page("home", b.cfg.Title, "", "Incident postmortems")
+	home.Home = b.homeView(sums)
+	pages = append(pages, home)
+
+	list := page("list", "All postmortems", "postmortems/", fmt.Sprintf("%d incident postmortems", len(sums)))
+	list.List = b.listView(sums)
+	pages = append(pages, list)
+
+	for _, tax := range []struct{ kind, name, one string }{{"tags", "Tags", "Tag"}, {"services", "Services", "Service"}, {"severity", "Severities", "Severity"}} {
+		terms := map[string][]*Summary{}
+		names := map[string]string{}
+		for _, pm := range b.pms {
+			var values []string
+			switch tax.kind {
+			case "tags":
+				values = pm.Tags
+			case "services":
+				values = pm.Services
+			default:
+				values = []string{pm.Severity}
+			}
+			for _, v := range values {
+				slug := termSlug(v)
+				if _, ok := names[slug]; !ok {
+					names[slug] = v
+				}
+				terms[slug] = append(terms[slug], b.summary[pm.ID])
+			}
+		}
+		slugs := make([]string, 0, len(terms))
+		for s := range terms {
+			slugs = append(slugs, s)
+		}
+		if tax.kind == "severity" {
+			sort.Slice(slugs, func(i, j int) bool {
+				return cmp.Or(cmp.Compare(b.rankOf(names[slugs[i]]), b.rankOf(names[slugs[j]])), cmp.Compare(slugs[i], slugs[j])) < 0
+			})
+		} else {
+			sort.Strings(slugs)
+		}
+		tp := page("terms", tax.name, tax.kind+"/", tax.name+" of the postmortems")
+		tp.Terms = &TermsView{Name: tax.name}
+		for _, s := range slugs {
+			tp.Terms.Terms = append(tp.Terms.Terms, TermCount{Name: names[s], URL: b.url(tax.kind + "/" + s + "/"), Count: len(terms[s])})
+			one := page("term", tax.one+": "+names[s], tax.kind+"/"+s+"/", fmt.Sprintf("Postmortems with %s %s", strings.ToLower(tax.one), names[s]))
+			one.Term = &TermView{Taxonomy: tax.one, Name: names[s], TaxonomyURL: b.url(tax.kind + "/"), Postmortems: terms[s]}
+			pages = append(pages, one)
+		}
+		pages = append(pages, tp)
+	}
+
+	acts := page("actions", "Action items", "actions/", "Every action item, overdue first")
+	acts.Actions = b.actionsView()
+	pages = append(pages, acts)
+
+	met := page("metrics", "Metrics", "metrics/", "Incidents, detection and resolution over time")
+	met.Metrics = b.metricsView()
+	pages = append(pages, met)
+
+	pages = append(pages, page("404", "Page not found", "404/", "Page not found"))
+	return pages
+}
+
+func (b *builder) rankOf(sev string) int {
+	if r, ok := b.ranks[sev]; ok {
+		return r
+	}
+	return len(b.ranks) + 1
+}
+
+func (b *builder) homeView(sums []*Summary) *HomeView {
+	h := &HomeView{Recent: sums[:min(len(sums), 10)], Total: len(sums)}
+	for _, s := range sums {
+		h.OpenItems += s.OpenItems
+		h.OverdueItems += s.OverdueItems
+	}
+	q := quarterOf(b.now)
+	inQuarter := 0
+	for _, pm := range b.pms {
+		if !pm.Date.IsZero() && quarterOf(pm.Date.Time) == q {
+			inQuarter++
+		}
+	}
+	h.Figures = append(h.Figures, Figure{Label: "Incidents this quarter", Value: fmt.Sprint(inQuarter), Note: q})
+	since := b.now.AddDate(-1, 0, 0)
+	recent := b.pms
+	note := "last 12 months"
+	var window []*postmortem.Postmortem
+	for _, pm := range b.pms {
+		if pm.Times.Started.After(since) {
+			window = append(window, pm)
+		}
+	}
+	if len(window) > 0 {
+		recent = window
+	} else {
+		note = "all time"
+	}
+	if m, ok := median(recent, (*postmortem.Postmortem).TimeToDetect); ok {
+		h.Figures = append(h.Figures, Figure{Label: "Median time to detect", Value: Duration(m), Note: note})
+	}
+	if m, ok := median(recent, (*postmortem.Postmortem).TimeToResolve); ok {
+		h.Figures = append(h.Figures, Figure{Label: "Median time to resolve", Value: Duration(m), Note: note})
+	}
+	h.Figures = append(h.Figures, Figure{Label: "Open action items", Value: fmt.Sprint(h.OpenItems), Note: fmt.Sprintf("%d overdue", h.OverdueItems)})
+	return h
+}
+
+func quarterOf(t time.Time) string { return fmt.Sprintf("%d Q%d", t.Year(), (int(t.Month())-1)/3+1) }
+
+func median(pms []*postmortem.Postmortem, f func(*postmortem.Postmortem) (time.Duration, bool)) (time.Duration, bool) {
+	var ds []time.Duration
+	for _, pm := range pms {
+		if d, ok := f(pm); ok {
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return 0, false
+	}
+	slices.Sort(ds)
+	if len(ds)%2 == 1 {
+		return ds[len(ds)/2], true
+	}
+	return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2, true
+}
+
+func (b *builder) listView(sums []*Summary) *ListView {
+	l := &ListView{Postmortems: sums}
+	sev, svc, tag, st, yr := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, pm := range b.pms {
+		sev[pm.Severity] = true
+		st[string(pm.Status)] = true
+		if !pm.Date.IsZero() {
+			yr[pm.Date.Format("2006")] = true
+		}
+		for _, s := range pm.Services {
+			svc[s] = true
+		}
+		for _, t := range pm.Tags {
+			tag[t] = true
+		}
+	}
+	keys := func(m map[string]bool) []string {
+		out := make([]string, 0, len(m))
+		for k := range m {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	}
+	l.Severities = keys(sev)
+	sort.SliceStable(l.Severities, func(i, j int) bool { return b.rankOf(l.Severities[i]) < b.rankOf(l.Severities[j]) })
+	l.Services, l.Tags, l.Statuses = keys(svc), keys(tag), keys(st)
+	l.Years = keys(yr)
+	slices.Reverse(l.Years)
+	return l
+}
+
+func (b *builder) actionsView() *ActionsView {
+	v := &ActionsView{Statuses: postmortem.ItemStatuses, Priorities: postmortem.Priorities}
+	owners := map[string]bool{}
+	for _, pm := range b.pms {
+		for _, a := range b.actions(pm) {
+			a.Postmortem = b.summary[pm.ID]
+			v.Items = append(v.Items, a)
+			if a.Owner != "" {
+				owners[a.Owner] = true
+			}
+			switch {
+			case a.Status == string(postmortem.ItemDone) || a.Status == string(postmortem.ItemWontDo):
+				v.Done++
+			default:
+				v.Open++
+				if a.Overdue {
+					v.Overdue++
+				}
+			}
+		}
+	}
+	open := func(a ActionView) bool {
+		return a.Status == string(postmortem.ItemOpen) || a.Status == string(postmortem.ItemInProgress)
+	}
+	// Overdue first (longest overdue first), then open by due date, then
+	// the rest by due date, newest first.
+	slices.SortStableFunc(v.Items, func(x, y ActionView) int {
+		rank := func(a ActionView) int {
+			switch {
+			case a.Overdue:
+				return 0
+			case open(a):
+				return 1
+			}
+			return 2
+		}
+		if c := cmp.Compare(rank(x), rank(y)); c != 0 {
+			return c
+		}
+		switch rank(x) {
+		case 0:
+			return cmp.Or(cmp.Compare(y.DaysOverdue, x.DaysOverdue), cmp.Compare(x.Ref, y.Ref))
+		case 1:
+			return cmp.Or(cmp.Compare(x.Due, y.Due), cmp.Compare(x.Ref, y.Ref))
+		}
+		return cmp.Or(cmp.Compare(y.Due, x.Due), cmp.Compare(x.Ref, y.Ref))
+	})
+	for o := range owners {
+		v.Owners = append(v.Owners, o)
+	}
+	sort.Strings(v.Owners)
+	return v
+}
+
+// postmortemPage builds one postmortem's page, rendering its body.
+func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedView, files *linkedFiles) (*Page, error) {
+	body, toc, err := markdown.Render(pm.Body, markdown.RenderOptions{
+		Link:      func(dest string, image bool) string { return b.link(pm, files, dest, image) },
+		AutoLinks: b.autoLinks(pm),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pm.File, err)
+	}
+	s := b.summary[pm.ID]
+	v := &PostmortemView{
+		Summary: *s, Owner: pm.Owner, Authors: pm.Authors, Participants: pm.Participants, Facilitator: pm.Facilitator,
+		ReviewDate: pm.ReviewDate.String(), Times: times(pm), Durations: durations(pm), ActionItems: b.actions(pm),
+		Body: template.HTML(body), Timeline: timeline(pm), Related: related,
+	}
+	for _, h := range toc {
+		v.TOC = append(v.TOC, TOCEntry{Level: h.Level, ID: h.ID, Text: h.Text})
+	}
+	for _, lc := range pm.Linked {
+		cv := b.commitView(lc)
+		v.Commits = append(v.Commits, cv)
+		v.Checks.CommitsTotal++
+		if cv.Verified {
+			v.Checks.CommitsVerified++
+		}
+	}
+	if b.opts.Web != nil && !b.opts.Public {
+		v.SourceURL, _ = b.opts.Web(pm.Rel)
+	}
+	if h := pm.History; h != nil && !b.opts.Public {
+		v.History = &HistoryView{Contributors: h.Contributors, Uncommitted: h.Uncommitted}
+		if !h.Changed.IsZero() {
+			v.History.Added, v.History.AddedBy = h.Added.Format("2006-01-02"), h.AddedBy
+			v.History.Changed, v.History.ChangedBy = h.Changed.Format("2006-01-02"), h.ChangedBy
+		}
+		if b.opts.Web != nil {
+			_, v.History.HistoryURL = b.opts.Web(pm.Rel)
+		}
+	}
+	if b.opts.Public {
+		v.Owner, v.Authors, v.Participants, v.Facilitator = "", nil, nil, ""
+	} else {
+		for _, t := range pm.Tickets {
+			v.Tickets = append(v.Tickets, b.ticket(t))
+		}
+		v.Checks.Warnings = b.opts.Warnings[pm.File]
+		for _, k := range slices.Sorted(mapKeys(pm.Custom)) {
+			v.Custom = append(v.Custom, Field{Name: label(k), Value: fmt.Sprint(pm.Custom[k])})
+		}
+	}
+	p := &Page{Site: b.site, Kind: "postmortem", Title: pm.Title, Path: pm.ID + "/", Description: pm.Summary, Postmortem: v}
+	return p, nil
+}
+
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// autoLinks links the ticket ids of the config's patterns and the shas of
+// the postmortem's own commits where they appear in prose.
+func (b *builder) autoLinks(pm *postmortem.Postmortem) func(string) []markdown.AutoLink {
+	shas := map[string]string{}
+	for _, lc := range pm.Linked {
+		if lc.Info != nil && lc.Info.URL != "" {
+			shas[strings.ToLower(lc.Ref.SHA)] = lc.Info.URL
+			shas[lc.Info.SHA[:min(10, len(lc.Info.SHA))]] = lc.Info.URL
+		}
+	}
+	tickets := b.tickets
+	if b.opts.Public {
+		tickets = nil // internal trackers are not linked from a public site
+	}
+	if len(shas) == 0 && len(tickets) == 0 {
+		return nil
+	}
+	return func(text string) []markdown.AutoLink {
+		var out []markdown.AutoLink
+		for _, m := range words.FindAllStringIndex(text, -1) {
+			w := text[m[0]:m[1]]
+			if u, ok := shas[strings.ToLower(w)]; ok {
+				out = append(out, markdown.AutoLink{Start: m[0], End: m[1], URL: u})
+				continue
+			}
+			if len(tickets) == 0 {
+				continue
+			}
+			if l := b.ticket(w); l.URL != "" && !ticketURL.MatchString(w) {
+				out = append(out, markdown.AutoLink{Start: m[0], End: m[1], URL: l.URL})
+			}
+		}
+		return out
+	}
+}

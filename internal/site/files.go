@@ -1,0 +1,130 @@
+package site
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// maxLinkedFile is the largest file a postmortem may link to and have
+// copied into the site.
+const maxLinkedFile = 20 << 20
+
+// words finds candidate ticket ids and shas in prose.
+var words = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9_-]*[A-Za-z0-9]`)
+
+// linkedFiles are the files in the content folder that postmortems link
+// to (images, attachments): copied into the site under files/.
+type linkedFiles struct {
+	root, content string
+	mu            sync.Mutex
+	files         map[string]string // repo-relative path -> absolute path
+}
+
+func newFiles(cfg *config.Config) *linkedFiles {
+	root, _ := filepath.Abs(cfg.Root)
+	content, _ := filepath.Abs(cfg.ContentDir())
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	if c, err := filepath.EvalSymlinks(content); err == nil {
+		content = c
+	}
+	return &linkedFiles{root: root, content: content, files: map[string]string{}}
+}
+
+// add registers a repo-relative file when it is a regular file inside the
+// content folder, and reports whether it is.
+func (f *linkedFiles) add(rel string) bool {
+	abs, err := filepath.EvalSymlinks(filepath.Join(f.root, filepath.FromSlash(rel)))
+	if err != nil {
+		return false
+	}
+	r, err := filepath.Rel(f.content, abs)
+	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return false
+	}
+	st, err := os.Stat(abs)
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxLinkedFile {
+		return false
+	}
+	f.mu.Lock()
+	f.files[rel] = abs
+	f.mu.Unlock()
+	return true
+}
+
+func (f *linkedFiles) copy(w *writer) error {
+	names := make([]string, 0, len(f.files))
+	for n := range f.files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		data, err := os.ReadFile(f.files[n])
+		if err != nil {
+			return fmt.Errorf("copying %s: %w", n, err)
+		}
+		if err := w.file("files/"+n, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func escapePath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		parts[i] = url.PathEscape(s)
+	}
+	return strings.Join(parts, "/")
+}
+
+// link rewrites a destination in a postmortem's body: another postmortem
+// becomes its page, a file in the content folder its copy in the site, a
+// file elsewhere in the repository its page in the web UI (not in public
+// builds). Links leaving the repository, and to missing files, are
+// dropped.
+func (b *builder) link(pm *postmortem.Postmortem, files *linkedFiles, dest string, image bool) string {
+	u, err := url.Parse(strings.TrimSpace(dest))
+	if err != nil {
+		return ""
+	}
+	if u.Scheme != "" || u.Host != "" || u.Path == "" || strings.HasPrefix(u.Path, "/") {
+		return dest
+	}
+	target := path.Clean(path.Join(path.Dir(pm.Rel), u.Path))
+	if target == ".." || strings.HasPrefix(target, "../") || path.IsAbs(target) {
+		return ""
+	}
+	frag := ""
+	if u.Fragment != "" {
+		frag = "#" + url.PathEscape(u.Fragment)
+	}
+	if strings.HasSuffix(target, ".md") && !image {
+		if other := b.byRel(target); other != nil {
+			return b.pageURL(other.ID) + frag
+		}
+	}
+	if files.add(target) {
+		return b.url("files/"+escapePath(target)) + frag
+	}
+	if !b.opts.Public && b.opts.Web != nil && !image {
+		if page, _ := b.opts.Web(target); page != "" {
+			return page + frag
+		}
+	}
+	return ""
+}
+
+// byRel finds a postmortem of this build by its repo-relative path.
+func (b *builder) byRel(rel string) *postmortem.Postmortem { return b.rels[rel] }

@@ -1,0 +1,213 @@
+package site
+
+import (
+	"cmp"
+	"fmt"
+	"html/template"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/chart"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// topTerms is how many services and tags the metrics page charts.
+const topTerms = 15
+
+func hours(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return Duration(time.Duration(v * float64(time.Hour)))
+}
+
+func count(v float64) string { return fmt.Sprint(int(math.Round(v))) }
+
+// metricsView computes the metrics page: incidents per month by severity,
+// median time to detect and resolve per quarter, incidents by service and
+// by tag, and action item completion per quarter.
+func (b *builder) metricsView() *MetricsView {
+	v := &MetricsView{}
+	dated := make([]*postmortem.Postmortem, 0, len(b.pms))
+	for _, pm := range b.pms {
+		if !pm.Date.IsZero() {
+			dated = append(dated, pm)
+		}
+	}
+	slices.SortStableFunc(dated, func(x, y *postmortem.Postmortem) int {
+		return cmp.Or(x.Date.Compare(y.Date.Time), cmp.Compare(x.ID, y.ID))
+	})
+
+	v.Figures = append(v.Figures, Figure{Label: "Postmortems", Value: fmt.Sprint(len(b.pms))})
+	if m, ok := median(b.pms, (*postmortem.Postmortem).TimeToDetect); ok {
+		v.Figures = append(v.Figures, Figure{Label: "Median time to detect", Value: Duration(m), Note: "all time"})
+	}
+	if m, ok := median(b.pms, (*postmortem.Postmortem).TimeToResolve); ok {
+		v.Figures = append(v.Figures, Figure{Label: "Median time to resolve", Value: Duration(m), Note: "all time"})
+	}
+	done, total := 0, 0
+	for _, pm := range b.pms {
+		for i, a := range pm.ActionItems {
+			if a.Status == postmortem.ItemWontDo {
+				continue
+			}
+			total++
+			if !b.itemOpen(pm, i) {
+				done++
+			}
+		}
+	}
+	if total > 0 {
+		v.Figures = append(v.Figures, Figure{Label: "Action items done", Value: fmt.Sprintf("%d%%", done*100/total), Note: fmt.Sprintf("%d of %d", done, total)})
+	}
+
+	v.Charts = append(v.Charts, b.perMonth(dated), b.mediansPerQuarter(dated),
+		b.byTerm("by-service", "Incidents by service", "services", func(pm *postmortem.Postmortem) []string { return pm.Services }),
+		b.byTerm("by-tag", "Incidents by tag", "tags", func(pm *postmortem.Postmortem) []string { return pm.Tags }),
+		b.completion(dated))
+	return v
+}
+
+// months lists every month from the first to the last postmortem.
+func spanOf(dated []*postmortem.Postmortem, step func(time.Time) time.Time, key func(time.Time) string) []string {
+	if len(dated) == 0 {
+		return nil
+	}
+	first, last := dated[0].Date.Time, dated[len(dated)-1].Date.Time
+	var out []string
+	for t := time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC); !t.After(last); t = step(t) {
+		if k := key(t); len(out) == 0 || out[len(out)-1] != k {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func monthKey(t time.Time) string   { return t.Format("2006-01") }
+func quarterKey(t time.Time) string { return fmt.Sprintf("%d Q%d", t.Year(), (int(t.Month())-1)/3+1) }
+func nextMonth(t time.Time) time.Time {
+	return t.AddDate(0, 1, 0)
+}
+
+func (b *builder) perMonth(dated []*postmortem.Postmortem) ChartView {
+	labels := spanOf(dated, nextMonth, monthKey)
+	at := map[string]int{}
+	for i, l := range labels {
+		at[l] = i
+	}
+	sevs := slices.Clone(b.cfg.Severities)
+	series := make([]chart.Series, len(sevs))
+	for i, s := range sevs {
+		series[i] = chart.Series{Name: s, Class: fmt.Sprintf("sev-%d", i+1), Values: make([]float64, len(labels))}
+	}
+	for _, pm := range dated {
+		if r, ok := b.ranks[pm.Severity]; ok {
+			series[r-1].Values[at[monthKey(pm.Date.Time)]]++
+		}
+	}
+	c := chart.Chart{ID: "per-month", Title: "Incidents per month by severity", Desc: fmt.Sprintf("Stacked bars: the number of incidents each month from %s, split by severity.", firstOr(labels)), Labels: labels, Series: series, Format: count}
+	return view(c, chart.StackedBars(c), "Month")
+}
+
+func firstOr(xs []string) string {
+	if len(xs) == 0 {
+		return "the start"
+	}
+	return xs[0]
+}
+
+func (b *builder) mediansPerQuarter(dated []*postmortem.Postmortem) ChartView {
+	labels := spanOf(dated, nextMonth, quarterKey)
+	groups := map[string][]*postmortem.Postmortem{}
+	for _, pm := range dated {
+		k := quarterKey(pm.Date.Time)
+		groups[k] = append(groups[k], pm)
+	}
+	detect := chart.Series{Name: "Time to detect", Class: "series-1", Values: make([]float64, len(labels))}
+	resolve := chart.Series{Name: "Time to resolve", Class: "series-2", Values: make([]float64, len(labels))}
+	for i, l := range labels {
+		detect.Values[i], resolve.Values[i] = math.NaN(), math.NaN()
+		if m, ok := median(groups[l], (*postmortem.Postmortem).TimeToDetect); ok {
+			detect.Values[i] = m.Hours()
+		}
+		if m, ok := median(groups[l], (*postmortem.Postmortem).TimeToResolve); ok {
+			resolve.Values[i] = m.Hours()
+		}
+	}
+	c := chart.Chart{ID: "medians", Title: "Median time to detect and to resolve, per quarter", Desc: "Lines: the median hours from the start of an incident to its detection and to its resolution, for the incidents of each quarter.", Labels: labels, Series: []chart.Series{detect, resolve}, Format: hours}
+	return view(c, chart.Lines(c), "Quarter")
+}
+
+func (b *builder) byTerm(id, title, what string, terms func(*postmortem.Postmortem) []string) ChartView {
+	counts := map[string]int{}
+	for _, pm := range b.pms {
+		for _, t := range terms(pm) {
+			counts[t]++
+		}
+	}
+	names := make([]string, 0, len(counts))
+	for n := range counts {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		return cmp.Or(cmp.Compare(counts[names[j]], counts[names[i]]), cmp.Compare(names[i], names[j])) < 0
+	})
+	desc := fmt.Sprintf("Horizontal bars: how many incidents affected each of the %s, most first.", what)
+	if len(names) > topTerms {
+		desc = fmt.Sprintf("Horizontal bars: how many incidents affected each of the %d %s with the most, most first.", topTerms, what)
+		names = names[:topTerms]
+	}
+	s := chart.Series{Name: "Incidents", Class: "series-1"}
+	for _, n := range names {
+		s.Values = append(s.Values, float64(counts[n]))
+	}
+	c := chart.Chart{ID: id, Title: title, Desc: desc, Labels: names, Series: []chart.Series{s}, Format: count}
+	return view(c, chart.HorizontalBars(c), label(what[:len(what)-1]))
+}
+
+func (b *builder) completion(dated []*postmortem.Postmortem) ChartView {
+	labels := spanOf(dated, nextMonth, quarterKey)
+	at := map[string]int{}
+	for i, l := range labels {
+		at[l] = i
+	}
+	mk := func(name, class string) chart.Series {
+		return chart.Series{Name: name, Class: class, Values: make([]float64, len(labels))}
+	}
+	done, open, overdue, wont := mk("Done", "series-1"), mk("Open", "series-2"), mk("Overdue", "series-3"), mk("Won't do", "series-4")
+	for _, pm := range dated {
+		i := at[quarterKey(pm.Date.Time)]
+		for j, a := range pm.ActionItems {
+			switch {
+			case a.Status == postmortem.ItemWontDo:
+				wont.Values[i]++
+			case !b.itemOpen(pm, j):
+				done.Values[i]++
+			case a.Overdue(b.now):
+				overdue.Values[i]++
+			default:
+				open.Values[i]++
+			}
+		}
+	}
+	c := chart.Chart{ID: "completion", Title: "Action items by the quarter of their incident", Desc: "Stacked bars: for the incidents of each quarter, how many action items are done, open, overdue, or will not be done.", Labels: labels, Series: []chart.Series{done, open, overdue, wont}, Format: count}
+	return view(c, chart.StackedBars(c), "Quarter")
+}
+
+// view pairs a chart with a table of its data.
+func view(c chart.Chart, svg string, first string) ChartView {
+	t := TableView{Head: []string{first}}
+	for _, s := range c.Series {
+		t.Head = append(t.Head, s.Name)
+	}
+	for i, l := range c.Labels {
+		row := []string{l}
+		for _, s := range c.Series {
+			row = append(row, c.Format(s.Values[i]))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return ChartView{ID: c.ID, Title: c.Title, Description: c.Desc, SVG: template.HTML(svg), Table: t}
+}

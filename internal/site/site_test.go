@@ -1,0 +1,414 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/theme"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var testNow = time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// fixture copies testdata/repo into a temporary folder and loads it.
+func fixture(t testing.TB) (*config.Config, []*postmortem.Postmortem) {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.CopyFS(root, os.DirFS("testdata/repo")); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(root, config.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: root, Drafts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Diagnostics) > 0 {
+		t.Fatalf("fixture has findings: %v", c.Diagnostics)
+	}
+	return cfg, c.Postmortems
+}
+
+func build(t testing.TB, cfg *config.Config, pms []*postmortem.Postmortem, opts Options) string {
+	t.Helper()
+	if opts.Out == "" {
+		opts.Out = filepath.Join(cfg.Root, "site")
+	}
+	if opts.Theme == nil {
+		opts.Theme = theme.FS("")
+	}
+	if opts.Now.IsZero() {
+		opts.Now = testNow
+	}
+	if _, err := Build(context.Background(), cfg, pms, opts); err != nil {
+		t.Fatal(err)
+	}
+	return opts.Out
+}
+
+func read(t testing.TB, dir, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestGolden compares a postmortem page, the list page and the metrics
+// page with the files under testdata/golden; -update rewrites them.
+func TestGolden(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := build(t, cfg, pms, Options{})
+	for _, page := range []string{"2024-03-01-checkout-errors/index.html", "postmortems/index.html", "metrics/index.html"} {
+		got := read(t, out, page)
+		golden := filepath.Join("testdata", "golden", strings.ReplaceAll(strings.TrimSuffix(page, "/index.html"), "/", "_")+".html")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs from %s (run go test -update after checking the change)", page, golden)
+		}
+	}
+}
+
+func TestPages(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := build(t, cfg, pms, Options{})
+	for _, name := range []string{
+		"index.html", "postmortems/index.html", "2024-03-01-checkout-errors/index.html", "2024-01-15-db-failover/index.html",
+		"tags/index.html", "tags/deploy/index.html", "services/index.html", "services/payments/index.html",
+		"severity/index.html", "severity/sev1/index.html", "actions/index.html", "metrics/index.html", "404.html",
+		"feed.xml", "sitemap.xml", "robots.txt", "static/chroma.css", "files/postmortems/img/graph.png", Marker,
+	} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("missing %s", name)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "2024-05-01-draft")); err == nil {
+		t.Error("a draft was built without --drafts")
+	}
+	page := read(t, out, "2024-03-01-checkout-errors/index.html")
+	for _, want := range []string{
+		`Checkout errors after &lt;script&gt;alert(1)&lt;/script&gt; SDK upgrade`,
+		`href="/pm/2024-01-15-db-failover/"`,
+		`href="https://tracker.example.com/browse/OPS-101"`,
+		`src="/pm/files/postmortems/img/graph.png"`,
+		`Content-Security-Policy`,
+		`class="chroma"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("postmortem page lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"<script>alert", "javascript:", "onerror"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("postmortem page contains %q", bad)
+		}
+	}
+	if !strings.Contains(read(t, out, "robots.txt"), "Disallow: /") {
+		t.Error("an internal build must disallow indexing")
+	}
+	actions := read(t, out, "actions/index.html")
+	if i, j := strings.Index(actions, "Add failover damping"), strings.Index(actions, "Pin SDK timeouts"); i < 0 || j < 0 || i > j {
+		t.Error("overdue items must come first on the action items page")
+	}
+	// Every XML output is well formed.
+	for _, name := range []string{"feed.xml", "sitemap.xml"} {
+		d := xml.NewDecoder(strings.NewReader(read(t, out, name)))
+		for {
+			if _, err := d.Token(); err != nil {
+				if err.Error() != "EOF" {
+					t.Errorf("%s: %v", name, err)
+				}
+				break
+			}
+		}
+	}
+	if feed := read(t, out, "feed.xml"); !strings.Contains(feed, "https://status.example.com/pm/2024-03-01-checkout-errors/") {
+		t.Errorf("feed links are not absolute:\n%s", feed)
+	}
+}
+
+func TestPublicBuild(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := build(t, cfg, pms, Options{Public: true})
+	if _, err := os.Stat(filepath.Join(out, "2024-01-15-db-failover")); err == nil {
+		t.Error("an internal postmortem is in the public build")
+	}
+	page := read(t, out, "2024-03-01-checkout-errors/index.html")
+	// The prose is the author's and stays; internal tracker links do not.
+	for _, secret := range []string{"Kwame", "Fatima", "tracker.example.com", "OPS-110", "payments-oncall@example.com", "sre@example.com", "high"} {
+		if strings.Contains(page, secret) {
+			t.Errorf("public page shows internal detail %q", secret)
+		}
+	}
+	if !strings.Contains(read(t, out, "robots.txt"), "Allow: /") {
+		t.Error("a public build allows indexing")
+	}
+	all := ""
+	_ = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".html") {
+			all += read(t, out, strings.TrimPrefix(p, out+"/"))
+		}
+		return nil
+	})
+	if strings.Contains(all, "Database failover loop") {
+		t.Error("an internal postmortem's title leaks into a public page")
+	}
+}
+
+// TestDeterministic builds twice and compares every byte.
+func TestDeterministic(t *testing.T) {
+	cfg, pms := fixture(t)
+	a := snapshot(t, build(t, cfg, pms, Options{Out: filepath.Join(t.TempDir(), "a")}))
+	b := snapshot(t, build(t, cfg, pms, Options{Out: filepath.Join(t.TempDir(), "b")}))
+	if len(a) != len(b) {
+		t.Fatalf("%d files, then %d", len(a), len(b))
+	}
+	for name, data := range a {
+		if !bytes.Equal(data, b[name]) {
+			t.Errorf("%s differs between two builds", name)
+		}
+	}
+}
+
+func snapshot(t testing.TB, dir string) map[string][]byte {
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = data
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A failed build leaves the previous site as it was.
+func TestFailedBuildKeepsSite(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := build(t, cfg, pms, Options{})
+	before := snapshot(t, out)
+	broken := fstest.MapFS{"templates/postmortem.html": {Data: []byte("{{define \"main\"}}\n{{.Nope.Field}}\n{{end}}")}}
+	_, err := Build(context.Background(), cfg, pms, Options{Out: out, Theme: overlayFS{broken, theme.Builtin()}, Now: testNow})
+	if err == nil {
+		t.Fatal("a template that fails must fail the build")
+	}
+	after := snapshot(t, out)
+	if len(before) != len(after) {
+		t.Fatalf("the site changed after a failed build")
+	}
+	for name := range before {
+		if !bytes.Equal(before[name], after[name]) {
+			t.Errorf("%s changed after a failed build", name)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary folder %s left behind", e.Name())
+		}
+	}
+}
+
+type overlayFS struct{ top, base fs.FS }
+
+func (o overlayFS) Open(name string) (fs.File, error) {
+	if f, err := o.top.Open(name); err == nil {
+		return f, nil
+	}
+	return o.base.Open(name)
+}
+
+func TestThemeSyntaxError(t *testing.T) {
+	cfg, pms := fixture(t)
+	broken := fstest.MapFS{"templates/list.html": {Data: []byte("{{define \"main\"}}\n<p>\n{{if .List}}\n{{end}")}}
+	_, err := Build(context.Background(), cfg, pms, Options{Out: filepath.Join(cfg.Root, "site"), Theme: overlayFS{broken, theme.Builtin()}, Now: testNow})
+	if err == nil || !regexp.MustCompile(`theme/templates/list\.html:4: `).MatchString(err.Error()) {
+		t.Fatalf("want an error naming theme/templates/list.html:4, got %v", err)
+	}
+}
+
+func TestThemeOverride(t *testing.T) {
+	cfg, pms := fixture(t)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "templates"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "templates", "404.html"), []byte(`{{define "main"}}<p>Custom not found</p>{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := build(t, cfg, pms, Options{Theme: theme.FS(dir)})
+	if !strings.Contains(read(t, out, "404.html"), "Custom not found") {
+		t.Error("a theme file in the repository must override the built-in one")
+	}
+}
+
+func TestRefusedOutputs(t *testing.T) {
+	cfg, pms := fixture(t)
+	other := t.TempDir()
+	if err := os.WriteFile(filepath.Join(other, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{
+		"root":       cfg.Root,
+		"in content": filepath.Join(cfg.ContentDir(), "site"),
+		"foreign":    other,
+	} {
+		_, err := Build(context.Background(), cfg, pms, Options{Out: out, Theme: theme.FS(""), Now: testNow})
+		if err == nil {
+			t.Errorf("%s: building into %s must be refused", name, out)
+		}
+	}
+	if data, _ := os.ReadFile(filepath.Join(other, "notes.txt")); string(data) != "mine" {
+		t.Error("a refused folder was touched")
+	}
+}
+
+func TestIDsDifferingInCase(t *testing.T) {
+	cfg, pms := fixture(t)
+	twin := *pms[0]
+	twin.ID = strings.ToUpper(pms[0].ID[:1]) + pms[0].ID[1:] + "X"
+	twin2 := *pms[0]
+	twin2.ID = strings.ToUpper(twin.ID)
+	_, err := Build(context.Background(), cfg, append(pms, &twin, &twin2), Options{Out: filepath.Join(cfg.Root, "site"), Theme: theme.FS(""), Now: testNow})
+	if err == nil || !strings.Contains(err.Error(), "differ in more than case") {
+		t.Fatalf("ids differing only in case: %v", err)
+	}
+}
+
+func TestImageOutsideRepo(t *testing.T) {
+	cfg, pms := fixture(t)
+	pm := *pms[0]
+	pm.Body = []byte("## Impact\n\n![secret](../../../../etc/passwd) ![x](../hindsight.yaml)\n")
+	out := build(t, cfg, []*postmortem.Postmortem{&pm}, Options{})
+	page := read(t, out, pm.ID+"/index.html")
+	if strings.Contains(page, "passwd") || strings.Contains(page, "hindsight.yaml") {
+		t.Error("an image outside the content folder was linked")
+	}
+	var files []string
+	_ = filepath.WalkDir(filepath.Join(out, "files"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	for _, f := range files {
+		if !strings.Contains(f, "postmortems/") {
+			t.Errorf("copied a file from outside the content folder: %s", f)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		45 * time.Second: "45s", 12 * time.Minute: "12m", 92 * time.Minute: "1h 32m",
+		47 * time.Hour: "47h 00m", 50 * time.Hour: "2d 2h", -5 * time.Minute: "-5m",
+	} {
+		if got := Duration(d); got != want {
+			t.Errorf("Duration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// A rebuild renders again only the pages whose inputs changed, and gives
+// the same bytes as a build from scratch.
+func TestIncremental(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := filepath.Join(cfg.Root, "site")
+	opts := Options{Out: out, Theme: theme.FS(""), Now: testNow}
+	if _, err := Build(context.Background(), cfg, pms, opts); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Build(context.Background(), cfg, pms, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Reused != res.Files {
+		t.Errorf("an unchanged rebuild reused %d of %d files", res.Reused, res.Files)
+	}
+	// Edit the failover postmortem: its page, and the checkout page that
+	// lists it as related, are rendered again.
+	for _, pm := range pms {
+		if pm.ID == "2024-01-15-db-failover" {
+			pm.Title = "Database failover loop (edited)"
+			pm.Source = append(pm.Source, ' ')
+		}
+	}
+	cold := *&opts
+	cold.Out = filepath.Join(t.TempDir(), "cold")
+	if _, err := Build(context.Background(), cfg, pms, cold); err != nil {
+		t.Fatal(err)
+	}
+	res, err = Build(context.Background(), cfg, pms, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rendered again: the two postmortem pages, and the lists showing the
+	// title (home, all, its tags, services and severity, action items).
+	if rendered := res.Files - res.Reused; rendered < 2 || rendered > 10 {
+		t.Errorf("after one edit %d of %d files were written again", rendered, res.Files)
+	}
+	a, b := snapshot(t, out), snapshot(t, cold.Out)
+	for name, data := range b {
+		if name != Marker && !bytes.Equal(a[name], data) {
+			t.Errorf("%s differs between an incremental and a cold build", name)
+		}
+	}
+	if !strings.Contains(read(t, out, "2024-03-01-checkout-errors/index.html"), "Database failover loop (edited)") {
+		t.Error("a related title change did not reach the page that lists it")
+	}
+}
+
+// A postmortem removed from the corpus loses its page on the next build.
+func TestIncrementalRemoval(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := build(t, cfg, pms, Options{})
+	var rest []*postmortem.Postmortem
+	for _, pm := range pms {
+		if pm.ID != "2024-01-15-db-failover" {
+			rest = append(rest, pm)
+		}
+	}
+	build(t, cfg, rest, Options{})
+	if _, err := os.Stat(filepath.Join(out, "2024-01-15-db-failover")); err == nil {
+		t.Error("the page of a removed postmortem is still there")
+	}
+	if _, err := os.Stat(filepath.Join(out, "services", "database")); err == nil {
+		t.Error("a term page no postmortem has any more is still there")
+	}
+}

@@ -1,0 +1,159 @@
+package site
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hindsight-dev/hindsight/internal/markdown"
+)
+
+// Kinds of page, each with its template templates/<kind>.html.
+var kinds = []string{"home", "list", "postmortem", "terms", "term", "actions", "metrics", "404"}
+
+// templates is the parsed templates and the static files.
+type templates struct {
+	fsys  fs.FS
+	pages map[string]*template.Template
+	// site is what rel and asset build URLs from, set before rendering.
+	site *SiteView
+	// version changes when any theme file does.
+	version string
+}
+
+// templateLine finds the file and line in a template error.
+var templateLine = regexp.MustCompile(`template: ([^:]+):(\d+)(?::(\d+))?:?\s*(.*)`)
+
+// ThemeError is a template problem, with the file and line.
+type ThemeError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ThemeError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("theme/%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("theme/%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+func themeError(file string, err error) error {
+	if m := templateLine.FindStringSubmatch(err.Error()); m != nil {
+		line := 0
+		fmt.Sscan(m[2], &line)
+		name := m[1]
+		if !strings.HasPrefix(name, "templates/") {
+			name = "templates/" + name
+		}
+		return &ThemeError{File: name, Line: line, Msg: m[4] + "; fix the template"}
+	}
+	return &ThemeError{File: file, Msg: err.Error()}
+}
+
+func loadTheme(fsys fs.FS) (*templates, error) {
+	if fsys == nil {
+		return nil, fmt.Errorf("no theme")
+	}
+	th := &templates{fsys: fsys, pages: map[string]*template.Template{}}
+	layoutSrc, err := fs.ReadFile(fsys, "templates/layout.html")
+	if err != nil {
+		return nil, &ThemeError{File: "templates/layout.html", Msg: err.Error()}
+	}
+	layout, err := template.New("layout.html").Funcs(th.funcs()).Parse(string(layoutSrc))
+	if err != nil {
+		return nil, themeError("templates/layout.html", err)
+	}
+	sum := sha256.New()
+	sum.Write(layoutSrc)
+	for _, k := range kinds {
+		name := "templates/" + k + ".html"
+		src, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, &ThemeError{File: name, Msg: err.Error()}
+		}
+		sum.Write(src)
+		t, err := layout.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := t.New(k + ".html").Parse(string(src)); err != nil {
+			return nil, themeError(name, err)
+		}
+		th.pages[k] = t
+	}
+	th.version = hex.EncodeToString(sum.Sum(nil))[:16]
+	return th, nil
+}
+
+// funcs are the template functions.
+func (th *templates) funcs() template.FuncMap {
+	return template.FuncMap{
+		"rel":   func(p string) string { return th.site.Base + strings.TrimPrefix(p, "/") },
+		"asset": func(name string) string { return th.site.Base + "static/" + name + "?v=" + th.site.AssetVersion },
+		"join":  func(xs []string, sep string) string { return strings.Join(xs, sep) },
+		"lower": strings.ToLower,
+		"add":   func(a, b int) int { return a + b },
+		"pct": func(f float64) string {
+			return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") + "%"
+		},
+		"plural": func(n int, word string) string {
+			if n == 1 {
+				return "1 " + word
+			}
+			return fmt.Sprintf("%d %ss", n, word)
+		},
+	}
+}
+
+// render executes a page's template.
+func (th *templates) render(w io.Writer, p *Page) error {
+	t := th.pages[p.Kind]
+	if t == nil {
+		return fmt.Errorf("no template for %s pages", p.Kind)
+	}
+	if err := t.ExecuteTemplate(w, "layout.html", p); err != nil {
+		return themeError("templates/"+p.Kind+".html", err)
+	}
+	return nil
+}
+
+// static returns the theme's static files and the generated code
+// stylesheet, and a version that changes when any of them does.
+func (th *templates) static() (map[string][]byte, string, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(th.fsys, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(th.fsys, p)
+		files[strings.TrimPrefix(p, "static/")] = data
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the theme's static files: %w", err)
+	}
+	css, err := markdown.ChromaCSS()
+	if err != nil {
+		return nil, "", err
+	}
+	files["chroma.css"] = css
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		h.Write([]byte(path.Clean(n)))
+		h.Write(files[n])
+	}
+	return files, hex.EncodeToString(h.Sum(nil))[:10], nil
+}

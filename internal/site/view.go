@@ -1,0 +1,297 @@
+package site
+
+import "html/template"
+
+// The view model: what the theme's templates receive. Every string is
+// plain text that html/template escapes; only fields of type template.HTML
+// (the rendered Markdown body and the charts) are trusted markup, produced
+// by this package from sanitised input.
+
+// SiteView is what every page knows of the site.
+type SiteView struct {
+	Title string
+	// Base is the path every URL starts with, "/" or "/postmortems/".
+	Base string
+	// BaseURL is the absolute URL of the site, when configured.
+	BaseURL string
+	// Public is true for a public build (status page).
+	Public bool
+	// Nav is the main navigation, in order.
+	Nav []Link
+	// AssetVersion is appended to asset URLs to bust caches.
+	AssetVersion string
+}
+
+// Link is a text and where it goes; URL may be empty for plain text.
+type Link struct {
+	Text string
+	URL  string
+	// Current marks the navigation entry of the page being shown.
+	Current bool
+}
+
+// Page is the data of one page. Exactly one of the kind-specific fields is
+// set, as Kind says.
+type Page struct {
+	Site *SiteView
+	// Kind is home, list, postmortem, terms, term, actions, metrics or 404.
+	Kind string
+	// Title is the page's own title (the site title is added by the layout).
+	Title string
+	// Path is the page's path below the site base, "" for home, "tags/dns/".
+	Path string
+	// Description is a one-line summary for meta tags.
+	Description string
+
+	Home       *HomeView
+	List       *ListView
+	Postmortem *PostmortemView
+	Terms      *TermsView
+	Term       *TermView
+	Actions    *ActionsView
+	Metrics    *MetricsView
+}
+
+// Summary is one postmortem in a list.
+type Summary struct {
+	ID       string
+	URL      string
+	Title    string
+	Summary  string
+	Date     string // 2019-06-28
+	Year     string
+	Severity string
+	// SeverityRank is 1 for the worst configured level.
+	SeverityRank int
+	// SeverityClass is a CSS-safe class, "sev-1" for the worst level.
+	SeverityClass string
+	Status        string
+	Visibility    string
+	Services      []Link
+	Tags          []Link
+	// TimeToDetect and TimeToResolve are human durations ("1h 32m"), with
+	// seconds for sorting; "" and -1 when unknown.
+	TimeToDetect         string
+	TimeToDetectSeconds  int64
+	TimeToResolve        string
+	TimeToResolveSeconds int64
+	OpenItems            int
+	OverdueItems         int
+}
+
+// HomeView is the front page.
+type HomeView struct {
+	Recent []*Summary
+	// Figures are the headline numbers.
+	Figures []Figure
+	// OpenItems and OverdueItems count action items across the corpus.
+	OpenItems    int
+	OverdueItems int
+	Total        int
+}
+
+// Figure is a headline number with its label and a note.
+type Figure struct {
+	Label string
+	Value string
+	Note  string
+}
+
+// ListView is the table of all postmortems. Filters list the values each
+// filter offers, for the select boxes.
+type ListView struct {
+	Postmortems []*Summary
+	Severities  []string
+	Services    []string
+	Tags        []string
+	Statuses    []string
+	Years       []string
+}
+
+// PostmortemView is one postmortem's page.
+type PostmortemView struct {
+	Summary
+	Owner        string
+	Authors      []string
+	Participants []string
+	Facilitator  string
+	ReviewDate   string
+	// Times are the milestones in order, standard ones first.
+	Times []TimeRow
+	// Durations are time to detect, mitigate and resolve, trigger latency
+	// and fix lead time, when known.
+	Durations   []Figure
+	Commits     []CommitView
+	Tickets     []Link
+	ActionItems []ActionView
+	// Body is the rendered Markdown.
+	Body template.HTML
+	TOC  []TOCEntry
+	// Timeline is the Timeline section's entries for the visual timeline.
+	Timeline []TimelineEntry
+	Related  []RelatedView
+	History  *HistoryView
+	// Checks says what `check` verified for this page.
+	Checks ChecksView
+	// SourceURL is the file in the repository's web UI, when known.
+	SourceURL string
+	// Custom are the config's custom fields with their values.
+	Custom []Field
+}
+
+// Field is a named value.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// TimeRow is one milestone.
+type TimeRow struct {
+	Name  string // started, first_user_report
+	Label string // Started, First user report
+	Time  string // 2019-06-28 18:26 +01:00
+	ISO   string // RFC 3339, for <time datetime>
+	// Offset is the time since the start, "+12m", "" for the start itself.
+	Offset string
+}
+
+// CommitView is a commit the postmortem names.
+type CommitView struct {
+	Role    string
+	SHA     string // as written, or the full sha when resolved
+	Short   string // 10 characters
+	Repo    string
+	Note    string
+	Subject string
+	Author  string
+	Date    string
+	ISO     string
+	URL     string
+	Files   []string
+	// Verified is true when git found the commit.
+	Verified bool
+}
+
+// ActionView is one action item.
+type ActionView struct {
+	// Ref is "<id>#<n>"; Anchor the fragment id on the postmortem page.
+	Ref      string
+	Anchor   string
+	N        int
+	Title    string
+	Owner    string
+	Due      string
+	Priority string
+	Status   string
+	// StatusClass is a CSS-safe class, "status-in-progress".
+	StatusClass string
+	Overdue     bool
+	// DaysOverdue is how many days past due an open item is.
+	DaysOverdue int
+	Ticket      Link
+	// ClosedBy is the commit whose trailer closed the item, if any.
+	ClosedBy *CommitView
+	// Postmortem is set on the action-items page.
+	Postmortem *Summary
+}
+
+// TOCEntry is a heading of the body.
+type TOCEntry struct {
+	Level int
+	ID    string
+	Text  string
+}
+
+// TimelineEntry is one point of the visual timeline.
+type TimelineEntry struct {
+	Time  string // 18:26, or 2019-06-29 00:10 on another day
+	ISO   string
+	Event string
+	// Offset is the time since the incident started, "+1h 02m".
+	Offset string
+	// Percent places the entry on a line from the first to the last entry.
+	Percent float64
+	// Milestone names a `times` milestone at this moment, if any.
+	Milestone string
+}
+
+// RelatedView is a related postmortem and why.
+type RelatedView struct {
+	Summary *Summary
+	Reason  string
+}
+
+// HistoryView is the file's life in git.
+type HistoryView struct {
+	Added        string
+	AddedBy      string
+	Changed      string
+	ChangedBy    string
+	Contributors []string
+	HistoryURL   string
+	Uncommitted  bool
+}
+
+// ChecksView says what the check verified.
+type ChecksView struct {
+	Warnings []string
+	// CommitsVerified and CommitsTotal count the commit refs found in git.
+	CommitsVerified int
+	CommitsTotal    int
+}
+
+// TermsView lists the terms of a taxonomy (tags, services, severities).
+type TermsView struct {
+	// Name is "Tags", "Services" or "Severities".
+	Name  string
+	Terms []TermCount
+}
+
+// TermCount is a term with how many postmortems have it.
+type TermCount struct {
+	Name  string
+	URL   string
+	Count int
+}
+
+// TermView lists the postmortems of one term.
+type TermView struct {
+	Taxonomy string // "Tag"
+	Name     string
+	// TaxonomyURL leads back to the list of terms.
+	TaxonomyURL string
+	Postmortems []*Summary
+}
+
+// ActionsView is every action item, overdue first.
+type ActionsView struct {
+	Items      []ActionView
+	Owners     []string
+	Statuses   []string
+	Priorities []string
+	Open       int
+	Overdue    int
+	Done       int
+}
+
+// MetricsView holds the charts, each with a table of its data.
+type MetricsView struct {
+	Charts []ChartView
+	// Figures are headline numbers (totals, medians).
+	Figures []Figure
+}
+
+// ChartView is one chart: accessible SVG and the same data as a table.
+type ChartView struct {
+	ID          string
+	Title       string
+	Description string
+	SVG         template.HTML
+	Table       TableView
+}
+
+// TableView is a simple table.
+type TableView struct {
+	Head []string
+	Rows [][]string
+}

@@ -1,0 +1,393 @@
+package site
+
+import (
+	"cmp"
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// Duration formats a span for people: "45s", "12m", "1h 32m", "2d 4h".
+func Duration(d time.Duration) string {
+	neg := ""
+	if d < 0 {
+		neg, d = "-", -d
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%s%ds", neg, int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%s%dm", neg, int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%s%dh %02dm", neg, int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%s%dd %dh", neg, int(d.Hours())/24, int(d.Hours())%24)
+}
+
+func stamp(t time.Time) string { return t.Format("2006-01-02 15:04 -07:00") }
+
+func iso(t time.Time) string { return t.Format(time.RFC3339) }
+
+// builder turns the corpus into views; it holds what every view needs.
+type builder struct {
+	cfg     *config.Config
+	opts    Options
+	site    *SiteView
+	now     time.Time
+	pms     []*postmortem.Postmortem
+	byID    map[string]*postmortem.Postmortem
+	rels    map[string]*postmortem.Postmortem
+	summary map[string]*Summary
+	ranks   map[string]int
+	tickets []config.TicketPattern
+}
+
+func (b *builder) url(p string) string { return b.site.Base + p }
+
+// pageURL is a postmortem's page.
+func (b *builder) pageURL(id string) string { return b.url(url.PathEscape(id) + "/") }
+
+func (b *builder) termURL(taxonomy, term string) string {
+	return b.url(taxonomy + "/" + termSlug(term) + "/")
+}
+
+// termSlug is a term's path segment; terms are compared by it.
+func termSlug(term string) string {
+	if s := postmortem.Slug(term); s != "" {
+		return s
+	}
+	return "term-" + fmt.Sprintf("%x", term)
+}
+
+func (b *builder) severityClass(sev string) (int, string) {
+	rank, ok := b.ranks[sev]
+	if !ok {
+		return 0, "sev-unknown"
+	}
+	return rank, fmt.Sprintf("sev-%d", rank)
+}
+
+func (b *builder) links(taxonomy string, terms []string) []Link {
+	out := make([]Link, 0, len(terms))
+	for _, t := range terms {
+		out = append(out, Link{Text: t, URL: b.termURL(taxonomy, t)})
+	}
+	return out
+}
+
+func (b *builder) summarize(pm *postmortem.Postmortem) *Summary {
+	rank, class := b.severityClass(pm.Severity)
+	s := &Summary{
+		ID: pm.ID, URL: b.pageURL(pm.ID), Title: pm.Title, Summary: pm.Summary,
+		Date: pm.Date.String(), Severity: pm.Severity, SeverityRank: rank, SeverityClass: class,
+		Status: string(pm.Status), Visibility: string(pm.Visibility),
+		Services: b.links("services", pm.Services), Tags: b.links("tags", pm.Tags),
+		TimeToDetectSeconds: -1, TimeToResolveSeconds: -1,
+	}
+	if !pm.Date.IsZero() {
+		s.Year = pm.Date.Format("2006")
+	}
+	if d, ok := pm.TimeToDetect(); ok {
+		s.TimeToDetect, s.TimeToDetectSeconds = Duration(d), int64(d.Seconds())
+	}
+	if d, ok := pm.TimeToResolve(); ok {
+		s.TimeToResolve, s.TimeToResolveSeconds = Duration(d), int64(d.Seconds())
+	}
+	for i, a := range pm.ActionItems {
+		if b.itemOpen(pm, i) {
+			s.OpenItems++
+			if a.Overdue(b.now) {
+				s.OverdueItems++
+			}
+		}
+	}
+	return s
+}
+
+// itemOpen is true for an open item that no commit trailer closed.
+func (b *builder) itemOpen(pm *postmortem.Postmortem, i int) bool {
+	_, closed := pm.ClosedItems[i+1]
+	return pm.ActionItems[i].Open() && !closed
+}
+
+var ticketURL = regexp.MustCompile(`^https?://`)
+
+func (b *builder) ticket(t string) Link {
+	if ticketURL.MatchString(t) {
+		return Link{Text: t, URL: t}
+	}
+	for _, p := range b.tickets {
+		if p.Regexp != nil && p.Regexp.MatchString(t) {
+			return Link{Text: t, URL: strings.ReplaceAll(p.URL, "{id}", url.PathEscape(t))}
+		}
+	}
+	return Link{Text: t}
+}
+
+func label(name string) string {
+	name = strings.ReplaceAll(name, "_", " ")
+	if name == "" {
+		return ""
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+func (b *builder) commitView(lc postmortem.LinkedCommit) CommitView {
+	cv := CommitView{Role: string(lc.Ref.Role), SHA: lc.Ref.SHA, Short: lc.Ref.SHA, Repo: lc.Ref.Repo, Note: lc.Ref.Note}
+	if lc.Info != nil {
+		ci := lc.Info
+		cv.Verified, cv.SHA, cv.Short = true, ci.SHA, ci.SHA[:min(10, len(ci.SHA))]
+		cv.Subject, cv.Date, cv.ISO, cv.URL, cv.Files = ci.Subject, stamp(ci.Date), iso(ci.Date), ci.URL, ci.Files
+		if !b.opts.Public {
+			cv.Author = ci.Author
+		}
+	}
+	return cv
+}
+
+func commitInfoView(ci postmortem.CommitInfo, public bool) *CommitView {
+	cv := &CommitView{SHA: ci.SHA, Short: ci.SHA[:min(10, len(ci.SHA))], Subject: ci.Subject, Date: stamp(ci.Date), ISO: iso(ci.Date), URL: ci.URL, Verified: true, Repo: ci.Repo}
+	if !public {
+		cv.Author = ci.Author
+	}
+	return cv
+}
+
+// actions returns a postmortem's action items as views.
+func (b *builder) actions(pm *postmortem.Postmortem) []ActionView {
+	out := make([]ActionView, 0, len(pm.ActionItems))
+	for i, a := range pm.ActionItems {
+		n := i + 1
+		av := ActionView{
+			Ref: fmt.Sprintf("%s#%d", pm.ID, n), Anchor: fmt.Sprintf("action-%d", n), N: n,
+			Title: a.Title, Owner: a.Owner, Due: a.Due.String(), Priority: string(a.Priority), Status: string(a.Status),
+		}
+		if c, ok := pm.ClosedItems[n]; ok {
+			av.ClosedBy = commitInfoView(c, b.opts.Public)
+			if a.Open() {
+				av.Status = string(postmortem.ItemDone)
+			}
+		}
+		if b.itemOpen(pm, i) && a.Overdue(b.now) {
+			av.Overdue = true
+			av.DaysOverdue = int(b.now.Sub(a.Due.Time).Hours() / 24)
+		}
+		av.StatusClass = "status-" + termSlug(av.Status)
+		if a.Ticket != "" && !b.opts.Public {
+			av.Ticket = b.ticket(a.Ticket)
+		}
+		if b.opts.Public {
+			av.Owner = ""
+		}
+		out = append(out, av)
+	}
+	return out
+}
+
+// times lists the milestones: the standard ones in order, then the others
+// by time.
+func times(pm *postmortem.Postmortem) []TimeRow {
+	start := pm.Times.Started
+	row := func(name string, t time.Time) TimeRow {
+		r := TimeRow{Name: name, Label: label(name), Time: stamp(t), ISO: iso(t)}
+		if !start.IsZero() && t != start {
+			r.Offset = "+" + Duration(t.Sub(start))
+		}
+		return r
+	}
+	var rows []TimeRow
+	for _, k := range postmortem.TimeKeys {
+		if t := pm.Times.Get(k); !t.IsZero() {
+			rows = append(rows, row(k, t))
+		}
+	}
+	extra := slices.Clone(pm.Times.Extra)
+	slices.SortStableFunc(extra, func(a, b postmortem.Milestone) int { return a.Time.Compare(b.Time) })
+	for _, m := range extra {
+		rows = append(rows, row(m.Name, m.Time))
+	}
+	return rows
+}
+
+func durations(pm *postmortem.Postmortem) []Figure {
+	var out []Figure
+	add := func(lbl string, d time.Duration, ok bool, note string) {
+		if ok {
+			out = append(out, Figure{Label: lbl, Value: Duration(d), Note: note})
+		}
+	}
+	d, ok := pm.TimeToDetect()
+	add("Time to detect", d, ok, "started → detected")
+	d, ok = pm.TimeToMitigate()
+	add("Time to mitigate", d, ok, "started → mitigated")
+	d, ok = pm.TimeToResolve()
+	add("Time to resolve", d, ok, "started → resolved")
+	d, ok = pm.TriggerLatency()
+	add("Trigger latency", d, ok, "trigger commit → started")
+	d, ok = pm.FixLeadTime()
+	add("Fix lead time", d, ok, "started → first fix commit")
+	return out
+}
+
+// timeline places the Timeline section's entries on a line.
+func timeline(pm *postmortem.Postmortem) []TimelineEntry {
+	if len(pm.Timeline) == 0 {
+		return nil
+	}
+	first, last := pm.Timeline[0].Time, pm.Timeline[len(pm.Timeline)-1].Time
+	start := pm.Times.Started
+	if start.IsZero() {
+		start = first
+	}
+	loc := start.Location()
+	span := last.Sub(first)
+	out := make([]TimelineEntry, 0, len(pm.Timeline))
+	for _, e := range pm.Timeline {
+		t := e.Time.In(loc)
+		te := TimelineEntry{Time: t.Format("15:04"), ISO: iso(e.Time), Event: e.Event}
+		if y, m, d := t.Date(); y != start.In(loc).Year() || m != start.In(loc).Month() || d != start.In(loc).Day() {
+			te.Time = t.Format("2006-01-02 15:04")
+		}
+		if off := e.Time.Sub(start); off != 0 {
+			te.Offset = "+" + Duration(off)
+			if off < 0 {
+				te.Offset = Duration(off)
+			}
+		}
+		if span > 0 {
+			te.Percent = float64(e.Time.Sub(first)) / float64(span) * 100
+		}
+		for _, k := range postmortem.TimeKeys {
+			if m := pm.Times.Get(k); !m.IsZero() && m.Equal(e.Time) && te.Milestone == "" {
+				te.Milestone = label(k)
+			}
+		}
+		out = append(out, te)
+	}
+	return out
+}
+
+// related lists a postmortem's related ones: those it names, then the ones
+// sharing the most changed files (3 points each), services (2) and tags
+// (1), among the postmortems nearest in date that share each.
+func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) []RelatedView {
+	var out []RelatedView
+	seen := map[string]bool{pm.ID: true}
+	for _, id := range pm.Related {
+		if s, ok := b.summary[id]; ok && !seen[id] {
+			seen[id] = true
+			out = append(out, RelatedView{Summary: s, Reason: "Listed as related"})
+		}
+	}
+	files := changedFiles(pm)
+	scores := map[*postmortem.Postmortem]int{}
+	for _, f := range files {
+		idx.score("file", f, pm, 3, scores)
+	}
+	for _, s := range pm.Services {
+		idx.score("service", s, pm, 2, scores)
+	}
+	for _, t := range pm.Tags {
+		idx.score("tag", t, pm, 1, scores)
+	}
+	cands := make([]*postmortem.Postmortem, 0, len(scores))
+	for o, sc := range scores {
+		if sc >= 2 && !seen[o.ID] {
+			cands = append(cands, o)
+		}
+	}
+	slices.SortFunc(cands, func(x, y *postmortem.Postmortem) int {
+		return cmp.Or(cmp.Compare(scores[y], scores[x]), y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
+	})
+	for _, o := range cands[:min(len(cands), maxRelated)] {
+		var reasons []string
+		for _, f := range files {
+			if slices.Contains(changedFiles(o), f) {
+				reasons = append(reasons, "changed "+path.Base(f[strings.Index(f, ":")+1:]))
+			}
+		}
+		for _, s := range pm.Services {
+			if slices.Contains(o.Services, s) {
+				reasons = append(reasons, "service "+s)
+			}
+		}
+		for _, t := range pm.Tags {
+			if slices.Contains(o.Tags, t) {
+				reasons = append(reasons, "tag "+t)
+			}
+		}
+		out = append(out, RelatedView{Summary: b.summary[o.ID], Reason: "Shares " + strings.Join(reasons[:min(len(reasons), 3)], ", ")})
+	}
+	return out
+}
+
+func changedFiles(pm *postmortem.Postmortem) []string {
+	var files []string
+	for _, lc := range pm.Linked {
+		if lc.Info != nil && (lc.Ref.Role == postmortem.RoleTrigger || lc.Ref.Role == postmortem.RoleFix) {
+			for _, f := range lc.Info.Files {
+				files = append(files, lc.Ref.Repo+":"+f)
+			}
+		}
+	}
+	return files
+}
+
+// termIndex finds postmortems sharing a term, looking only at the ones
+// nearest in date, so that related stays fast on large corpora.
+type termIndex struct {
+	lists map[string][]*postmortem.Postmortem // kind + "\x00" + term, by date
+	pos   map[*postmortem.Postmortem]map[string]int
+}
+
+const relatedWindow = 40
+
+// maxRelated is how many related postmortems are found beyond the listed ones.
+const maxRelated = 5
+
+func newTermIndex(pms []*postmortem.Postmortem) *termIndex {
+	idx := &termIndex{lists: map[string][]*postmortem.Postmortem{}, pos: map[*postmortem.Postmortem]map[string]int{}}
+	add := func(kind, term string, pm *postmortem.Postmortem) {
+		k := kind + "\x00" + term
+		if p, ok := idx.pos[pm]; ok {
+			if _, dup := p[k]; dup {
+				return
+			}
+		} else {
+			idx.pos[pm] = map[string]int{}
+		}
+		idx.pos[pm][k] = len(idx.lists[k])
+		idx.lists[k] = append(idx.lists[k], pm)
+	}
+	for _, pm := range pms { // pms are sorted by date
+		for _, f := range changedFiles(pm) {
+			add("file", f, pm)
+		}
+		for _, s := range pm.Services {
+			add("service", s, pm)
+		}
+		for _, t := range pm.Tags {
+			add("tag", t, pm)
+		}
+	}
+	return idx
+}
+
+// score adds weight to every postmortem near pm in date that shares a term.
+func (idx *termIndex) score(kind, term string, pm *postmortem.Postmortem, weight int, scores map[*postmortem.Postmortem]int) {
+	k := kind + "\x00" + term
+	list := idx.lists[k]
+	i := idx.pos[pm][k]
+	for _, o := range list[max(0, i-relatedWindow):min(len(list), i+relatedWindow+1)] {
+		if o != pm {
+			scores[o] += weight
+		}
+	}
+}

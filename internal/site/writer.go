@@ -1,0 +1,242 @@
+package site
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// writer puts the site in place without ever leaving a half-written one.
+//
+// A first build (or one over a folder whose manifest is unreadable) writes
+// the whole site into a temporary folder beside the output and swaps it in
+// with two renames. A rebuild over a previous build stages only the files
+// whose fingerprint changed, and moves them into the live site once every
+// page rendered; files of the old build that the new one lacks are removed
+// last. Either way, a build that fails leaves the previous site untouched.
+type writer struct {
+	out   string // the live site
+	stage string // where new files are written
+	// incremental is true when stage holds only changed files.
+	incremental bool
+	prev        map[string]string // previous manifest: file -> fingerprint
+
+	mu   sync.Mutex
+	dirs map[string]bool
+	fps  map[string]string // this build's manifest
+
+	pages, files, reused atomic.Int64
+	bytes                atomic.Int64
+	progress             func(done, total int)
+	total                int
+	done                 bool
+}
+
+func newWriter(out string) (*writer, error) {
+	out = filepath.Clean(out)
+	stage, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the build folder: %w", err)
+	}
+	w := &writer{out: out, stage: stage, dirs: map[string]bool{}, fps: map[string]string{}}
+	if prev := readManifest(out); prev != nil {
+		w.prev, w.incremental = prev, true
+	}
+	return w, nil
+}
+
+// abort removes the staging folder unless the build was committed.
+func (w *writer) abort() {
+	if !w.done {
+		_ = os.RemoveAll(w.stage)
+	}
+}
+
+func (w *writer) mkdir(dir string) error {
+	w.mu.Lock()
+	need := !w.dirs[dir]
+	w.dirs[dir] = true
+	w.mu.Unlock()
+	if !need {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing the site: %w", err)
+	}
+	return nil
+}
+
+func (w *writer) record(name, fp string) {
+	w.mu.Lock()
+	w.fps[name] = fp
+	w.mu.Unlock()
+}
+
+// keep reports whether the previous build's file can stay as it is (a
+// rebuild) or be linked from it (a full build), its fingerprint unchanged.
+func (w *writer) keep(name, fp string) bool {
+	if w.prev == nil || w.prev[name] != fp {
+		return false
+	}
+	old := filepath.Join(w.out, filepath.FromSlash(name))
+	st, err := os.Stat(old)
+	if err != nil {
+		return false
+	}
+	if !w.incremental {
+		full := filepath.Join(w.stage, filepath.FromSlash(name))
+		if w.mkdir(filepath.Dir(full)) != nil || os.Link(old, full) != nil {
+			return false
+		}
+	}
+	w.record(name, fp)
+	w.files.Add(1)
+	w.reused.Add(1)
+	w.bytes.Add(st.Size())
+	return true
+}
+
+// write stores a file of the new site under its fingerprint.
+func (w *writer) write(name, fp string, data []byte) error {
+	w.record(name, fp)
+	full := filepath.Join(w.stage, filepath.FromSlash(name))
+	if err := w.mkdir(filepath.Dir(full)); err != nil {
+		return err
+	}
+	if err := os.WriteFile(full, data, 0o644); err != nil {
+		return fmt.Errorf("writing the site: %w", err)
+	}
+	w.files.Add(1)
+	w.bytes.Add(int64(len(data)))
+	return nil
+}
+
+// file writes a file whose fingerprint is its content, unless the previous
+// build has the same.
+func (w *writer) file(name string, data []byte) error {
+	sum := sha256.Sum256(data)
+	fp := hex.EncodeToString(sum[:16])
+	if w.keep(name, fp) {
+		return nil
+	}
+	return w.write(name, fp, data)
+}
+
+func (w *writer) page(p, fp string, data []byte) error {
+	if err := w.write(path.Join(p, "index.html"), fp, data); err != nil {
+		return err
+	}
+	n := w.pages.Add(1)
+	if w.progress != nil {
+		w.progress(int(n), w.total)
+	}
+	return nil
+}
+
+// manifestFile is the marker and manifest of a build.
+func (w *writer) manifest() []byte {
+	m := manifest{Note: "This folder is the output of hindsight build; it is replaced on each build.", Version: manifestVersion, Pages: w.fps}
+	data, _ := json.MarshalIndent(m, "", " ")
+	return append(data, '\n')
+}
+
+// commit puts the new site in place.
+func (w *writer) commit() error {
+	if !w.incremental {
+		if err := os.WriteFile(filepath.Join(w.stage, Marker), w.manifest(), 0o644); err != nil {
+			return fmt.Errorf("writing the site: %w", err)
+		}
+		if err := swap(w.stage, w.out); err != nil {
+			return err
+		}
+		w.done = true
+		return nil
+	}
+	// Move the staged files in, folders first created as needed.
+	var moved []string
+	err := filepath.WalkDir(w.stage, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(w.stage, p)
+		moved = append(moved, rel)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading the staged site: %w", err)
+	}
+	sort.Strings(moved)
+	made := map[string]bool{}
+	for _, rel := range moved {
+		dst := filepath.Join(w.out, rel)
+		if dir := filepath.Dir(dst); !made[dir] {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return fmt.Errorf("updating the site: %w", err)
+			}
+			made[dir] = true
+		}
+		if err := os.Rename(filepath.Join(w.stage, rel), dst); err != nil {
+			return fmt.Errorf("updating the site: %w", err)
+		}
+	}
+	// Remove what the new build no longer has, then empty folders.
+	var gone []string
+	for name := range w.prev {
+		if _, ok := w.fps[name]; !ok {
+			gone = append(gone, name)
+		}
+	}
+	sort.Strings(gone)
+	for _, name := range gone {
+		p := filepath.Join(w.out, filepath.FromSlash(name))
+		_ = os.Remove(p)
+		for dir := filepath.Dir(p); dir != w.out && strings.HasPrefix(dir, w.out); dir = filepath.Dir(dir) {
+			if os.Remove(dir) != nil {
+				break
+			}
+		}
+	}
+	tmp := filepath.Join(w.out, Marker+".tmp")
+	if err := os.WriteFile(tmp, w.manifest(), 0o644); err != nil {
+		return fmt.Errorf("updating the site: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(w.out, Marker)); err != nil {
+		return fmt.Errorf("updating the site: %w", err)
+	}
+	w.done = true
+	return os.RemoveAll(w.stage)
+}
+
+// swap puts a fully built site in place of the old in two renames; the
+// old one is removed only once the new one is there.
+func swap(tmp, out string) error {
+	old := ""
+	if _, err := os.Stat(out); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(out, old); err != nil {
+			return fmt.Errorf("moving the previous site aside: %w", err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		if old != "" {
+			_ = os.Rename(old, out)
+		}
+		return fmt.Errorf("putting the new site in place: %w", err)
+	}
+	if old != "" {
+		_ = os.RemoveAll(old)
+	}
+	return nil
+}
