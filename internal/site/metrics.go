@@ -91,8 +91,31 @@ func nextMonth(t time.Time) time.Time {
 	return t.AddDate(0, 1, 0)
 }
 
+// period picks the grain of a time chart: months while they number at most
+// max, else quarters, else years.
+func period(dated []*postmortem.Postmortem, max int) (string, func(time.Time) string) {
+	if len(spanOf(dated, nextMonth, monthKey)) <= max {
+		return "month", monthKey
+	}
+	if len(spanOf(dated, nextMonth, quarterKey)) <= max {
+		return "quarter", quarterKey
+	}
+	return "year", yearKey
+}
+
+// quarterly picks quarters, or years when quarters would be too many.
+func quarterly(dated []*postmortem.Postmortem) (string, func(time.Time) string) {
+	if len(spanOf(dated, nextMonth, quarterKey)) > 40 {
+		return "year", yearKey
+	}
+	return "quarter", quarterKey
+}
+
+func yearKey(t time.Time) string { return t.Format("2006") }
+
 func (b *builder) perMonth(dated []*postmortem.Postmortem) ChartView {
-	labels := spanOf(dated, nextMonth, monthKey)
+	grain, key := period(dated, 48)
+	labels := spanOf(dated, nextMonth, key)
 	at := map[string]int{}
 	for i, l := range labels {
 		at[l] = i
@@ -104,11 +127,11 @@ func (b *builder) perMonth(dated []*postmortem.Postmortem) ChartView {
 	}
 	for _, pm := range dated {
 		if r, ok := b.ranks[pm.Severity]; ok {
-			series[r-1].Values[at[monthKey(pm.Date.Time)]]++
+			series[r-1].Values[at[key(pm.Date.Time)]]++
 		}
 	}
-	c := chart.Chart{ID: "per-month", Title: "Incidents per month by severity", Desc: fmt.Sprintf("Stacked bars: the number of incidents each month from %s, split by severity.", firstOr(labels)), Labels: labels, Series: series, Format: count}
-	return view(c, chart.StackedBars(c), "Month")
+	c := chart.Chart{ID: "per-period", Title: fmt.Sprintf("Incidents per %s by severity", grain), Desc: fmt.Sprintf("Stacked bars: the number of incidents each %s from %s, split by severity.", grain, firstOr(labels)), Labels: labels, Series: series, Format: count}
+	return view(c, chart.StackedBars(c), label(grain))
 }
 
 func firstOr(xs []string) string {
@@ -119,10 +142,11 @@ func firstOr(xs []string) string {
 }
 
 func (b *builder) mediansPerQuarter(dated []*postmortem.Postmortem) ChartView {
-	labels := spanOf(dated, nextMonth, quarterKey)
+	grain, key := quarterly(dated)
+	labels := spanOf(dated, nextMonth, key)
 	groups := map[string][]*postmortem.Postmortem{}
 	for _, pm := range dated {
-		k := quarterKey(pm.Date.Time)
+		k := key(pm.Date.Time)
 		groups[k] = append(groups[k], pm)
 	}
 	detect := chart.Series{Name: "Time to detect", Class: "series-1", Values: make([]float64, len(labels))}
@@ -136,8 +160,8 @@ func (b *builder) mediansPerQuarter(dated []*postmortem.Postmortem) ChartView {
 			resolve.Values[i] = m.Hours()
 		}
 	}
-	c := chart.Chart{ID: "medians", Title: "Median time to detect and to resolve, per quarter", Desc: "Lines: the median hours from the start of an incident to its detection and to its resolution, for the incidents of each quarter.", Labels: labels, Series: []chart.Series{detect, resolve}, Format: hours}
-	return view(c, chart.Lines(c), "Quarter")
+	c := chart.Chart{ID: "medians", Title: "Median time to detect and to resolve, per " + grain, Desc: "Lines: the median time from the start of an incident to its detection and to its resolution, for the incidents of each " + grain + ".", Labels: labels, Series: []chart.Series{detect, resolve}, Format: hours}
+	return view(c, chart.Lines(c), label(grain))
 }
 
 func (b *builder) byTerm(id, title, what string, terms func(*postmortem.Postmortem) []string) ChartView {
@@ -168,7 +192,8 @@ func (b *builder) byTerm(id, title, what string, terms func(*postmortem.Postmort
 }
 
 func (b *builder) completion(dated []*postmortem.Postmortem) ChartView {
-	labels := spanOf(dated, nextMonth, quarterKey)
+	grain, key := quarterly(dated)
+	labels := spanOf(dated, nextMonth, key)
 	at := map[string]int{}
 	for i, l := range labels {
 		at[l] = i
@@ -178,7 +203,7 @@ func (b *builder) completion(dated []*postmortem.Postmortem) ChartView {
 	}
 	done, open, overdue, wont := mk("Done", "series-1"), mk("Open", "series-2"), mk("Overdue", "series-3"), mk("Won't do", "series-4")
 	for _, pm := range dated {
-		i := at[quarterKey(pm.Date.Time)]
+		i := at[key(pm.Date.Time)]
 		for j, a := range pm.ActionItems {
 			switch {
 			case a.Status == postmortem.ItemWontDo:
@@ -192,8 +217,8 @@ func (b *builder) completion(dated []*postmortem.Postmortem) ChartView {
 			}
 		}
 	}
-	c := chart.Chart{ID: "completion", Title: "Action items by the quarter of their incident", Desc: "Stacked bars: for the incidents of each quarter, how many action items are done, open, overdue, or will not be done.", Labels: labels, Series: []chart.Series{done, open, overdue, wont}, Format: count}
-	return view(c, chart.StackedBars(c), "Quarter")
+	c := chart.Chart{ID: "completion", Title: "Action items by the " + grain + " of their incident", Desc: "Stacked bars: for the incidents of each " + grain + ", how many action items are done, open, overdue, or will not be done.", Labels: labels, Series: []chart.Series{done, open, overdue, wont}, Format: count}
+	return view(c, chart.StackedBars(c), label(grain))
 }
 
 // view pairs a chart with a table of its data.

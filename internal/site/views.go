@@ -236,6 +236,10 @@ func durations(pm *postmortem.Postmortem) []Figure {
 	return out
 }
 
+// markup strips the Markdown emphasis and code marks from a timeline
+// event, which the visual timeline shows as plain text.
+var markup = strings.NewReplacer("`", "", "**", "", "__", "")
+
 // timeline places the Timeline section's entries on a line.
 func timeline(pm *postmortem.Postmortem) []TimelineEntry {
 	if len(pm.Timeline) == 0 {
@@ -249,9 +253,10 @@ func timeline(pm *postmortem.Postmortem) []TimelineEntry {
 	loc := start.Location()
 	span := last.Sub(first)
 	out := make([]TimelineEntry, 0, len(pm.Timeline))
+	marked := map[string]bool{}
 	for _, e := range pm.Timeline {
 		t := e.Time.In(loc)
-		te := TimelineEntry{Time: t.Format("15:04"), ISO: iso(e.Time), Event: e.Event}
+		te := TimelineEntry{Time: t.Format("15:04"), ISO: iso(e.Time), Event: markup.Replace(e.Event)}
 		if y, m, d := t.Date(); y != start.In(loc).Year() || m != start.In(loc).Month() || d != start.In(loc).Day() {
 			te.Time = t.Format("2006-01-02 15:04")
 		}
@@ -265,8 +270,8 @@ func timeline(pm *postmortem.Postmortem) []TimelineEntry {
 			te.Percent = float64(e.Time.Sub(first)) / float64(span) * 100
 		}
 		for _, k := range postmortem.TimeKeys {
-			if m := pm.Times.Get(k); !m.IsZero() && m.Equal(e.Time) && te.Milestone == "" {
-				te.Milestone = label(k)
+			if m := pm.Times.Get(k); !m.IsZero() && m.Equal(e.Time) && te.Milestone == "" && !marked[k] {
+				te.Milestone, marked[k] = label(k), true
 			}
 		}
 		out = append(out, te)
