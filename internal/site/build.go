@@ -294,7 +294,7 @@ func (b *builder) pages() []*Page {
 		for i := range site.Nav {
 			site.Nav[i].Current = site.Nav[i].URL == b.url(p)
 		}
-		return &Page{Site: &site, Kind: kind, Title: title, Path: p, Description: desc}
+		return &Page{Site: &site, Kind: kind, Title: title, Path: p, Description: desc, Canonical: b.canonical(p)}
 	}
 	sums := make([]*Summary, 0, len(b.pms))
 	for _, pm := range b.pms {
@@ -363,6 +363,14 @@ func (b *builder) pages() []*Page {
 
 	pages = append(pages, page("404", "Page not found", "404/", "Page not found"))
 	return pages
+}
+
+// canonical is a page's absolute URL, or "" without a base URL.
+func (b *builder) canonical(p string) string {
+	if b.site.BaseURL == "" || p == "404/" {
+		return ""
+	}
+	return b.site.BaseURL + p
 }
 
 func (b *builder) rankOf(sev string) int {
@@ -565,7 +573,7 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 			v.Custom = append(v.Custom, Field{Name: label(k), Value: fmt.Sprint(pm.Custom[k])})
 		}
 	}
-	p := &Page{Site: b.site, Kind: "postmortem", Title: pm.Title, Path: pm.ID + "/", Description: pm.Summary, Postmortem: v}
+	p := &Page{Site: b.site, Kind: "postmortem", Title: pm.Title, Path: pm.ID + "/", Description: pm.Summary, Postmortem: v, Canonical: b.canonical(pm.ID + "/")}
 	return p, nil
 }
 

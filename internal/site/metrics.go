@@ -201,7 +201,7 @@ func (b *builder) completion(dated []*postmortem.Postmortem) ChartView {
 	mk := func(name, class string) chart.Series {
 		return chart.Series{Name: name, Class: class, Values: make([]float64, len(labels))}
 	}
-	done, open, overdue, wont := mk("Done", "series-1"), mk("Open", "series-2"), mk("Overdue", "series-3"), mk("Won't do", "series-4")
+	done, open, overdue, wont := mk("Done", "series-3"), mk("Open", "series-1"), mk("Overdue", "sev-1"), mk("Won't do", "series-4")
 	for _, pm := range dated {
 		i := at[key(pm.Date.Time)]
 		for j, a := range pm.ActionItems {

@@ -42,6 +42,8 @@ type Page struct {
 	Path string
 	// Description is a one-line summary for meta tags.
 	Description string
+	// Canonical is the page's absolute URL, when the site has a base URL.
+	Canonical string
 
 	Home       *HomeView
 	List       *ListView
