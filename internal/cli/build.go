@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -68,7 +69,10 @@ type loaded struct {
 }
 
 // loadChecked loads, links and checks the whole corpus once.
-func loadChecked(f *Factory, files bool) (*loaded, error) {
+func loadChecked(f *Factory, files bool) (*loaded, error) { return reloadChecked(f, files, nil) }
+
+// reloadChecked is loadChecked taking unchanged files from a previous load.
+func reloadChecked(f *Factory, files bool, prev *corpus.Corpus) (*loaded, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, err
@@ -77,7 +81,7 @@ func loadChecked(f *Factory, files bool) (*loaded, error) {
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	c, err := corpus.Load(cfg, corpus.Options{WorkDir: f.IO.WorkDir, Drafts: true, Digest: gitlink.BlobHash})
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: f.IO.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Previous: prev})
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
@@ -105,44 +109,62 @@ func buildRun(cmd *cobra.Command, opts *BuildOptions) error {
 	if l.report.Warnings > 0 {
 		_ = check.Write(f.IO.Err, l.report, format, l.corpus.RepoPath)
 	}
-	now, _ := f.Now()
-	out := opts.Out
-	if out == "" {
-		out = filepath.Join(l.cfg.Root, "site")
-	} else if !filepath.IsAbs(out) {
-		out = filepath.Join(f.IO.WorkDir, out)
-	}
-	themeDir := opts.Theme
-	if themeDir == "" {
-		themeDir = filepath.Join(l.cfg.Root, "theme")
-	} else if !filepath.IsAbs(themeDir) {
-		themeDir = filepath.Join(f.IO.WorkDir, themeDir)
-	}
+	out := opts.outDir(f, l.cfg)
 	if opts.Theme != "" {
-		if st, err := os.Stat(themeDir); err != nil || !st.IsDir() {
+		if st, err := os.Stat(opts.themeDir(f, l.cfg)); err != nil || !st.IsDir() {
 			return usageError("--theme %s: no such folder", opts.Theme)
 		}
 	}
-	content := l.repos.Repo("")
-	attachHistory(l, content, f.IO.Getenv("HINDSIGHT_CACHE"))
-	sopts := site.Options{
-		Out: out, BaseURL: opts.BaseURL, Drafts: opts.Drafts, Public: opts.Public, Theme: theme.FS(themeDir), Now: now,
-		Warnings: warningsByFile(l.report),
-		Web:      webLinks(l.cfg, content),
-	}
-	if f.IO.IsTTY {
-		sopts.Progress = progress(f.IO.Err)
-	}
-	res, err := site.Build(cmd.Context(), l.cfg, l.corpus.Postmortems, sopts)
-	if sopts.Progress != nil {
-		fmt.Fprint(f.IO.Err, "\r\033[K")
-	}
+	res, err := buildSite(cmd.Context(), f, l, opts, out, f.IO.IsTTY)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("build failed, the previous site is unchanged: %w", err)}
 	}
 	fmt.Fprintf(f.IO.Out, "Built %s, %s (%.1f MB) into %s in %s\n", plural(res.Postmortems, "postmortem"), plural(res.Pages, "page"),
 		float64(res.Bytes)/1e6, displayPath(f.IO.WorkDir, out), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+func (opts *BuildOptions) outDir(f *Factory, cfg *config.Config) string {
+	switch {
+	case opts.Out == "":
+		return filepath.Join(cfg.Root, "site")
+	case filepath.IsAbs(opts.Out):
+		return opts.Out
+	}
+	return filepath.Join(f.IO.WorkDir, opts.Out)
+}
+
+func (opts *BuildOptions) themeDir(f *Factory, cfg *config.Config) string {
+	switch {
+	case opts.Theme == "":
+		return filepath.Join(cfg.Root, "theme")
+	case filepath.IsAbs(opts.Theme):
+		return opts.Theme
+	}
+	return filepath.Join(f.IO.WorkDir, opts.Theme)
+}
+
+// buildSite renders a loaded corpus into out.
+func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, out string, tty bool) (*site.Result, error) {
+	now, err := f.Now()
+	if err != nil {
+		return nil, err
+	}
+	content := l.repos.Repo("")
+	attachHistory(l, content, f.IO.Getenv("HINDSIGHT_CACHE"))
+	sopts := site.Options{
+		Out: out, BaseURL: opts.BaseURL, Drafts: opts.Drafts, Public: opts.Public, Theme: theme.FS(opts.themeDir(f, l.cfg)), Now: now,
+		Warnings: warningsByFile(l.report),
+		Web:      webLinks(l.cfg, content),
+	}
+	if tty {
+		sopts.Progress = progress(f.IO.Err)
+	}
+	res, err := site.Build(ctx, l.cfg, l.corpus.Postmortems, sopts)
+	if sopts.Progress != nil {
+		fmt.Fprint(f.IO.Err, "\r\033[K")
+	}
+	return res, err
 }
 
 // progress draws a counter on a terminal, at most every 100 pages.

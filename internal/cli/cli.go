@@ -137,6 +137,7 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 		NewCmdNew(f, nil),
 		NewCmdSchema(f, nil),
 		NewCmdBuild(f, nil),
+		NewCmdServe(f, nil),
 		NewCmdRelated(f, nil),
 		NewCmdHotspots(f, nil),
 	)

@@ -7,6 +7,7 @@ package markdown
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf8"
 
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
@@ -266,4 +267,40 @@ func plain(n ast.Node, src []byte) []byte {
 		return ast.WalkContinue, nil
 	})
 	return buf.Bytes()
+}
+
+// PlainText returns the text of a body without its Markdown: paragraphs,
+// headings, list items and table cells, code included, for the search
+// index.
+func PlainText(body []byte) string {
+	doc := outliner.Parse(text.NewReader(body))
+	var buf bytes.Buffer
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			if n.Type() == ast.TypeBlock && buf.Len() > 0 && buf.Bytes()[buf.Len()-1] != '\n' {
+				buf.WriteByte('\n')
+			}
+			return ast.WalkContinue, nil
+		}
+		switch v := n.(type) {
+		case *ast.Text:
+			buf.Write(v.Segment.Value(body))
+			if v.SoftLineBreak() || v.HardLineBreak() {
+				buf.WriteByte(' ')
+			}
+		case *ast.String:
+			buf.Write(v.Value)
+		case *ast.CodeBlock, *ast.FencedCodeBlock:
+			l := n.Lines()
+			for i := range l.Len() {
+				seg := l.At(i)
+				buf.Write(seg.Value(body))
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.RawHTML, *ast.HTMLBlock:
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.TrimSpace(buf.String())
 }

@@ -64,3 +64,15 @@ func TestChromaCSS(t *testing.T) {
 		t.Errorf("chroma css: %v\n%s", err, css[:min(len(css), 300)])
 	}
 }
+
+func TestPlainText(t *testing.T) {
+	got := PlainText([]byte("## Impact\n\nUsers *saw* errors.\nSecond line.\n\n- one\n- two\n\n```\ncode here\n```\n\n<script>x</script>\n\n| a | b |\n|---|---|\n| c | d |\n"))
+	for _, want := range []string{"Impact", "Users saw errors. Second line.", "one", "two", "code here", "c", "d"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("plain text lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "<script>") || strings.Contains(got, "**") || strings.Contains(got, "##") {
+		t.Errorf("plain text keeps markup:\n%s", got)
+	}
+}

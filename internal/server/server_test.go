@@ -1,0 +1,212 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/search"
+)
+
+type fakeSearch struct{ last search.Request }
+
+func (f *fakeSearch) Search(_ context.Context, r search.Request) (*search.Result, error) {
+	f.last = r
+	if r.Query == `"unbalanced` {
+		return nil, &search.QueryError{Msg: "unbalanced quotes"}
+	}
+	return &search.Result{Total: 1, Hits: []search.Hit{{ID: "a", Title: "<b>A</b>"}}, Facets: map[string][]search.FacetCount{}}, nil
+}
+
+func site(t *testing.T) string {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"index.html":        "<html><body><h1>Home</h1></body></html>",
+		"a/index.html":      "<html><body>A</body></html>",
+		"404.html":          "<html><body>Not here</body></html>",
+		"static/style.css":  "body{}",
+		".hindsight-site":   "{}",
+		".index/store/root": "x",
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestFiles(t *testing.T) {
+	s := New(Options{Dir: site(t), Base: "/pm/", LiveReload: true})
+	tests := []struct {
+		method, path string
+		status       int
+		contains     string
+	}{
+		{"GET", "/pm/", 200, "api/livereload.js"},
+		{"GET", "/pm/a/", 200, "A"},
+		{"GET", "/pm/a", 301, ""},
+		{"GET", "/pm/static/style.css", 200, "body{}"},
+		{"GET", "/pm/nope/", 404, "Not here"},
+		{"GET", "/pm/.hindsight-site", 404, "Not here"},
+		{"GET", "/pm/.index/store/root", 404, ""},
+		{"GET", "/pm/../../etc/passwd", 404, ""},
+		{"GET", "/elsewhere", 302, ""},
+		{"POST", "/pm/", 405, "only GET"},
+		{"GET", "/pm/api/livereload.js", 200, "EventSource"},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.contains) {
+			t.Errorf("%s %s = %d %q, want %d containing %q", tt.method, tt.path, rec.Code, rec.Body.String(), tt.status, tt.contains)
+		}
+		for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"} {
+			if rec.Header().Get(h) == "" {
+				t.Errorf("%s %s: no %s header", tt.method, tt.path, h)
+			}
+		}
+	}
+}
+
+func TestSearchAPI(t *testing.T) {
+	fs := &fakeSearch{}
+	s := New(Options{Dir: site(t), Search: fs})
+	long := strings.Repeat("a", 10000)
+	tests := []struct {
+		query  string
+		status int
+		want   string
+	}{
+		{"q=certificate&severity=SEV1&service=dns&tag=tls&since=2024-01-01&until=2024-12-31&limit=5&offset=10", 200, `"total":1`},
+		{"", 200, `\u003cb\u003eA\u003c/b\u003e`},
+		{"q=" + long, 400, "limit is 1000"},
+		{"q=%00", 400, "not valid UTF-8"},
+		{"q=%ff%fe", 400, "not valid UTF-8"},
+		{"q=%22unbalanced", 400, "unbalanced quotes"},
+		{"limit=-1", 400, "0 or more"},
+		{"limit=abc", 400, "whole number"},
+		{"since=28/06/2019", 400, "YYYY-MM-DD"},
+		{"since=2024-02-01&until=2024-01-01", 400, "since is after until"},
+		{"q=a&q=b", 400, "given 2 times"},
+		{"offset=999999", 400, "offset"},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/search?"+tt.query, nil))
+		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.want) {
+			t.Errorf("?%.40s = %d %s, want %d containing %q", tt.query, rec.Code, rec.Body.String(), tt.status, tt.want)
+		}
+		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("?%.40s: content type %q", tt.query, ct)
+		}
+		var v map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
+			t.Errorf("?%.40s: not JSON: %v", tt.query, err)
+		}
+	}
+	// A limit beyond the cap is capped, not refused.
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/search?limit=100000", nil))
+	if rec.Code != 200 || fs.last.Limit != search.MaxLimit {
+		t.Errorf("limit=100000: %d, limit %d", rec.Code, fs.last.Limit)
+	}
+	// Without an index, the API says so.
+	rec = httptest.NewRecorder()
+	New(Options{Dir: site(t)}).ServeHTTP(rec, httptest.NewRequest("GET", "/api/search?q=x", nil))
+	if rec.Code != 404 {
+		t.Errorf("no index: %d", rec.Code)
+	}
+}
+
+func TestLiveReloadEvents(t *testing.T) {
+	s := New(Options{Dir: site(t), LiveReload: true})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	deadline := time.After(5 * time.Second)
+	for sent := false; ; {
+		if !sent {
+			// Wait until the subscription is registered, then broadcast.
+			s.mu.Lock()
+			n := len(s.subs)
+			s.mu.Unlock()
+			if n > 0 {
+				s.Failed("title: missing")
+				s.Reload()
+				sent = true
+			}
+		}
+		select {
+		case l := <-lines:
+			if l == "event: reload" {
+				return
+			}
+		case <-deadline:
+			t.Fatal("no reload event arrived")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func TestServeShutsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	addrc := make(chan string, 1)
+	go func() {
+		done <- Serve(ctx, "127.0.0.1:0", New(Options{Dir: site(t), LiveReload: true}), func(a string) { addrc <- a })
+	}()
+	addr := <-addrc
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	// An open event stream does not hold the shutdown up.
+	stream, err := http.Get("http://" + addr + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if time.Since(start) > 3*time.Second {
+			t.Errorf("shutdown waited %v for the event stream", time.Since(start))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not shut down")
+	}
+	srv := HTTPServer(":0", nil)
+	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 || srv.MaxHeaderBytes == 0 {
+		t.Errorf("the server has no timeouts or limits: %+v", srv)
+	}
+}
