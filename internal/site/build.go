@@ -261,24 +261,42 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
+	// The other pages: fewer, but the lists are long; also in parallel.
+	var pageErr error
+	var pageOnce sync.Once
+	next := make(chan *Page)
+	var pwg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		pwg.Go(func() {
+			var buf bytes.Buffer
+			for p := range next {
+				name := path.Join(p.Path, "index.html")
+				if p.Kind == "404" {
+					name = "404.html"
+				}
+				fp := pageFingerprint(p, th.version)
+				w.pages.Add(1)
+				if w.keep(name, fp) {
+					continue
+				}
+				buf.Reset()
+				err := th.render(&buf, p)
+				if err == nil {
+					err = w.write(name, fp, buf.Bytes())
+				}
+				if err != nil {
+					pageOnce.Do(func() { pageErr = err })
+				}
+			}
+		})
+	}
 	for _, p := range pages {
-		name := path.Join(p.Path, "index.html")
-		if p.Kind == "404" {
-			name = "404.html"
-		}
-		fp := pageFingerprint(p, th.version)
-		w.pages.Add(1)
-		if w.keep(name, fp) {
-			continue
-		}
-		buf.Reset()
-		if err := th.render(&buf, p); err != nil {
-			return err
-		}
-		if err := w.write(name, fp, buf.Bytes()); err != nil {
-			return err
-		}
+		next <- p
+	}
+	close(next)
+	pwg.Wait()
+	if pageErr != nil {
+		return pageErr
 	}
 	if err := files.copy(w); err != nil {
 		return err
