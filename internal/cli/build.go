@@ -109,6 +109,9 @@ func buildRun(cmd *cobra.Command, opts *BuildOptions) error {
 	if l.report.Warnings > 0 {
 		_ = check.Write(f.IO.Err, l.report, format, l.corpus.RepoPath)
 	}
+	for _, pm := range l.corpus.Postmortems {
+		pm.Release() // checked: the build needs no positions
+	}
 	out := opts.outDir(f, l.cfg)
 	if opts.Theme != "" {
 		if st, err := os.Stat(opts.themeDir(f, l.cfg)); err != nil || !st.IsDir() {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -26,6 +27,10 @@ const (
 	ExitFindings = 1 // findings at error level
 	ExitUsage    = 2 // usage or internal error
 )
+
+// DefaultMemoryLimit is the soft memory limit of a run unless GOMEMLIMIT
+// sets another.
+const DefaultMemoryLimit = 400 << 20
 
 // IO is where a command reads and writes; tests inject buffers.
 type IO struct {
@@ -150,6 +155,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err != nil {
 		fmt.Fprintf(stderr, "hindsight: %v\n", err)
 		return ExitUsage
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit: on large corpora the collector works harder rather
+		// than letting the heap double; GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(DefaultMemoryLimit)
 	}
 	streams := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv, WorkDir: wd, IsTTY: isTerminal(stdout)}
 	return run(ctx, &Factory{IO: streams, ctx: ctx}, args)

@@ -108,6 +108,14 @@ type Postmortem struct {
 	misspelt []string
 }
 
+// Release drops what only checking needs (the positions of the front
+// matter's keys and the body's prose), to keep large corpora small in
+// memory once they are checked. Positions then point at the front matter.
+func (p *Postmortem) Release() {
+	p.keys, p.values, p.invalid = nil, nil, nil
+	p.Outline.Prose = nil
+}
+
 // Misspelt reports whether an unknown key in the file looks like a typo of
 // key, which unknown-field has reported.
 func (p *Postmortem) Misspelt(key string) bool { return slices.Contains(p.misspelt, key) }

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
@@ -151,10 +150,6 @@ func newMapping() *mapping.IndexMappingImpl {
 	m.DocValuesDynamic = false
 	return m
 }
-
-// keywordAnalyzer is referenced so that the import documents where the
-// keyword fields' analyzer comes from.
-const _ = keyword.Name
 
 var sharedMapping = sync.OnceValues(func() (*mapping.IndexMappingImpl, analysis.Analyzer) {
 	m := newMapping()

@@ -39,6 +39,9 @@ func BenchmarkBuild(b *testing.B) {
 				if rep := check.Run(c, check.Options{Now: now}); rep.Errors > 0 {
 					b.Fatalf("generated corpus has errors: %v", rep.Findings[0])
 				}
+				for _, pm := range c.Postmortems {
+					pm.Release() // as hindsight build does
+				}
 				if _, err := Build(context.Background(), cfg, c.Postmortems, Options{Out: out, Theme: theme.FS(""), Now: now}); err != nil {
 					b.Fatal(err)
 				}
