@@ -1,0 +1,231 @@
+// Package e2e drives a real browser over the built site of the example
+// postmortems, served the way `hindsight serve` serves it.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hindsight-dev/hindsight/internal/cli"
+	"github.com/hindsight-dev/hindsight/internal/server"
+)
+
+// browser finds Chromium; without it the tests are skipped, except in CI,
+// where .ci/run installs it and its absence is a failure.
+func browser(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no Chromium found; .ci/run installs it")
+	}
+	t.Skip("no Chromium on this machine: apt-get install chromium")
+	return ""
+}
+
+// buildExamples builds the repository's example site into a folder.
+func buildExamples(t *testing.T, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "site")
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	if err := os.Chdir(root); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	args := append([]string{"build", "--out", out}, extra...)
+	if code := cli.Main(context.Background(), args, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("build exit %d: %s", code, stderr.String())
+	}
+	return out
+}
+
+// session is a browser tab that records console errors and failed
+// requests.
+type session struct {
+	ctx    context.Context
+	mu     sync.Mutex
+	errors []string
+}
+
+func newSession(t *testing.T) *session {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	s := &session{ctx: ctx}
+	record := func(msg string) {
+		s.mu.Lock()
+		s.errors = append(s.errors, msg)
+		s.mu.Unlock()
+	}
+	err := chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			record("exception: " + e.ExceptionDetails.Text + " " + describe(e.ExceptionDetails))
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value))
+				}
+				record("console error: " + strings.Join(parts, " "))
+			}
+		case *network.EventLoadingFailed:
+			if e.ErrorText != "net::ERR_ABORTED" {
+				record("request failed: " + e.ErrorText)
+			}
+		case *network.EventResponseReceived:
+			if e.Response.Status >= 400 && !s.expected(e.Response.URL) {
+				record(fmt.Sprintf("HTTP %d for %s", int(e.Response.Status), e.Response.URL))
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func describe(d *runtime.ExceptionDetails) string {
+	if d == nil || d.Exception == nil {
+		return ""
+	}
+	return d.Exception.Description
+}
+
+// expected lists responses whose error status is the point: the probe for
+// the search API on a static host, and the not-found page.
+func (s *session) expected(url string) bool {
+	return strings.Contains(url, "/api/search") || strings.Contains(url, "no-such-page")
+}
+
+func (s *session) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(s.ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eval[T any](t *testing.T, s *session, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(s.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+func (s *session) noErrors(t *testing.T, page string) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.errors {
+		t.Errorf("%s: %s", page, e)
+	}
+	s.errors = nil
+}
+
+func serveSite(t *testing.T, dir string, live bool) *httptest.Server {
+	ts := httptest.NewServer(server.New(server.Options{Dir: dir, Base: "/", LiveReload: live}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// TestPagesLoad opens every kind of page and checks it loads with no
+// console error and no failed request.
+func TestPagesLoad(t *testing.T) {
+	s := newSession(t)
+	ts := serveSite(t, buildExamples(t), false)
+	for _, p := range []string{"", "postmortems/", "2019-06-28-homepage-404/", "tags/", "services/", "severity/", "actions/", "metrics/", "tags/dns/", "no-such-page/"} {
+		s.do(t, chromedp.Navigate(ts.URL+"/"+p), chromedp.WaitReady("body"))
+		if title := eval[string](t, s, `document.title`); title == "" {
+			t.Errorf("/%s has no title", p)
+		}
+		s.noErrors(t, "/"+p)
+	}
+}
+
+// TestListFiltersAndSort uses the list page's filters and sorting, and
+// the theme toggle.
+func TestListFiltersAndSort(t *testing.T) {
+	s := newSession(t)
+	ts := serveSite(t, buildExamples(t), false)
+	s.do(t, chromedp.Navigate(ts.URL+"/postmortems/"), chromedp.WaitVisible(`form[data-filter-for]`))
+	total := eval[int](t, s, `document.querySelectorAll('table[data-sortable] tbody tr').length`)
+	s.do(t, chromedp.SetValue(`form[data-filter-for] select[name=severity]`, "SEV1"))
+	eval[bool](t, s, `document.querySelector('form[data-filter-for] select[name=severity]').dispatchEvent(new Event('change', {bubbles: true}))`)
+	shown := eval[int](t, s, `Array.from(document.querySelectorAll('table[data-sortable] tbody tr')).filter(r => !r.hidden).length`)
+	if total < 15 || shown == 0 || shown >= total {
+		t.Errorf("filtering by SEV1 showed %d of %d rows", shown, total)
+	}
+	first := eval[string](t, s, `document.querySelector('table[data-sortable] tbody tr:not([hidden]) a').textContent`)
+	s.do(t, chromedp.Click(`table[data-sortable] th button`, chromedp.NodeVisible))
+	after := eval[string](t, s, `document.querySelector('table[data-sortable] tbody tr:not([hidden]) a').textContent`)
+	if first == after {
+		t.Errorf("sorting by the first column did not change the order (%q)", first)
+	}
+	s.do(t, chromedp.Click(`button[data-theme-toggle]`, chromedp.NodeVisible))
+	if theme := eval[string](t, s, `document.documentElement.getAttribute('data-theme') || ''`); theme != "dark" && theme != "light" {
+		t.Errorf("the theme toggle set data-theme to %q", theme)
+	}
+	s.noErrors(t, "/postmortems/")
+}
+
+// TestScreenshots writes screenshots of the main pages for review into
+// $HINDSIGHT_SCREENSHOTS (default: a temporary folder).
+func TestScreenshots(t *testing.T) {
+	s := newSession(t)
+	ts := serveSite(t, buildExamples(t), false)
+	dir := os.Getenv("HINDSIGHT_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string]string{"home": "", "postmortem": "2019-06-28-homepage-404/", "metrics": "metrics/"} {
+		s.do(t, chromedp.Navigate(ts.URL+"/"+p), chromedp.WaitReady("body"))
+		png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(80))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(png) < 1000 {
+			t.Errorf("%s: empty screenshot", name)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".jpg"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

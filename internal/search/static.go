@@ -1,0 +1,823 @@
+package search
+
+// The static search index: what the published site's JavaScript
+// (theme/static/search.js) reads to answer queries on a host with no
+// server at all (GitHub Pages, a bucket). ExportStatic writes it into
+// <site>/search/.
+//
+// # Format (version 1)
+//
+// Documents are numbered 0..n-1, most recent first (date descending, then
+// ID): an empty query lists them in number order, and doc numbers in
+// posting lists are small deltas.
+//
+// Small integers are written as base-32 varints in strings, one character
+// per 5 bits, most significant group first, in the alphabet
+//
+//	0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_
+//
+// where the first 32 characters end a number and the last 32 continue it
+// ("7" is 7, "x5" is 33·32+5-32·32 = 37). No character needs escaping in
+// JSON, and a number below 32 takes one byte.
+//
+// meta.json, read first (revalidated on every load; every other file is
+// fetched with ?v=<build> so a cached file never mixes two builds):
+//
+//	{"v":1, "build":"<12 hex>", "n":<docs>, "chunk":<docs per chunk>,
+//	 "depth":<max shard key runes>, "stop":[English stop words],
+//	 "sev":[severities], "svc":[services], "tag":[tags],
+//	 "shards":{"<key>":<bytes>, ...}}
+//
+// The facet dictionaries are ordered by how many documents have the value
+// (most first, then by value), so frequent values get one-byte indexes.
+//
+// facets.json, per document in number order:
+//
+//	{"dated":<how many documents have a date; they come first>,
+//	 "date":"<varints: days since 1970-01-01 of doc 0, then the
+//	         difference to the previous doc (dates descend)>",
+//	 "sev":"<varint per doc: 1 + index into meta.sev, 0 for none>",
+//	 "svc":"<per doc: a varint count, then that many indexes into meta.svc>",
+//	 "tag":"<the same for meta.tag>"}
+//
+// That is enough to filter by severity, service, tag and date, count the
+// facets (year comes from the date) over every match, and sort by recency.
+//
+// terms/<file>.json, one per shard: the terms (after Analyze: lower case,
+// no stop words, Porter stems) whose key is the shard's key. A term's key
+// is the longest key in meta.shards that is a prefix of it: shards start
+// at the first 2 runes of the term and a shard above shardTarget bytes is
+// split by the next rune, up to depth runes (the terms exactly as long as
+// the key stay in the parent). The file name is the key when it is
+// [a-z0-9]+, else "_" and the hex of its UTF-8 bytes.
+//
+//	{"<term>":[<max>, "<surface forms>", "<postings>"], ...}
+//
+// surface forms are the lower-case words of the text (before stemming)
+// that analyse to the term, space-separated, except the term itself: they
+// let the browser match the last, unfinished query word against the words
+// as written (search-as-you-type), look up words without a stemmer, and
+// highlight them. postings are varint pairs: the doc number (the first
+// absolute, then the gap from the previous one) and the document's score
+// for this term as a fraction of max, 1..1023. The score is computed here,
+// as the server's bleve index does (BM25, k1 1.2, b 0.75, its average
+// field length, field boosts title 3, summary 2, body 1, action items 1,
+// and the coordination factor of the per-field disjunction), so the
+// browser only adds the scores of the query's terms.
+//
+// docs/<k>.json, chunks of meta.chunk documents, doc k·chunk first:
+//
+//	[["<id>","<title>","<url>","<summary>"], ...]
+//
+// The summary is cut at about summaryMax characters. JSON is written with
+// <, > and & escaped, so no text can close a script or inject markup; the
+// browser puts every string in the DOM as text.
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+)
+
+// StaticStats describes an exported static index.
+type StaticStats struct {
+	Files  int
+	Bytes  int64
+	Terms  int
+	Shards int
+}
+
+// Static index parameters.
+const (
+	staticVersion = 1
+	// shardRoot is the length in runes of the first shard keys.
+	shardRoot = 2
+	// shardDepth is the longest shard key, in runes.
+	shardDepth = 8
+	// shardTarget is the size above which a shard is split.
+	shardTarget = 16 << 10
+	// docChunk is how many documents one docs/ file holds: small, because
+	// the ten best hits of a query are usually in ten different chunks.
+	docChunk = 10
+	// summaryMax is about how many characters of a summary are kept.
+	summaryMax = 280
+	// scoreLevels is the resolution of a posting's score.
+	scoreLevels = 1023
+)
+
+// BM25 parameters, as bleve's.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+const varintAlphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+
+// appendVarint appends v in the base-32 varint form described above.
+func appendVarint(b []byte, v uint64) []byte {
+	var tmp [13]byte
+	i := len(tmp) - 1
+	tmp[i] = varintAlphabet[v&31]
+	v >>= 5
+	for v > 0 {
+		i--
+		tmp[i] = varintAlphabet[32+(v&31)]
+		v >>= 5
+	}
+	return append(b, tmp[i:]...)
+}
+
+// staticField is a text field of the static index: the server's text
+// fields (textFields in mapping.go), in the same order.
+type staticField struct {
+	boost float64
+	text  func(*Doc) string
+}
+
+func staticFields() []staticField {
+	out := make([]staticField, len(textFields))
+	for i, f := range textFields {
+		out[i].boost = f.boost
+		switch f.name {
+		case fieldTitle:
+			out[i].text = func(d *Doc) string { return d.Title }
+		case fieldSummary:
+			out[i].text = func(d *Doc) string { return d.Summary }
+		case fieldBody:
+			out[i].text = func(d *Doc) string { return d.Body }
+		case fieldActionItems:
+			out[i].text = func(d *Doc) string { return strings.Join(d.ActionItems, "\n") }
+		default:
+			panic("search: no static text for field " + f.name)
+		}
+	}
+	return out
+}
+
+// docTerms is one document's analysis.
+type docTerms struct {
+	lens []int
+	// tf is each term's frequency in each field.
+	tf map[string][]uint16
+	// surfaces are the distinct lower-case words of all fields.
+	surfaces []string
+}
+
+// posting is a term in a document.
+type posting struct {
+	doc int32
+	tf  []uint16
+}
+
+type termData struct {
+	postings []posting
+	// df counts the documents with the term, per field.
+	df []int
+}
+
+// ExportStatic writes a static search index of docs into dir (it becomes
+// <site>/search/): everything the browser needs to answer queries with no
+// server. The format is described at the top of this file. Deterministic:
+// the same docs give the same bytes. Files of an earlier export that the
+// new one does not have are removed.
+func ExportStatic(docs []Doc, dir string) (StaticStats, error) {
+	var st StaticStats
+	fields := staticFields()
+	order := sortedDocs(docs)
+	n := len(order)
+
+	// Analysis, in parallel, merged in document order.
+	terms := map[string]*termData{}
+	surfaceSet := map[string]struct{}{}
+	lenSum := make([]float64, len(fields))
+	lens := make([][]int32, n) // per doc, per field
+	analyzeDocs(order, fields, func(i int, dt *docTerms) {
+		l := make([]int32, len(fields))
+		for f, v := range dt.lens {
+			l[f] = int32(v)
+			lenSum[f] += float64(v)
+		}
+		lens[i] = l
+		keys := make([]string, 0, len(dt.tf))
+		for t := range dt.tf {
+			keys = append(keys, t)
+		}
+		sort.Strings(keys)
+		for _, t := range keys {
+			td := terms[t]
+			if td == nil {
+				td = &termData{df: make([]int, len(fields))}
+				terms[t] = td
+			}
+			tf := dt.tf[t]
+			for f, c := range tf {
+				if c > 0 {
+					td.df[f]++
+				}
+			}
+			td.postings = append(td.postings, posting{doc: int32(i), tf: tf})
+		}
+		for _, s := range dt.surfaces {
+			surfaceSet[s] = struct{}{}
+		}
+	})
+	st.Terms = len(terms)
+
+	// avgLen is bleve's BM25 "average field length": the field's number of
+	// distinct terms over the number of documents, rounded up.
+	avgLen := make([]float64, len(fields))
+	if n > 0 {
+		distinct := make([]int, len(fields))
+		for _, td := range terms {
+			for f, c := range td.df {
+				if c > 0 {
+					distinct[f]++
+				}
+			}
+		}
+		for f := range fields {
+			avgLen[f] = math.Ceil(float64(distinct[f]) / float64(n))
+		}
+	}
+
+	surfaces := surfaceForms(surfaceSet, terms)
+
+	// Encode every term's entry.
+	termList := make([]string, 0, len(terms))
+	for t := range terms {
+		termList = append(termList, t)
+	}
+	sort.Strings(termList)
+	entries := make(map[string]json.RawMessage, len(terms))
+	var mu sync.Mutex
+	parallel(len(termList), func(lo, hi int) {
+		local := make(map[string]json.RawMessage, hi-lo)
+		for _, t := range termList[lo:hi] {
+			local[t] = encodeTerm(terms[t], surfaces[t], n, fields, lens, avgLen)
+		}
+		mu.Lock()
+		for k, v := range local {
+			entries[k] = v
+		}
+		mu.Unlock()
+	})
+
+	// Shards.
+	shards := map[string][]string{}
+	splitShards(termList, entries, shards)
+	shardKeys := make([]string, 0, len(shards))
+	for k := range shards {
+		shardKeys = append(shardKeys, k)
+	}
+	sort.Strings(shardKeys)
+
+	files := map[string][]byte{} // path below dir → content
+	shardSizes := map[string]int{}
+	for _, k := range shardKeys {
+		var b bytes.Buffer
+		b.WriteByte('{')
+		for i, t := range shards[k] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONString(&b, t)
+			b.WriteByte(':')
+			b.Write(entries[t])
+		}
+		b.WriteString("}\n")
+		files["terms/"+ShardFile(k)] = b.Bytes()
+		shardSizes[k] = b.Len()
+	}
+	st.Shards = len(shardKeys)
+
+	// Facets.
+	sevDict := facetDict(order, func(d *Doc) []string {
+		if d.Severity == "" {
+			return nil
+		}
+		return []string{d.Severity}
+	})
+	svcDict := facetDict(order, func(d *Doc) []string { return dedupe(d.Services) })
+	tagDict := facetDict(order, func(d *Doc) []string { return dedupe(d.Tags) })
+	var dates, sevs, svcs, tags []byte
+	dated, prevDay := 0, int64(0)
+	for _, d := range order {
+		if !d.Date.IsZero() {
+			day := epochDay(d.Date)
+			if dated == 0 {
+				dates = appendVarint(dates, uint64(max(day, 0)))
+			} else {
+				dates = appendVarint(dates, uint64(max(prevDay-day, 0)))
+			}
+			prevDay = day
+			dated++
+		}
+		if d.Severity == "" {
+			sevs = appendVarint(sevs, 0)
+		} else {
+			sevs = appendVarint(sevs, uint64(sevDict.index[d.Severity]+1))
+		}
+		svcs = appendSet(svcs, svcDict, dedupe(d.Services))
+		tags = appendSet(tags, tagDict, dedupe(d.Tags))
+	}
+	facets, err := marshal(struct {
+		Dated int    `json:"dated"`
+		Date  string `json:"date"`
+		Sev   string `json:"sev"`
+		Svc   string `json:"svc"`
+		Tag   string `json:"tag"`
+	}{dated, string(dates), string(sevs), string(svcs), string(tags)})
+	if err != nil {
+		return st, err
+	}
+	files["facets.json"] = facets
+
+	// Document chunks.
+	for lo := 0; lo < n; lo += docChunk {
+		hi := min(lo+docChunk, n)
+		rows := make([][4]string, 0, hi-lo)
+		for _, d := range order[lo:hi] {
+			rows = append(rows, [4]string{d.ID, strings.TrimSpace(d.Title), d.URL, cutSummary(d.Summary)})
+		}
+		b, err := marshal(rows)
+		if err != nil {
+			return st, err
+		}
+		files["docs/"+strconv.Itoa(lo/docChunk)+".json"] = b
+	}
+
+	// The build id: a digest of everything else.
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	h := sha256.New()
+	for _, p := range paths {
+		fmt.Fprintf(h, "%s %d\n", p, len(files[p]))
+		h.Write(files[p])
+	}
+	build := hex.EncodeToString(h.Sum(nil))[:12]
+
+	meta, err := marshal(struct {
+		V      int            `json:"v"`
+		Build  string         `json:"build"`
+		N      int            `json:"n"`
+		Chunk  int            `json:"chunk"`
+		Depth  int            `json:"depth"`
+		Stop   []string       `json:"stop"`
+		Sev    []string       `json:"sev"`
+		Svc    []string       `json:"svc"`
+		Tag    []string       `json:"tag"`
+		Shards map[string]int `json:"shards"`
+	}{staticVersion, build, n, docChunk, shardDepth, stopWords(), sevDict.values, svcDict.values, tagDict.values, shardSizes})
+	if err != nil {
+		return st, err
+	}
+	files["meta.json"] = meta
+
+	if err := writeStatic(dir, files); err != nil {
+		return st, err
+	}
+	for _, b := range files {
+		st.Files++
+		st.Bytes += int64(len(b))
+	}
+	return st, nil
+}
+
+// sortedDocs orders the documents most recent first, undated last, then by
+// ID (and URL, for duplicates).
+func sortedDocs(docs []Doc) []*Doc {
+	out := make([]*Doc, len(docs))
+	for i := range docs {
+		out[i] = &docs[i]
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Date.IsZero() != b.Date.IsZero() {
+			return !a.Date.IsZero()
+		}
+		if da, db := epochDay(a.Date), epochDay(b.Date); da != db {
+			return da > db
+		}
+		if !a.Date.Equal(b.Date) {
+			return a.Date.After(b.Date)
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return a.URL < b.URL
+	})
+	return out
+}
+
+// epochDay is the day of t's calendar date (in t's own location) counted
+// from 1970-01-01.
+func epochDay(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+}
+
+// analyzeDocs analyses the documents in parallel and hands each result to
+// merge in document order.
+func analyzeDocs(order []*Doc, fields []staticField, merge func(int, *docTerms)) {
+	const batch = 256
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	results := make([]*docTerms, batch)
+	for lo := 0; lo < len(order); lo += batch {
+		hi := min(lo+batch, len(order))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tok := unicodetok.NewUnicodeTokenizer()
+				for i := range next {
+					results[i-lo] = analyzeDoc(order[i], fields, tok)
+				}
+			}()
+		}
+		for i := lo; i < hi; i++ {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		for i := lo; i < hi; i++ {
+			merge(i, results[i-lo])
+			results[i-lo] = nil
+		}
+	}
+}
+
+func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms {
+	dt := &docTerms{lens: make([]int, len(fields)), tf: map[string][]uint16{}}
+	seen := map[string]struct{}{}
+	for f, field := range fields {
+		text := field.text(d)
+		if text == "" {
+			continue
+		}
+		terms := Analyze(text)
+		dt.lens[f] = len(terms)
+		for _, t := range terms {
+			tf := dt.tf[t]
+			if tf == nil {
+				tf = make([]uint16, len(fields))
+				dt.tf[t] = tf
+			}
+			if tf[f] < math.MaxUint16 {
+				tf[f]++
+			}
+		}
+		for _, token := range tok.Tokenize([]byte(text)) {
+			s := surfaceWord(token.Term)
+			if _, ok := seen[s]; !ok && s != "" {
+				seen[s] = struct{}{}
+				dt.surfaces = append(dt.surfaces, s)
+			}
+		}
+	}
+	return dt
+}
+
+// surfaceWord is a token as the browser's query words are: without an
+// English possessive ('s), in lower case. It is only a key to find the
+// term Analyze makes of the token; it is never indexed itself.
+func surfaceWord(token []byte) string {
+	s := string(token)
+	for _, suffix := range []string{"'s", "'S", "’s", "’S", "＇s", "＇S"} {
+		if strings.HasSuffix(s, suffix) {
+			s = s[:len(s)-len(suffix)]
+			break
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// surfaceForms maps each term to the words that Analyze turns into it,
+// other than the term itself, sorted.
+func surfaceForms(set map[string]struct{}, terms map[string]*termData) map[string][]string {
+	words := make([]string, 0, len(set))
+	for s := range set {
+		words = append(words, s)
+	}
+	sort.Strings(words)
+	stems := make([]string, len(words))
+	parallel(len(words), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if t := Analyze(words[i]); len(t) == 1 {
+				stems[i] = t[0]
+			}
+		}
+	})
+	out := map[string][]string{}
+	for i, w := range words {
+		t := stems[i]
+		if t == "" || t == w || terms[t] == nil {
+			continue
+		}
+		out[t] = append(out[t], w)
+	}
+	return out
+}
+
+// encodeTerm writes a term's entry: [max score, surface forms, postings].
+func encodeTerm(td *termData, surfaces []string, n int, fields []staticField, lens [][]int32, avgLen []float64) json.RawMessage {
+	idf := make([]float64, len(fields))
+	for f, df := range td.df {
+		idf[f] = math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+	}
+	scores := make([]float64, len(td.postings))
+	top := 0.0
+	for i, p := range td.postings {
+		s, matched := 0.0, 0
+		for f, tf := range p.tf {
+			if tf == 0 {
+				continue
+			}
+			matched++
+			s += fieldScore(float64(tf), float64(lens[p.doc][f]), avgLen[f], idf[f], fields[f].boost)
+		}
+		s *= float64(matched) / float64(len(fields))
+		scores[i] = s
+		top = max(top, s)
+	}
+	// Round the maximum to 6 significant digits: it is written that way.
+	top, _ = strconv.ParseFloat(strconv.FormatFloat(top, 'g', 6, 64), 64)
+	var post []byte
+	prev := int32(0)
+	for i, p := range td.postings {
+		if i == 0 {
+			post = appendVarint(post, uint64(p.doc))
+		} else {
+			post = appendVarint(post, uint64(p.doc-prev))
+		}
+		prev = p.doc
+		q := 1
+		if top > 0 {
+			q = int(math.Round(scores[i] / top * scoreLevels))
+		}
+		post = appendVarint(post, uint64(min(max(q, 1), scoreLevels)))
+	}
+	var b bytes.Buffer
+	b.WriteByte('[')
+	b.WriteString(strconv.FormatFloat(top, 'g', 6, 64))
+	b.WriteByte(',')
+	writeJSONString(&b, strings.Join(surfaces, " "))
+	b.WriteString(`,"`)
+	b.Write(post)
+	b.WriteString(`"]`)
+	return b.Bytes()
+}
+
+// fieldScore is bleve's BM25 score of a term in one field (scorer_term.go)
+// times the query weight boost·idf (the query norm is the same for every
+// document of a query and is left out).
+func fieldScore(freq, fieldLen, avgLen, idf, boost float64) float64 {
+	if avgLen <= 0 {
+		avgLen = 1
+	}
+	tf := math.Sqrt(freq)
+	s := idf * (tf * bm25K1) / (tf + bm25K1*(1-bm25B+bm25B*fieldLen/avgLen))
+	return s * boost * idf
+}
+
+// splitShards groups the sorted terms into shards: by their first
+// shardRoot runes, then by one more rune while a shard is larger than
+// shardTarget, up to shardDepth runes.
+func splitShards(terms []string, entries map[string]json.RawMessage, out map[string][]string) {
+	size := func(ts []string) int {
+		s := 2
+		for _, t := range ts {
+			s += len(t) + 4 + len(entries[t])
+		}
+		return s
+	}
+	var split func(key string, depth int, ts []string)
+	split = func(key string, depth int, ts []string) {
+		if len(ts) == 1 || depth >= shardDepth || size(ts) <= shardTarget {
+			out[key] = ts
+			return
+		}
+		var stay []string
+		for i := 0; i < len(ts); {
+			if ts[i] == key {
+				stay = append(stay, ts[i])
+				i++
+				continue
+			}
+			k := runePrefix(ts[i], depth+1)
+			j := i
+			for j < len(ts) && runePrefix(ts[j], depth+1) == k && ts[j] != key {
+				j++
+			}
+			split(k, depth+1, ts[i:j])
+			i = j
+		}
+		if len(stay) > 0 {
+			out[key] = stay
+		}
+	}
+	for i := 0; i < len(terms); {
+		k := runePrefix(terms[i], shardRoot)
+		j := i
+		for j < len(terms) && runePrefix(terms[j], shardRoot) == k {
+			j++
+		}
+		split(k, utf8.RuneCountInString(k), terms[i:j])
+		i = j
+	}
+}
+
+// runePrefix is the first n runes of s (all of s if it is shorter).
+func runePrefix(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
+// ShardFile is the file name of a shard key: the key itself when it is
+// only a-z and 0-9, else "_" and the hex of its bytes.
+func ShardFile(key string) string {
+	plain := key != ""
+	for _, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return key + ".json"
+	}
+	return "_" + hex.EncodeToString([]byte(key)) + ".json"
+}
+
+// dict is a facet's values, most frequent first.
+type dict struct {
+	values []string
+	index  map[string]int
+}
+
+func facetDict(order []*Doc, values func(*Doc) []string) dict {
+	count := map[string]int{}
+	for _, d := range order {
+		for _, v := range values(d) {
+			count[v]++
+		}
+	}
+	d := dict{values: make([]string, 0, len(count)), index: map[string]int{}}
+	for v := range count {
+		d.values = append(d.values, v)
+	}
+	sort.Slice(d.values, func(i, j int) bool {
+		a, b := d.values[i], d.values[j]
+		if count[a] != count[b] {
+			return count[a] > count[b]
+		}
+		return a < b
+	})
+	for i, v := range d.values {
+		d.index[v] = i
+	}
+	return d
+}
+
+func appendSet(b []byte, d dict, values []string) []byte {
+	idx := make([]int, 0, len(values))
+	for _, v := range values {
+		idx = append(idx, d.index[v])
+	}
+	slices.Sort(idx)
+	b = appendVarint(b, uint64(len(idx)))
+	for _, i := range idx {
+		b = appendVarint(b, uint64(i))
+	}
+	return b
+}
+
+// dedupe drops empty and repeated values, keeping the first.
+func dedupe(xs []string) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		if x != "" && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// cutSummary collapses white space and cuts the summary at a word boundary
+// near summaryMax characters.
+func cutSummary(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= summaryMax {
+		return s
+	}
+	cut := runePrefix(s, summaryMax)
+	if i := strings.LastIndexFunc(cut, unicode.IsSpace); i > summaryMax/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRightFunc(cut, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
+}
+
+// stopWords are the English stop words that Analyze removes, sorted, for
+// the browser to drop from queries.
+var stopWords = sync.OnceValue(func() []string {
+	m := analysis.NewTokenMap()
+	if err := m.LoadBytes(en.EnglishStopWords); err != nil {
+		panic("search: bleve's English stop words: " + err.Error())
+	}
+	out := []string{}
+	for w := range m {
+		if len(Analyze(w)) == 0 {
+			out = append(out, w)
+		}
+	}
+	sort.Strings(out)
+	return out
+})
+
+// marshal is JSON with <, > and & escaped and a final newline.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func writeJSONString(b *bytes.Buffer, s string) {
+	j, _ := json.Marshal(s) // a string always marshals
+	b.Write(j)
+}
+
+// parallel runs f over [0,n) in contiguous parts, one per CPU.
+func parallel(n int, f func(lo, hi int)) {
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	if n < 64 || workers == 1 {
+		f(0, n)
+		return
+	}
+	step := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += step {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			f(lo, hi)
+		}(lo, min(lo+step, n))
+	}
+	wg.Wait()
+}
+
+// writeStatic replaces the index in dir with files: terms/ and docs/ are
+// emptied first, so no shard of an earlier export survives.
+func writeStatic(dir string, files map[string][]byte) error {
+	for _, sub := range []string{"terms", "docs"} {
+		if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(p)), files[p], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
