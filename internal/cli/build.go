@@ -16,6 +16,7 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/corpus"
 	"github.com/hindsight-dev/hindsight/internal/gitlink"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/search"
 	"github.com/hindsight-dev/hindsight/internal/site"
 	"github.com/hindsight-dev/hindsight/theme"
 )
@@ -118,7 +119,7 @@ func buildRun(cmd *cobra.Command, opts *BuildOptions) error {
 			return usageError("--theme %s: no such folder", opts.Theme)
 		}
 	}
-	res, err := buildSite(cmd.Context(), f, l, opts, out, f.IO.IsTTY)
+	res, err := buildSite(cmd.Context(), f, l, opts, out, f.IO.IsTTY, nil)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("build failed, the previous site is unchanged: %w", err)}
 	}
@@ -147,8 +148,9 @@ func (opts *BuildOptions) themeDir(f *Factory, cfg *config.Config) string {
 	return filepath.Join(f.IO.WorkDir, opts.Theme)
 }
 
-// buildSite renders a loaded corpus into out.
-func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, out string, tty bool) (*site.Result, error) {
+// buildSite renders a loaded corpus into out, after bringing the search
+// index up to date (ix; opened in out when nil, and closed after).
+func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, out string, tty bool, ix *search.Index) (*site.Result, error) {
 	now, err := f.Now()
 	if err != nil {
 		return nil, err
@@ -160,6 +162,23 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 		Warnings: warningsByFile(l.report),
 		Web:      webLinks(l.cfg, content),
 	}
+	if err := site.CheckOutput(l.cfg, out); err != nil {
+		return nil, err
+	}
+	if ix == nil {
+		if ix, err = openIndex(out); err != nil {
+			return nil, err
+		}
+		defer ix.Close()
+	}
+	docs, err := site.Docs(l.cfg, l.corpus.Postmortems, sopts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ix.Sync(docs); err != nil {
+		return nil, fmt.Errorf("updating the search index: %w", err)
+	}
+	sopts.Similar = ix
 	if tty {
 		sopts.Progress = progress(f.IO.Err)
 	}
@@ -168,6 +187,15 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 		fmt.Fprint(f.IO.Err, "\r\033[K")
 	}
 	return res, err
+}
+
+// openIndex opens the search index of a site in out, refusing an output
+// folder that build would refuse.
+func openIndex(out string) (*search.Index, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	return search.Open(filepath.Join(out, site.IndexDir))
 }
 
 // progress draws a counter on a terminal, at most every 100 pages.

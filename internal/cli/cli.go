@@ -143,6 +143,7 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 		NewCmdSchema(f, nil),
 		NewCmdBuild(f, nil),
 		NewCmdServe(f, nil),
+		NewCmdSearch(f, nil),
 		NewCmdRelated(f, nil),
 		NewCmdHotspots(f, nil),
 	)

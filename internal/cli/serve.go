@@ -78,6 +78,14 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 		base, _, _ = site.Base(cfg.BaseURL)
 	}
 
+	if err := site.CheckOutput(cfg, out); err != nil {
+		return usageError("%v", err)
+	}
+	ix, err := openIndex(out)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
 	var mu sync.Mutex
 	var prev *corpus.Corpus
 	cfgStamp := stamp(cfg.Path)
@@ -96,7 +104,7 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 		if len(l.report.Findings) > 0 {
 			_ = check.Write(f.IO.Err, l.report, "text", l.corpus.RepoPath)
 		}
-		res, err := buildSite(ctx, f, l, &opts.BuildOptions, out, false)
+		res, err := buildSite(ctx, f, l, &opts.BuildOptions, out, false, ix)
 		if err != nil {
 			return err
 		}
@@ -107,7 +115,7 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 	if err := rebuild(); err != nil {
 		return err
 	}
-	srv := server.New(server.Options{Dir: out, Base: base, LiveReload: !opts.NoWatch})
+	srv := server.New(server.Options{Dir: out, Base: base, LiveReload: !opts.NoWatch, Search: ix})
 	if !opts.NoWatch {
 		cfg, _ := f.Config()
 		dirs := []string{cfg.ContentDir(), opts.themeDir(f, cfg)}

@@ -50,6 +50,9 @@ type Options struct {
 	Web func(file string) (page, history string)
 	// Progress, when set, is called as pages are written.
 	Progress func(done, total int)
+	// Similar, when set, fills the related postmortems of a page that
+	// shares too few services, tags and files with others.
+	Similar Similar
 }
 
 // Result says what a build did.
@@ -72,7 +75,7 @@ func Build(ctx context.Context, cfg *config.Config, pms []*postmortem.Postmortem
 	if opts.Out == "" {
 		return nil, errors.New("no output folder")
 	}
-	if err := checkOut(cfg, opts.Out); err != nil {
+	if err := CheckOutput(cfg, opts.Out); err != nil {
 		return nil, err
 	}
 	th, err := loadTheme(opts.Theme)
@@ -97,10 +100,10 @@ func Build(ctx context.Context, cfg *config.Config, pms []*postmortem.Postmortem
 	return &Result{Postmortems: len(b.pms), Pages: int(w.pages.Load()), Files: int(w.files.Load()), Bytes: w.bytes.Load(), Reused: int(w.reused.Load())}, nil
 }
 
-// checkOut refuses output folders that would lose data: the repository
+// CheckOutput refuses output folders that would lose data: the repository
 // root, anything inside the content folder, and a folder with files that
 // is not a previous build.
-func checkOut(cfg *config.Config, out string) error {
+func CheckOutput(cfg *config.Config, out string) error {
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return err
@@ -122,7 +125,7 @@ func checkOut(cfg *config.Config, out string) error {
 	if err != nil {
 		return fmt.Errorf("reading the output folder: %w", err)
 	}
-	if len(entries) == 0 {
+	if len(entries) == 0 || len(entries) == 1 && entries[0].Name() == IndexDir {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(abs, Marker)); err != nil {
@@ -298,6 +301,9 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	if pageErr != nil {
 		return pageErr
 	}
+	if err := b.exportSearch(w); err != nil {
+		return err
+	}
 	if err := files.copy(w); err != nil {
 		return err
 	}
@@ -384,6 +390,7 @@ func (b *builder) pages() []*Page {
 	met.Metrics = b.metricsView()
 	pages = append(pages, met)
 
+	pages = append(pages, page("search", "Search", "search/", "Search the postmortems"))
 	pages = append(pages, page("404", "Page not found", "404/", "Page not found"))
 	return pages
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // Kinds of page, each with its template templates/<kind>.html.
-var kinds = []string{"home", "list", "postmortem", "terms", "term", "actions", "metrics", "404"}
+var kinds = []string{"home", "list", "postmortem", "terms", "term", "actions", "metrics", "search", "404"}
 
 // templates is the parsed templates and the static files.
 type templates struct {

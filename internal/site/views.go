@@ -2,6 +2,7 @@ package site
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net/url"
 	"path"
@@ -311,6 +312,19 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) []RelatedVi
 	slices.SortFunc(cands, func(x, y *postmortem.Postmortem) int {
 		return cmp.Or(cmp.Compare(scores[y], scores[x]), y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
 	})
+	if len(cands) < maxRelated && b.opts.Similar != nil {
+		// Too few share services, tags or files: add the closest in text.
+		if ids, err := b.opts.Similar.Similar(context.Background(), pm.ID, maxRelated); err == nil {
+			for _, id := range ids {
+				o := b.byID[strings.ToLower(id)]
+				if o == nil || seen[o.ID] || slices.Contains(cands, o) || len(cands)+len(out) >= maxRelated+len(pm.Related) {
+					continue
+				}
+				cands = append(cands, o)
+				scores[o] = 0
+			}
+		}
+	}
 	for _, o := range cands[:min(len(cands), maxRelated)] {
 		var reasons []string
 		for _, f := range files {
@@ -328,7 +342,11 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) []RelatedVi
 				reasons = append(reasons, "tag "+t)
 			}
 		}
-		out = append(out, RelatedView{Summary: b.summary[o.ID], Reason: "Shares " + strings.Join(reasons[:min(len(reasons), 3)], ", ")})
+		reason := "Shares " + strings.Join(reasons[:min(len(reasons), 3)], ", ")
+		if len(reasons) == 0 {
+			reason = "Similar in text"
+		}
+		out = append(out, RelatedView{Summary: b.summary[o.ID], Reason: reason})
 	}
 	return out
 }

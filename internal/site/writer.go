@@ -156,6 +156,12 @@ func (w *writer) commit() error {
 		if err := os.WriteFile(filepath.Join(w.stage, Marker), w.manifest(), 0o644); err != nil {
 			return fmt.Errorf("writing the site: %w", err)
 		}
+		// The search index lives in the output folder; it moves with it.
+		if _, err := os.Stat(filepath.Join(w.out, IndexDir)); err == nil {
+			if err := os.Rename(filepath.Join(w.out, IndexDir), filepath.Join(w.stage, IndexDir)); err != nil {
+				return fmt.Errorf("keeping the search index: %w", err)
+			}
+		}
 		if err := swap(w.stage, w.out); err != nil {
 			return err
 		}

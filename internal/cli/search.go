@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/search"
+	"github.com/hindsight-dev/hindsight/internal/site"
+)
+
+// SearchOptions are the inputs of `hindsight search`.
+type SearchOptions struct {
+	Factory  *Factory
+	Query    string
+	Severity string
+	Service  string
+	Tag      string
+	Since    string
+	Until    string
+	Limit    int
+	Format   string
+	Drafts   bool
+}
+
+// NewCmdSearch builds `hindsight search`; runF replaces the run in tests.
+func NewCmdSearch(f *Factory, runF func(*SearchOptions) error) *cobra.Command {
+	opts := &SearchOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "search [QUERY]",
+		Short: "Search the postmortems",
+		Long: `Search the postmortems: ranked hits with highlighted excerpts and facet
+counts. The query syntax: words (all must match), "a phrase", +required,
+-excluded, field:value (title:, summary:, body:, severity:, service:, tag:,
+status:, owner:), fuzzy~ and prefix*. An empty query lists the most recent.
+The index is kept in the user's cache folder and brought up to date with the
+files on each run, so it is always current.`,
+		Example: `  hindsight search "certificate expiry"
+  hindsight search dns --severity SEV1 --since 2021-01-01 --format json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Query = args[0]
+			}
+			if opts.Format != "text" && opts.Format != "json" {
+				return usageError("--format %q is not supported; use text or json", opts.Format)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return searchRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Severity, "severity", "", "only this severity")
+	cmd.Flags().StringVar(&opts.Service, "service", "", "only postmortems of this service")
+	cmd.Flags().StringVar(&opts.Tag, "tag", "", "only postmortems with this tag")
+	cmd.Flags().StringVar(&opts.Since, "since", "", "only incidents on or after this day (YYYY-MM-DD)")
+	cmd.Flags().StringVar(&opts.Until, "until", "", "only incidents on or before this day (YYYY-MM-DD)")
+	cmd.Flags().IntVar(&opts.Limit, "limit", 10, fmt.Sprintf("how many hits (at most %d)", search.MaxLimit))
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&opts.Drafts, "drafts", true, "include drafts")
+	return cmd
+}
+
+func searchRun(opts *SearchOptions) error {
+	f := opts.Factory
+	req := search.Request{Query: opts.Query, Severity: opts.Severity, Service: opts.Service, Tag: opts.Tag, Limit: opts.Limit}
+	for _, d := range []struct {
+		flag, v string
+		dst     *time.Time
+	}{{"--since", opts.Since, &req.Since}, {"--until", opts.Until, &req.Until}} {
+		if d.v == "" {
+			continue
+		}
+		t, err := postmortem.ParseDate(d.v)
+		if err != nil {
+			return usageError("%s: %v", d.flag, err)
+		}
+		*d.dst = t.Time
+	}
+	if !req.Since.IsZero() && !req.Until.IsZero() && req.Since.After(req.Until) {
+		return usageError("--since %s is after --until %s", opts.Since, opts.Until)
+	}
+	if opts.Limit < 1 || opts.Limit > search.MaxLimit {
+		return usageError("--limit must be from 1 to %d", search.MaxLimit)
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	l, err := loadChecked(f, false)
+	if err != nil {
+		return err
+	}
+	ix, err := search.Open(searchCache(f, cfg.Root))
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	docs, err := site.Docs(cfg, l.corpus.Postmortems, site.Options{Drafts: opts.Drafts})
+	if err != nil {
+		return err
+	}
+	byID := map[string]string{}
+	for _, pm := range l.corpus.Postmortems {
+		byID[pm.ID] = pm.File
+	}
+	for i := range docs {
+		docs[i].URL = byID[docs[i].ID]
+	}
+	if _, err := ix.Sync(docs); err != nil {
+		return err
+	}
+	res, err := ix.Search(f.ctx, req)
+	var qe *search.QueryError
+	if errors.As(err, &qe) {
+		return usageError("the query: %s", qe.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		if res.Hits == nil {
+			res.Hits = []search.Hit{}
+		}
+		return writeJSONValue(f.IO.Out, res)
+	}
+	return writeHits(f.IO.Out, res, f.IO.IsTTY)
+}
+
+// searchCache is the index folder for a repository in the cache.
+func searchCache(f *Factory, root string) string {
+	dir := f.IO.Getenv("HINDSIGHT_CACHE")
+	if dir == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			dir = filepath.Join(d, "hindsight")
+		} else {
+			dir = filepath.Join(os.TempDir(), "hindsight")
+		}
+	}
+	sum := sha256.Sum256([]byte(root))
+	return filepath.Join(dir, "index-"+hex.EncodeToString(sum[:8]))
+}
+
+// highlight turns a fragment's <mark> into bold on a terminal, and drops
+// it otherwise; the rest is unescaped to plain text.
+func highlight(frag string, tty bool) string {
+	on, off := "", ""
+	if tty {
+		on, off = "\033[1m", "\033[0m"
+	}
+	frag = strings.NewReplacer("<mark>", on, "</mark>", off, "\n", " ").Replace(frag)
+	return html.UnescapeString(frag)
+}
+
+func writeHits(w io.Writer, res *search.Result, tty bool) error {
+	var b strings.Builder
+	if res.Total == 0 {
+		b.WriteString("No postmortem matches.\n")
+	} else {
+		fmt.Fprintf(&b, "%s, best first:\n", plural(res.Total, "postmortem"))
+	}
+	for _, h := range res.Hits {
+		fmt.Fprintf(&b, "\n%s  %s  %s\n  %s\n", h.Severity, h.Date, h.Title, h.URL)
+		shown := 0
+		for _, field := range []string{"title", "summary", "body"} {
+			for _, frag := range h.Fragments[field] {
+				if shown < 2 && field != "title" {
+					fmt.Fprintf(&b, "  %s\n", highlight(frag, tty))
+					shown++
+				}
+			}
+		}
+		if shown == 0 && h.Summary != "" {
+			fmt.Fprintf(&b, "  %s\n", h.Summary)
+		}
+	}
+	if res.Total > 0 {
+		b.WriteString("\n")
+		for _, name := range []string{search.FacetSeverity, search.FacetService, search.FacetTag, search.FacetYear} {
+			var parts []string
+			for _, fc := range res.Facets[name] {
+				parts = append(parts, fmt.Sprintf("%s (%d)", fc.Value, fc.Count))
+			}
+			if len(parts) > 8 {
+				parts = append(parts[:8], "…")
+			}
+			if len(parts) > 0 {
+				fmt.Fprintf(&b, "%s: %s\n", name, strings.Join(parts, ", "))
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,81 @@
+package site
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/markdown"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/search"
+)
+
+// IndexDir is where the bleve index of a built site lives, below the output
+// folder; hidden, so the server never serves it.
+const IndexDir = ".index"
+
+// Docs returns the search documents of the postmortems a build with opts
+// holds, with their page URLs.
+func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options) ([]search.Doc, error) {
+	b, err := newBuilder(cfg, pms, opts)
+	if err != nil {
+		return nil, err
+	}
+	docs := make([]search.Doc, 0, len(b.pms))
+	for _, pm := range b.pms {
+		d := search.Doc{
+			ID: pm.ID, Title: pm.Title, Summary: pm.Summary, Body: markdown.PlainText(pm.Body), URL: b.pageURL(pm.ID),
+			Date: pm.Date.Time, Severity: pm.Severity, Status: string(pm.Status), Visibility: string(pm.Visibility),
+			Services: pm.Services, Tags: pm.Tags,
+		}
+		if !opts.Public {
+			d.Owner = pm.Owner
+		}
+		for _, a := range pm.ActionItems {
+			d.ActionItems = append(d.ActionItems, a.Title)
+		}
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", d.URL, d.Owner, opts.Public)
+		h.Write(pm.Source)
+		d.Hash = hex.EncodeToString(h.Sum(nil))[:24]
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+// exportSearch writes the static search index of the build under search/.
+func (b *builder) exportSearch(w *writer) error {
+	docs, err := Docs(b.cfg, b.pms, b.opts)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "hindsight-search-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := search.ExportStatic(docs, tmp); err != nil {
+		return fmt.Errorf("writing the static search index: %w", err)
+	}
+	return filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(tmp, p)
+		return w.file("search/"+filepath.ToSlash(rel), data)
+	})
+}
+
+// Similar finds postmortems alike in text; the search index is one.
+type Similar interface {
+	Similar(ctx context.Context, id string, n int) ([]string, error)
+}
