@@ -165,15 +165,15 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 	if err := site.CheckOutput(l.cfg, out); err != nil {
 		return nil, err
 	}
+	docs, err := site.Docs(l.cfg, l.corpus.Postmortems, sopts)
+	if err != nil {
+		return nil, err
+	}
 	if ix == nil {
 		if ix, err = openIndex(out); err != nil {
 			return nil, err
 		}
 		defer ix.Close()
-	}
-	docs, err := site.Docs(l.cfg, l.corpus.Postmortems, sopts)
-	if err != nil {
-		return nil, err
 	}
 	if _, err := ix.Sync(docs); err != nil {
 		return nil, fmt.Errorf("updating the search index: %w", err)
