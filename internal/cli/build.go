@@ -129,23 +129,23 @@ func buildRun(cmd *cobra.Command, opts *BuildOptions) error {
 }
 
 func (opts *BuildOptions) outDir(f *Factory, cfg *config.Config) string {
-	switch {
-	case opts.Out == "":
-		return filepath.Join(cfg.Root, "site")
-	case filepath.IsAbs(opts.Out):
-		return opts.Out
-	}
-	return filepath.Join(f.IO.WorkDir, opts.Out)
+	return folder(f, opts.Out, filepath.Join(cfg.Root, "site"))
 }
 
 func (opts *BuildOptions) themeDir(f *Factory, cfg *config.Config) string {
+	return folder(f, opts.Theme, filepath.Join(cfg.Root, "theme"))
+}
+
+// folder resolves a folder flag: relative to the working directory, or def
+// when the flag is not given.
+func folder(f *Factory, flag, def string) string {
 	switch {
-	case opts.Theme == "":
-		return filepath.Join(cfg.Root, "theme")
-	case filepath.IsAbs(opts.Theme):
-		return opts.Theme
+	case flag == "":
+		return def
+	case filepath.IsAbs(flag):
+		return flag
 	}
-	return filepath.Join(f.IO.WorkDir, opts.Theme)
+	return filepath.Join(f.IO.WorkDir, flag)
 }
 
 // buildSite renders a loaded corpus into out, after bringing the search
