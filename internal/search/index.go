@@ -37,6 +37,8 @@ const (
 	maxClauseCount = 4096
 )
 
+var errClosed = errors.New("search: the index is closed")
+
 // ErrNotFound is returned by Similar for an id the index does not hold.
 var ErrNotFound = errors.New("search: no such document")
 
@@ -54,8 +56,9 @@ type Index struct {
 	idx      bleve.Index
 	analyzer analysis.Analyzer
 
-	mu      sync.Mutex // serialises Sync and Close; guards hashes
+	mu      sync.Mutex // serialises Sync and Close; guards hashes, closed
 	hashes  map[string]string
+	closed  bool
 	rebuilt string // why Open discarded the previous index, "" if it did not
 }
 
@@ -120,12 +123,25 @@ func (ix *Index) openExisting() (reason string, err error) {
 		_ = idx.Close()
 		return "the hash file cannot be read: " + err.Error(), nil
 	}
-	// Every document in the index is in the hash file (Sync writes the
-	// hashes of what it is about to index before indexing it).
+	// Before it changes the index, Sync writes every id it is about to
+	// index or delete into the hash file with an empty hash; afterwards,
+	// the real hashes. So every document in the index has an entry, and
+	// every entry with a hash is in the index: anything else means the
+	// two have come apart (say, bleve fell back to an older snapshot).
 	n, err := idx.DocCount()
-	if err != nil || n > uint64(len(hashes)) {
+	if err != nil {
 		_ = idx.Close()
-		return fmt.Sprintf("the index holds %d documents but the hash file knows %d", n, len(hashes)), nil
+		return "the index cannot be read: " + err.Error(), nil
+	}
+	known := 0
+	for _, h := range hashes {
+		if h != "" {
+			known++
+		}
+	}
+	if n > uint64(len(hashes)) || n < uint64(known) {
+		_ = idx.Close()
+		return fmt.Sprintf("the index holds %d documents but the hash file lists %d (%d complete)", n, len(hashes), known), nil
 	}
 	ix.idx, ix.hashes = idx, hashes
 	return "", nil
@@ -184,10 +200,14 @@ func (ix *Index) Rebuilt() bool { return ix.rebuilt != "" }
 // RebuildReason says why Open rebuilt the index, "" if it did not.
 func (ix *Index) RebuildReason() string { return ix.rebuilt }
 
-// Close closes the index.
+// Close closes the index. Closing it again does nothing.
 func (ix *Index) Close() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if ix.closed {
+		return nil
+	}
+	ix.closed = true
 	return ix.idx.Close()
 }
 
@@ -206,6 +226,9 @@ func (ix *Index) Analyze(text string) []string { return analyze(ix.analyzer, tex
 func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if ix.closed {
+		return SyncStats{}, errClosed
+	}
 
 	var st SyncStats
 	seen := make(map[string]bool, len(docs))
@@ -250,6 +273,9 @@ func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 	}
 	for _, i := range changed {
 		pending[docs[i].ID] = ""
+	}
+	for _, id := range deleted {
+		pending[id] = ""
 	}
 	if err := writeHashes(hpath, pending); err != nil {
 		return SyncStats{}, err
@@ -672,8 +698,14 @@ var parseTokenNames = strings.NewReplacer(
 )
 
 func friendlyParseError(msg string) string {
-	msg = strings.TrimPrefix(msg, "parse error: ")
-	return parseTokenNames.Replace(msg)
+	msg = parseTokenNames.Replace(strings.TrimPrefix(msg, "parse error: "))
+	switch {
+	case msg == "syntax error":
+		msg += ": every +, - and field: must be followed by a word or a \"phrase\""
+	case strings.HasPrefix(msg, "invalid time"):
+		msg += `: write dates as "2024-01-31" or "2024-01-31T10:00:00Z"`
+	}
+	return msg
 }
 
 // checkSyntax finds the mistakes that bleve's parser either reports
@@ -696,6 +728,7 @@ func checkSyntax(text string) error {
 	}
 	var stack []open
 	st, escape := stStart, false
+	regexp := false // in a term that starts with '/': brackets are its own
 	phraseAt := 0
 	pos := 0
 	for _, r := range text {
@@ -703,7 +736,7 @@ func checkSyntax(text string) error {
 		if escape {
 			escape = false
 			if st == stStart {
-				st = stTerm
+				st, regexp = stTerm, false
 			}
 			continue
 		}
@@ -736,7 +769,7 @@ func checkSyntax(text string) error {
 			if isSpace(r) {
 				continue
 			}
-			st = stTerm
+			st, regexp = stTerm, r == '/'
 		case stTerm:
 			switch {
 			case r == ' ':
@@ -751,6 +784,9 @@ func checkSyntax(text string) error {
 			}
 		}
 		// in a term
+		if regexp {
+			continue
+		}
 		switch r {
 		case '(', '[', '{':
 			stack = append(stack, open{r, pos})

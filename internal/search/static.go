@@ -26,6 +26,7 @@ package search
 //	{"v":1, "build":"<12 hex>", "n":<docs>, "chunk":<docs per chunk>,
 //	 "depth":<max shard key runes>, "stop":[English stop words],
 //	 "sev":[severities], "svc":[services], "tag":[tags],
+//	 "url":["<prefix>","<suffix>"] (optional),
 //	 "shards":{"<key>":<bytes>, ...}}
 //
 // The facet dictionaries are ordered by how many documents have the value
@@ -69,7 +70,8 @@ package search
 //
 //	[["<id>","<title>","<url>","<summary>"], ...]
 //
-// The summary is cut at about summaryMax characters. JSON is written with
+// The URL is as the Doc has it, or 0 when it is meta.url's prefix, the ID
+// and its suffix (the usual case: "postmortems/<id>/"). The summary is cut at about summaryMax characters. JSON is written with
 // <, > and & escaped, so no text can close a script or inject markup; the
 // browser puts every string in the DOM as text.
 
@@ -351,11 +353,16 @@ func ExportStatic(docs []Doc, dir string) (StaticStats, error) {
 	files["facets.json"] = facets
 
 	// Document chunks.
+	urlPattern := commonURLPattern(order)
 	for lo := 0; lo < n; lo += docChunk {
 		hi := min(lo+docChunk, n)
-		rows := make([][4]string, 0, hi-lo)
+		rows := make([][4]any, 0, hi-lo)
 		for _, d := range order[lo:hi] {
-			rows = append(rows, [4]string{d.ID, strings.TrimSpace(d.Title), d.URL, cutSummary(d.Summary)})
+			var url any = d.URL
+			if urlPattern != nil && d.URL == urlPattern[0]+d.ID+urlPattern[1] {
+				url = 0
+			}
+			rows = append(rows, [4]any{d.ID, strings.TrimSpace(d.Title), url, cutSummary(d.Summary)})
 		}
 		b, err := marshal(rows)
 		if err != nil {
@@ -387,8 +394,9 @@ func ExportStatic(docs []Doc, dir string) (StaticStats, error) {
 		Sev    []string       `json:"sev"`
 		Svc    []string       `json:"svc"`
 		Tag    []string       `json:"tag"`
+		URL    []string       `json:"url,omitempty"`
 		Shards map[string]int `json:"shards"`
-	}{staticVersion, build, n, docChunk, shardDepth, stopWords(), sevDict.values, svcDict.values, tagDict.values, shardSizes})
+	}{staticVersion, build, n, docChunk, shardDepth, stopWords(), sevDict.values, svcDict.values, tagDict.values, urlPattern, shardSizes})
 	if err != nil {
 		return st, err
 	}
@@ -402,6 +410,28 @@ func ExportStatic(docs []Doc, dir string) (StaticStats, error) {
 		st.Bytes += int64(len(b))
 	}
 	return st, nil
+}
+
+// commonURLPattern is the most common [prefix, suffix] around the ID in
+// the documents' URLs ("postmortems/", "/"), if there is one.
+func commonURLPattern(order []*Doc) []string {
+	count := map[[2]string]int{}
+	var best [2]string
+	for _, d := range order {
+		i := strings.LastIndex(d.URL, d.ID)
+		if d.ID == "" || i < 0 {
+			continue
+		}
+		p := [2]string{d.URL[:i], d.URL[i+len(d.ID):]}
+		count[p]++
+		if c, b := count[p], count[best]; c > b || c == b && (p[0] < best[0] || p[0] == best[0] && p[1] < best[1]) {
+			best = p
+		}
+	}
+	if count[best] < 2 {
+		return nil
+	}
+	return best[:]
 }
 
 // sortedDocs orders the documents most recent first, undated last, then by

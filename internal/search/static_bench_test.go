@@ -19,7 +19,7 @@ import (
 // that posting lists and shard sizes look like a real corpus.
 
 var (
-	genDomain = strings.Fields(`incident outage latency error errors timeout timeouts retry retries retried
+	staticGenDomain = strings.Fields(`incident outage latency error errors timeout timeouts retry retries retried
 		certificate certificates expired expiry expiring renewal renewed dns resolver resolution
 		database databases replica replicas replication primary failover failed failing failure
 		deploy deployed deployment deployments rollback rolled config configuration configured push
@@ -41,14 +41,14 @@ var (
 		leap second clock clocks drift time ntp cron job jobs batch batches worker workers
 		detection detected mitigation mitigated resolved resolution root cause trigger triggered
 		runbook runbooks postmortem review action item items owner followup`)
-	genStop = strings.Fields(`the the the the a a a of of of to to to and and and in in was was for is on
+	staticGenStop = strings.Fields(`the the the the a a a of of of to to to and and and in in was was for is on
 		that with by at it as from were this be we our had not but which an after before when`)
-	genSyll = strings.Fields(`ka ro mi ta ne lu por vek sin dal tor bri fen gal mon ter qua zel pim rud
+	staticGenSyll = strings.Fields(`ka ro mi ta ne lu por vek sin dal tor bri fen gal mon ter qua zel pim rud
 		sal ven cor lin mar tes bal pol dur fin gor hal jen kel lom nar pes rin sor tul`)
-	genSuffix = []string{"", "", "", "s", "ing", "ed", "er", "ation", "ly"}
+	staticGenSuffix = []string{"", "", "", "s", "ing", "ed", "er", "ation", "ly"}
 )
 
-type corpusGen struct {
+type staticCorpusGen struct {
 	r      *rand.Rand
 	vocab  []string
 	zipf   *rand.Zipf
@@ -58,47 +58,47 @@ type corpusGen struct {
 	tags   []string
 }
 
-func newCorpusGen(seed uint64) *corpusGen {
+func newStaticCorpusGen(seed uint64) *staticCorpusGen {
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	g := &corpusGen{r: r}
+	g := &staticCorpusGen{r: r}
 	// The long tail: 30,000 made-up words, with inflections.
 	seen := map[string]bool{}
 	for len(g.vocab) < 30000 {
 		n := 2 + r.IntN(3)
 		var b strings.Builder
 		for i := 0; i < n; i++ {
-			b.WriteString(genSyll[r.IntN(len(genSyll))])
+			b.WriteString(staticGenSyll[r.IntN(len(staticGenSyll))])
 		}
-		w := b.String() + genSuffix[r.IntN(len(genSuffix))]
+		w := b.String() + staticGenSuffix[r.IntN(len(staticGenSuffix))]
 		if !seen[w] {
 			seen[w] = true
 			g.vocab = append(g.vocab, w)
 		}
 	}
 	g.zipf = rand.NewZipf(r, 1.08, 2, uint64(len(g.vocab)-1))
-	g.domain = rand.NewZipf(r, 1.02, 4, uint64(len(genDomain)-1))
+	g.domain = rand.NewZipf(r, 1.02, 4, uint64(len(staticGenDomain)-1))
 	for i := 0; i < 40; i++ {
-		g.svc = append(g.svc, fmt.Sprintf("%s-%s", genDomain[r.IntN(len(genDomain))], genSyll[i%len(genSyll)]))
+		g.svc = append(g.svc, fmt.Sprintf("%s-%s", staticGenDomain[r.IntN(len(staticGenDomain))], staticGenSyll[i%len(staticGenSyll)]))
 	}
 	for i := 0; i < 150; i++ {
-		g.tags = append(g.tags, fmt.Sprintf("%s%d", genDomain[r.IntN(len(genDomain))], i))
+		g.tags = append(g.tags, fmt.Sprintf("%s%d", staticGenDomain[r.IntN(len(staticGenDomain))], i))
 	}
 	g.tagZ = rand.NewZipf(r, 1.2, 2, uint64(len(g.tags)-1))
 	return g
 }
 
-func (g *corpusGen) word() string {
+func (g *staticCorpusGen) word() string {
 	switch x := g.r.IntN(100); {
 	case x < 38:
-		return genStop[g.r.IntN(len(genStop))]
+		return staticGenStop[g.r.IntN(len(staticGenStop))]
 	case x < 70:
-		return genDomain[g.domain.Uint64()]
+		return staticGenDomain[g.domain.Uint64()]
 	default:
 		return g.vocab[g.zipf.Uint64()]
 	}
 }
 
-func (g *corpusGen) sentence(min, max int) string {
+func (g *staticCorpusGen) sentence(min, max int) string {
 	n := min + g.r.IntN(max-min+1)
 	words := make([]string, n)
 	for i := range words {
@@ -108,7 +108,7 @@ func (g *corpusGen) sentence(min, max int) string {
 	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
-func (g *corpusGen) doc(i int) Doc {
+func (g *staticCorpusGen) doc(i int) Doc {
 	date := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g.r.IntN(11*365*24)) * time.Hour)
 	title := strings.TrimSuffix(g.sentence(5, 9), ".")
 	var body strings.Builder
@@ -139,8 +139,8 @@ func (g *corpusGen) doc(i int) Doc {
 	}
 }
 
-func genCorpus(n int, seed uint64) []Doc {
-	g := newCorpusGen(seed)
+func staticGenCorpus(n int, seed uint64) []Doc {
+	g := newStaticCorpusGen(seed)
 	docs := make([]Doc, n)
 	for i := range docs {
 		docs[i] = g.doc(i)
@@ -155,7 +155,7 @@ func genCorpus(n int, seed uint64) []Doc {
 //
 //	go test ./internal/search -run '^$' -bench ExportStatic -benchtime 1x
 func BenchmarkExportStatic(b *testing.B) {
-	docs := genCorpus(10000, 1)
+	docs := staticGenCorpus(10000, 1)
 	var text int64
 	for _, d := range docs {
 		text += int64(len(d.Title) + len(d.Summary) + len(d.Body) + len(strings.Join(d.ActionItems, "\n")))
@@ -203,7 +203,7 @@ func BenchmarkExportStatic(b *testing.B) {
 		for i := 0; i < tries; i++ {
 			w1, w2 := words[r.IntN(len(words))], words[r.IntN(len(words))]
 			for _, q := range []string{w1 + " " + w2, w1 + " " + w2[:min(len(w2), 4)]} {
-				p := ix.payload(b, q)
+				p := ix.staticPayload(b, q)
 				sum += p.bytes
 				if p.bytes > worst {
 					worst, worstQ, worstGz = p.bytes, q+" ("+p.String()+")", p.gzip
@@ -219,22 +219,22 @@ func BenchmarkExportStatic(b *testing.B) {
 	}
 	b.ReportMetric(float64(typical), "typical-query-bytes")
 	if typical > 300<<10 {
-		b.Errorf("typical query payload %d bytes, over 300 KB", typical)
+		b.Errorf("typical query staticPayload %d bytes, over 300 KB", typical)
 	}
 }
 
-type payload struct {
+type staticPayload struct {
 	bytes, gzip                  int64
 	meta, facets, shards, chunks int64
 	nShards, nChunks             int
 }
 
-func (p payload) String() string {
+func (p staticPayload) String() string {
 	return fmt.Sprintf("meta %.1f KB, facets %.1f KB, %d shards %.1f KB, %d chunks %.1f KB",
 		float64(p.meta)/1024, float64(p.facets)/1024, p.nShards, float64(p.shards)/1024, p.nChunks, float64(p.chunks)/1024)
 }
 
-func gzipSize(b []byte) int64 {
+func staticGzipSize(b []byte) int64 {
 	var buf bytes.Buffer
 	w := gzip.NewWriter(&buf)
 	w.Write(b)
@@ -261,15 +261,15 @@ func (ix *staticIndex) wordsWithDF(lo, hi float64) []string {
 	return out
 }
 
-// payload is what the browser fetches to show the first ten hits of q.
-func (ix *staticIndex) payload(tb testing.TB, q string) payload {
-	var p payload
+// staticPayload is what the browser fetches to show the first ten hits of q.
+func (ix *staticIndex) staticPayload(tb testing.TB, q string) staticPayload {
+	var p staticPayload
 	add := func(path string) int64 {
 		data, err := os.ReadFile(filepath.Join(ix.dir, path))
 		if err != nil {
 			tb.Fatal(err)
 		}
-		p.gzip += gzipSize(data)
+		p.gzip += staticGzipSize(data)
 		return int64(len(data))
 	}
 	p.meta = add("meta.json")
