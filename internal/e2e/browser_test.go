@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -20,7 +21,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hindsight-dev/hindsight/internal/cli"
+	"github.com/hindsight-dev/hindsight/internal/search"
 	"github.com/hindsight-dev/hindsight/internal/server"
+	"github.com/hindsight-dev/hindsight/internal/site"
 )
 
 // browser finds Chromium; without it the tests are skipped, except in CI,
@@ -228,4 +231,67 @@ func TestScreenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// searchSite builds the examples and serves them two ways: by the server
+// with its search API, and as plain static files.
+func searchSites(t *testing.T) map[string]string {
+	out := buildExamples(t)
+	ix, err := search.Open(filepath.Join(out, site.IndexDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	api := httptest.NewServer(server.New(server.Options{Dir: out, Base: "/", Search: ix}))
+	t.Cleanup(api.Close)
+	static := httptest.NewServer(http.FileServer(http.Dir(out)))
+	t.Cleanup(static.Close)
+	return map[string]string{"server": api.URL, "static": static.URL}
+}
+
+// TestSearch types a query on the search page, sees highlighted results,
+// applies a facet and follows a result, on the served site (API) and on
+// the static build (static index).
+func TestSearch(t *testing.T) {
+	for name, base := range searchSites(t) {
+		t.Run(name, func(t *testing.T) {
+			s := newSession(t)
+			s.do(t, chromedp.Navigate(base+"/search/?q=certificate"), chromedp.WaitVisible(`#search-hits li`))
+			hits := eval[int](t, s, `document.querySelectorAll('#search-hits li').length`)
+			marks := eval[int](t, s, `document.querySelectorAll('#search-hits mark').length`)
+			if hits < 2 || marks == 0 {
+				t.Errorf("%d hits, %d highlights for 'certificate'", hits, marks)
+			}
+			// A facet narrows the results and goes into the URL.
+			s.do(t, chromedp.WaitVisible(`#search-facets input[type=radio]`))
+			eval[bool](t, s, `(function(){var b=document.querySelector('#search-facets input[type=radio]:not(:checked)'); b.click(); return true})()`)
+			s.do(t, chromedp.Sleep(500*time.Millisecond))
+			if u := eval[string](t, s, `location.search`); !strings.Contains(u, "=") || u == "?q=certificate" {
+				t.Errorf("a facet did not reach the URL: %q", u)
+			}
+			// Following the first result opens a postmortem page.
+			eval[bool](t, s, `(function(){document.querySelector('#search-hits li a').click(); return true})()`)
+			s.do(t, chromedp.WaitReady(`body.kind-postmortem`))
+			if path := eval[string](t, s, `location.pathname`); !strings.HasPrefix(path, "/20") {
+				t.Errorf("the result led to %q", path)
+			}
+			s.noErrors(t, name+" search")
+		})
+	}
+}
+
+// TestSearchAsYouType types into the header box and sees options.
+func TestSearchAsYouType(t *testing.T) {
+	base := searchSites(t)["static"]
+	s := newSession(t)
+	s.do(t,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`header form[role=search] input[name=q]`),
+		chromedp.SendKeys(`header form[role=search] input[name=q]`, "leap"),
+		chromedp.WaitVisible(`[role=listbox] [role=option]`),
+	)
+	if n := eval[int](t, s, `document.querySelectorAll('[role=listbox] [role=option]').length`); n < 1 {
+		t.Errorf("no options for 'leap'")
+	}
+	s.noErrors(t, "search as you type")
 }

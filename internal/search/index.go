@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -56,11 +57,29 @@ type Index struct {
 	idx      bleve.Index
 	analyzer analysis.Analyzer
 
-	mu      sync.Mutex // serialises Sync and Close; guards hashes, closed
+	mu      sync.Mutex // serialises Sync and Close; guards hashes
 	hashes  map[string]string
-	closed  bool
+	closed  atomic.Bool
 	rebuilt string // why Open discarded the previous index, "" if it did not
+
+	// Listings (requests with no query) are cached until the index
+	// changes: they are the most frequent requests (the search page
+	// before anything is typed, a click on a facet) and the most costly,
+	// since every document matches and counts in the facets.
+	cacheMu sync.Mutex
+	gen     uint64 // bumped whenever Sync changes the index
+	cache   map[listKey]*Result
+	noCache bool // for benchmarks
 }
+
+// listKey identifies a request with no query.
+type listKey struct {
+	severity, service, tag string
+	since, until           int64 // dayNumber
+	limit, offset          int
+}
+
+const maxCached = 256
 
 // SyncStats counts what a Sync did.
 type SyncStats struct {
@@ -123,11 +142,12 @@ func (ix *Index) openExisting() (reason string, err error) {
 		_ = idx.Close()
 		return "the hash file cannot be read: " + err.Error(), nil
 	}
-	// Before it changes the index, Sync writes every id it is about to
-	// index or delete into the hash file with an empty hash; afterwards,
-	// the real hashes. So every document in the index has an entry, and
-	// every entry with a hash is in the index: anything else means the
-	// two have come apart (say, bleve fell back to an older snapshot).
+	// Sync writes ids it is about to add or delete into the hash file,
+	// with an empty hash, before it changes the index. So every document
+	// in the index is listed, and every id listed with a hash is in the
+	// index: more documents than ids, or fewer than ids with a hash,
+	// means the two have come apart (bleve may have fallen back to an
+	// older snapshot, say). Start again.
 	n, err := idx.DocCount()
 	if err != nil {
 		_ = idx.Close()
@@ -204,10 +224,9 @@ func (ix *Index) RebuildReason() string { return ix.rebuilt }
 func (ix *Index) Close() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if ix.closed {
+	if ix.closed.Swap(true) {
 		return nil
 	}
-	ix.closed = true
 	return ix.idx.Close()
 }
 
@@ -220,13 +239,14 @@ func (ix *Index) Analyze(text string) []string { return analyze(ix.analyzer, tex
 // others are left alone. A document with an empty Hash is always
 // re-indexed. Ids must be unique and non-empty.
 //
-// The id -> hash map lives in a sidecar file, written atomically before
-// the index changes (with the changing documents' hashes blanked, so an
-// interrupted Sync re-indexes them next time) and again after.
+// The id -> hash map lives in a sidecar file, written atomically after the
+// index changes and, when documents are added or deleted, also before
+// (with the changing documents' hashes blanked, so that an interrupted
+// Sync leaves the file listing exactly the ids the index may hold).
 func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if ix.closed {
+	if ix.closed.Load() {
 		return SyncStats{}, errClosed
 	}
 
@@ -277,8 +297,15 @@ func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 	for _, id := range deleted {
 		pending[id] = ""
 	}
-	if err := writeHashes(hpath, pending); err != nil {
-		return SyncStats{}, err
+	// Write the pending state first when ids come or go, so that the
+	// file and the index keep agreeing on which ids the index holds (see
+	// openExisting) even if we stop half-way. Updates alone need no such
+	// care: with the old file, the next Sync sees the old hashes and
+	// redoes them.
+	if st.Added > 0 || st.Deleted > 0 {
+		if err := writeHashes(hpath, pending); err != nil {
+			return SyncStats{}, err
+		}
 	}
 	ix.hashes = pending
 
@@ -290,7 +317,9 @@ func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 		if err := ix.idx.Batch(b); err != nil {
 			return fmt.Errorf("search: indexing: %w", err)
 		}
-		b.Reset()
+		// A new batch rather than b.Reset(): scorch may still be
+		// ranging over the old one's map in a goroutine of its own.
+		b = ix.idx.NewBatch()
 		return nil
 	}
 	for _, id := range deleted {
@@ -314,6 +343,11 @@ func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 	if err := flush(); err != nil {
 		return SyncStats{}, err
 	}
+
+	ix.cacheMu.Lock()
+	ix.gen++
+	ix.cache = nil
+	ix.cacheMu.Unlock()
 
 	final := make(map[string]string, len(docs))
 	for i := range docs {
@@ -347,10 +381,14 @@ func docFields(d *Doc) map[string]any {
 	if d.URL != "" {
 		f[fieldURL] = d.URL
 	}
+	f[fieldOrder] = orderKey(d)
+	var facets []string
+	facet := func(name, v string) { facets = append(facets, name+":"+v) }
 	if !d.Date.IsZero() {
 		dd := day(d.Date)
 		f[fieldDate] = dd
 		f[fieldYear] = fmt.Sprintf("%04d", dd.Year())
+		facet(FacetYear, f[fieldYear].(string))
 	}
 	for name, v := range map[string]string{
 		fieldSeverity: d.Severity, fieldStatus: d.Status,
@@ -360,13 +398,35 @@ func docFields(d *Doc) map[string]any {
 			f[name] = v
 		}
 	}
+	if d.Severity != "" {
+		facet(FacetSeverity, d.Severity)
+	}
 	if s := nonEmpty(d.Services); len(s) > 0 {
 		f[fieldServices] = s
+		for _, v := range s {
+			facet(FacetService, v)
+		}
 	}
 	if s := nonEmpty(d.Tags); len(s) > 0 {
 		f[fieldTags] = s
+		for _, v := range s {
+			facet(FacetTag, v)
+		}
+	}
+	if len(facets) > 0 {
+		f[fieldFacets] = facets
 	}
 	return f
+}
+
+// orderKey sorts, ascending, most recent first and then by id; documents
+// with no date come last.
+func orderKey(d *Doc) string {
+	if d.Date.IsZero() {
+		return "~ " + d.ID
+	}
+	y, m, dd := day(d.Date).Date()
+	return fmt.Sprintf("%08d %s", 99999999-(y*10000+int(m)*100+dd), d.ID)
 }
 
 // nonEmpty drops empty and repeated values, keeping the order.
@@ -435,6 +495,9 @@ func writeFileAtomic(path string, data []byte) error {
 // ranked by relevance, ties broken by date (most recent first) then id.
 func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	start := time.Now()
+	if ix.closed.Load() {
+		return nil, errClosed
+	}
 	limit, offset, err := checkPage(r)
 	if err != nil {
 		return nil, err
@@ -447,16 +510,86 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 			return nil, err
 		}
 	}
+	var out *Result
+	if q == nil && !ix.noCache {
+		out, err = ix.listCached(ctx, r, limit, offset)
+	} else {
+		out, err = ix.search(ctx, r, q, patterns, limit, offset)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.Took = time.Since(start)
+	return out, nil
+}
+
+// listCached answers a request with no query from the cache, or else
+// searches and caches the result until the index changes.
+func (ix *Index) listCached(ctx context.Context, r Request, limit, offset int) (*Result, error) {
+	key := listKey{r.Severity, r.Service, r.Tag, dayNumber(r.Since), dayNumber(r.Until), limit, offset}
+	ix.cacheMu.Lock()
+	cached, gen := ix.cache[key], ix.gen
+	ix.cacheMu.Unlock()
+	if cached != nil {
+		return cached.clone(), nil
+	}
+	out, err := ix.search(ctx, r, nil, false, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	ix.cacheMu.Lock()
+	defer ix.cacheMu.Unlock()
+	if ix.gen == gen { // else the index changed meanwhile: out may be stale
+		if ix.cache == nil || len(ix.cache) >= maxCached {
+			ix.cache = make(map[listKey]*Result)
+		}
+		ix.cache[key] = out.clone()
+	}
+	return out, nil
+}
+
+// dayNumber identifies t's day; the zero time is none.
+func dayNumber(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return day(t).Unix()
+}
+
+// clone copies a result deeply enough that the copy can be changed
+// without changing the original.
+func (r *Result) clone() *Result {
+	c := &Result{Total: r.Total, Took: r.Took, Hits: make([]Hit, len(r.Hits)), Facets: make(map[string][]FacetCount, len(r.Facets))}
+	for i, h := range r.Hits {
+		h.Services = slices.Clone(h.Services)
+		h.Tags = slices.Clone(h.Tags)
+		if h.Fragments != nil {
+			f := make(map[string][]string, len(h.Fragments))
+			for k, v := range h.Fragments {
+				f[k] = slices.Clone(v)
+			}
+			h.Fragments = f
+		}
+		c.Hits[i] = h
+	}
+	for k, v := range r.Facets {
+		c.Facets[k] = slices.Clone(v)
+	}
+	return c
+}
+
+// search runs a checked request; q is the parsed query, nil for none.
+func (ix *Index) search(ctx context.Context, r Request, q query.Query, patterns bool, limit, offset int) (*Result, error) {
 	filter := filterQuery(r)
 
 	var req *bleve.SearchRequest
-	dateDesc := &bsearch.SortField{Field: fieldDate, Desc: true, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast}
+	recent := &bsearch.SortField{Field: fieldOrder, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast}
 	if q == nil {
 		if filter == nil {
 			filter = query.NewMatchAllQuery()
 		}
 		req = bleve.NewSearchRequestOptions(filter, limit, offset, false)
-		req.SortByCustom(bsearch.SortOrder{dateDesc, &bsearch.SortDocID{}})
+		req.SortByCustom(bsearch.SortOrder{recent})
 		req.Score = "none"
 	} else {
 		if filter != nil {
@@ -468,16 +601,15 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 			q = b
 		}
 		req = bleve.NewSearchRequestOptions(q, limit, offset, false)
-		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, dateDesc, &bsearch.SortDocID{}})
+		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, recent})
 		// Fields left nil: fragments for every stored field with matches,
 		// i.e. title, summary and body.
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
 	}
 	req.Fields = storedFields
-	req.AddFacet(FacetSeverity, bleve.NewFacetRequest(fieldSeverity, facetSize))
-	req.AddFacet(FacetService, bleve.NewFacetRequest(fieldServices, facetSize))
-	req.AddFacet(FacetTag, bleve.NewFacetRequest(fieldTags, facetSize))
-	req.AddFacet(FacetYear, bleve.NewFacetRequest(fieldYear, facetSize))
+	// All the values of every facet, split and cut to the top facetSize
+	// below.
+	req.AddFacet(fieldFacets, bleve.NewFacetRequest(fieldFacets, math.MaxInt32))
 
 	res, err := ix.idx.SearchInContext(ctx, req)
 	if err != nil {
@@ -502,22 +634,27 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		out.Hits = append(out.Hits, toHit(dm))
 	}
 	for _, name := range []string{FacetSeverity, FacetService, FacetTag, FacetYear} {
-		counts := []FacetCount{}
-		if fr := res.Facets[name]; fr != nil && fr.Terms != nil {
-			for _, t := range fr.Terms.Terms() {
-				counts = append(counts, FacetCount{Value: t.Term, Count: t.Count})
+		out.Facets[name] = []FacetCount{}
+	}
+	if fr := res.Facets[fieldFacets]; fr != nil && fr.Terms != nil {
+		for _, t := range fr.Terms.Terms() {
+			name, v, ok := strings.Cut(t.Term, ":")
+			if counts, known := out.Facets[name]; ok && known {
+				out.Facets[name] = append(counts, FacetCount{Value: v, Count: t.Count})
 			}
 		}
-		// bleve already orders by count then term; make it explicit.
-		sort.SliceStable(counts, func(i, j int) bool {
+	}
+	for name, counts := range out.Facets {
+		sort.Slice(counts, func(i, j int) bool {
 			if counts[i].Count != counts[j].Count {
 				return counts[i].Count > counts[j].Count
 			}
 			return counts[i].Value < counts[j].Value
 		})
-		out.Facets[name] = counts
+		if len(counts) > facetSize {
+			out.Facets[name] = counts[:facetSize]
+		}
 	}
-	out.Took = time.Since(start)
 	return out, nil
 }
 
@@ -950,18 +1087,29 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		if !ok {
 			return q
 		}
-		if field != "" {
+		if keywordFields[field] {
 			q.SetField(field)
 			return q
 		}
-		// Terms of text fields are lower case.
-		q.Wildcard = strings.ToLower(q.Wildcard)
-		return spread(q.Boost(), func(f string, b float64) query.Query {
-			c := *q
-			c.SetField(f)
-			c.SetBoost(b)
-			return &c
-		})
+		patterns := textPatterns(q.Wildcard)
+		mk := func(f string, b float64) query.Query {
+			var qs []query.Query
+			for _, p := range patterns {
+				c := *q
+				c.Wildcard = p
+				c.SetField(f)
+				c.SetBoost(b)
+				qs = append(qs, &c)
+			}
+			if len(qs) == 1 {
+				return qs[0]
+			}
+			return query.NewDisjunctionQuery(qs)
+		}
+		if field != "" {
+			return mk(field, q.Boost())
+		}
+		return spread(q.Boost(), mk)
 	case *query.RegexpQuery:
 		rw.patterns = true
 		if !rw.checkBoost(q.Boost()) {
@@ -1004,6 +1152,36 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 	return q
 }
 
+// textPatterns adapts a wildcard to the terms of the text fields, which
+// are lower case and stemmed: "certificate" and "certification" are both
+// indexed as certif, so certificat* as written finds neither. A prefix
+// pattern (word*) is therefore also tried with the stems of the prefix
+// completed by common endings (certificat+e -> certif*, deploy+ing ->
+// deploi*).
+func textPatterns(w string) []string {
+	w = strings.ToLower(w)
+	out := []string{w}
+	prefix, ok := strings.CutSuffix(w, "*")
+	if !ok || utf8.RuneCountInString(prefix) < 3 || strings.ContainsAny(prefix, "*?\\") {
+		return out
+	}
+	for _, end := range []string{"", "e", "s", "ed", "ing", "ion", "y"} {
+		terms := Analyze(prefix + end)
+		if len(terms) != 1 {
+			continue
+		}
+		t := terms[0]
+		// Stemming changes the end of a word, never its start.
+		if len(t) < 3 || t[:3] != prefix[:3] || strings.ContainsAny(t, "*?\\") {
+			continue
+		}
+		if p := t + "*"; !slices.Contains(out, p) && !strings.HasPrefix(t, prefix) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // yearRange turns year:>2020 (a numeric range, to the query string parser)
 // into a range over the year keyword, whose values are four digits.
 func yearRange(q *query.NumericRangeQuery) query.Query {
@@ -1033,8 +1211,11 @@ func yearRange(q *query.NumericRangeQuery) query.Query {
 // summary terms weighted as in searches) and ranks the other documents by
 // a disjunction of them. Ties are broken by id.
 func (ix *Index) Similar(ctx context.Context, id string, n int) ([]string, error) {
+	if ix.closed.Load() {
+		return nil, errClosed
+	}
 	if n <= 0 {
-		return nil, nil
+		return []string{}, nil
 	}
 	n = min(n, MaxLimit)
 	doc, err := ix.idx.Document(id)

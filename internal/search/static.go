@@ -17,7 +17,7 @@ package search
 //	0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_
 //
 // where the first 32 characters end a number and the last 32 continue it
-// ("7" is 7, "x5" is 33·32+5-32·32 = 37). No character needs escaping in
+// ("7" is 7, "x5" is 1·32+5 = 37). No character needs escaping in
 // JSON, and a number below 32 takes one byte.
 //
 // meta.json, read first (revalidated on every load; every other file is
@@ -60,20 +60,36 @@ package search
 // as written (search-as-you-type), look up words without a stemmer, and
 // highlight them. postings are varint pairs: the doc number (the first
 // absolute, then the gap from the previous one) and the document's score
-// for this term as a fraction of max, 1..1023. The score is computed here,
-// as the server's bleve index does (BM25, k1 1.2, b 0.75, its average
-// field length, field boosts title 3, summary 2, body 1, action items 1,
-// and the coordination factor of the per-field disjunction), so the
-// browser only adds the scores of the query's terms.
+// for this term on a log scale below max: q means max·e^(-q/128), from 0
+// (the best) to 1023 (e^-8 of the best, or less). The score is computed here
+// as the server's bleve index scores a query word: a disjunction over the
+// text fields with boosts title 3, summary 2, body 1, action items 1 (its
+// coordination factor included), each field scored by the mapping's
+// scoring model (bleve's tf-idf by default, or BM25), the query norm left
+// out as it is the same for every document. The browser only adds up the
+// scores of the query's words.
 //
 // docs/<k>.json, chunks of meta.chunk documents, doc k·chunk first:
 //
-//	[["<id>","<title>","<url>","<summary>"], ...]
+//	[["<id>","<title>","<url>","<summary>","<YYYY-MM-DD or empty>",<severity>], ...]
 //
-// The URL is as the Doc has it, or 0 when it is meta.url's prefix, the ID
-// and its suffix (the usual case: "postmortems/<id>/"). The summary is cut at about summaryMax characters. JSON is written with
-// <, > and & escaped, so no text can close a script or inject markup; the
+// with the severity as in facets.json, so that a list of hits that needs
+// no filter and no facet counts (the header's drop-down) can do without
+// facets.json. The URL is as the Doc has it, or 0 when it is meta.url's
+// prefix, the ID and its suffix (the usual case: "/<base>/<id>/"). The
+// summary is cut at about summaryMax characters. JSON is written with <, >
+// and & escaped, so no text can close a script or inject markup; the
 // browser puts every string in the DOM as text.
+//
+// # Queries in the browser
+//
+// search.js drops stop words, requires every word (AND), matches the last,
+// unfinished word (and any word the index does not know) as a prefix of
+// the terms and of their written forms, excludes -words, and ranks by the
+// sum of the words' scores, then by recency. A typical query on 10,000
+// postmortems loads meta.json, facets.json (search page only), a few
+// shards and ten document chunks: about 170 KB before compression, see
+// BenchmarkExportStatic.
 
 import (
 	"bytes"
@@ -97,6 +113,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // StaticStats describes an exported static index.
@@ -121,11 +138,13 @@ const (
 	docChunk = 10
 	// summaryMax is about how many characters of a summary are kept.
 	summaryMax = 280
-	// scoreLevels is the resolution of a posting's score.
-	scoreLevels = 1023
+	// scoreSteps is how many steps a posting's score has per factor e
+	// below the term's best, and scoreFloor the largest step (2 bytes).
+	scoreSteps = 128
+	scoreFloor = 1023
 )
 
-// BM25 parameters, as bleve's.
+// BM25 parameters, as bleve's (search.BM25_k1, search.BM25_b).
 const (
 	bm25K1 = 1.2
 	bm25B  = 0.75
@@ -244,8 +263,10 @@ func ExportStatic(docs []Doc, dir string) (StaticStats, error) {
 	st.Terms = len(terms)
 
 	// avgLen is bleve's BM25 "average field length": the field's number of
-	// distinct terms over the number of documents, rounded up.
+	// distinct terms over the number of documents, rounded up. tf-idf
+	// does not use it.
 	avgLen := make([]float64, len(fields))
+	model := scoringModel()
 	if n > 0 {
 		distinct := make([]int, len(fields))
 		for _, td := range terms {
@@ -273,7 +294,7 @@ func ExportStatic(docs []Doc, dir string) (StaticStats, error) {
 	parallel(len(termList), func(lo, hi int) {
 		local := make(map[string]json.RawMessage, hi-lo)
 		for _, t := range termList[lo:hi] {
-			local[t] = encodeTerm(terms[t], surfaces[t], n, fields, lens, avgLen)
+			local[t] = encodeTerm(terms[t], surfaces[t], n, fields, lens, avgLen, model)
 		}
 		mu.Lock()
 		for k, v := range local {
@@ -356,13 +377,20 @@ func ExportStatic(docs []Doc, dir string) (StaticStats, error) {
 	urlPattern := commonURLPattern(order)
 	for lo := 0; lo < n; lo += docChunk {
 		hi := min(lo+docChunk, n)
-		rows := make([][4]any, 0, hi-lo)
+		rows := make([][6]any, 0, hi-lo)
 		for _, d := range order[lo:hi] {
 			var url any = d.URL
 			if urlPattern != nil && d.URL == urlPattern[0]+d.ID+urlPattern[1] {
 				url = 0
 			}
-			rows = append(rows, [4]any{d.ID, strings.TrimSpace(d.Title), url, cutSummary(d.Summary)})
+			date, sev := "", 0
+			if !d.Date.IsZero() {
+				date = time.Unix(epochDay(d.Date)*86400, 0).UTC().Format("2006-01-02")
+			}
+			if d.Severity != "" {
+				sev = sevDict.index[d.Severity] + 1
+			}
+			rows = append(rows, [6]any{d.ID, strings.TrimSpace(d.Title), url, cutSummary(d.Summary), date, sev})
 		}
 		b, err := marshal(rows)
 		if err != nil {
@@ -575,10 +603,14 @@ func surfaceForms(set map[string]struct{}, terms map[string]*termData) map[strin
 }
 
 // encodeTerm writes a term's entry: [max score, surface forms, postings].
-func encodeTerm(td *termData, surfaces []string, n int, fields []staticField, lens [][]int32, avgLen []float64) json.RawMessage {
+func encodeTerm(td *termData, surfaces []string, n int, fields []staticField, lens [][]int32, avgLen []float64, model string) json.RawMessage {
 	idf := make([]float64, len(fields))
 	for f, df := range td.df {
-		idf[f] = math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+		if model == index.BM25Scoring {
+			idf[f] = math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
+		} else {
+			idf[f] = 1 + math.Log(float64(n)/float64(df+1))
+		}
 	}
 	scores := make([]float64, len(td.postings))
 	top := 0.0
@@ -589,7 +621,7 @@ func encodeTerm(td *termData, surfaces []string, n int, fields []staticField, le
 				continue
 			}
 			matched++
-			s += fieldScore(float64(tf), float64(lens[p.doc][f]), avgLen[f], idf[f], fields[f].boost)
+			s += fieldScore(model, float64(tf), float64(lens[p.doc][f]), avgLen[f], idf[f], fields[f].boost)
 		}
 		s *= float64(matched) / float64(len(fields))
 		scores[i] = s
@@ -606,11 +638,11 @@ func encodeTerm(td *termData, surfaces []string, n int, fields []staticField, le
 			post = appendVarint(post, uint64(p.doc-prev))
 		}
 		prev = p.doc
-		q := 1
-		if top > 0 {
-			q = int(math.Round(scores[i] / top * scoreLevels))
+		q := scoreFloor
+		if top > 0 && scores[i] > 0 {
+			q = int(math.Round(-math.Log(scores[i]/top) * scoreSteps))
 		}
-		post = appendVarint(post, uint64(min(max(q, 1), scoreLevels)))
+		post = appendVarint(post, uint64(min(max(q, 0), scoreFloor)))
 	}
 	var b bytes.Buffer
 	b.WriteByte('[')
@@ -623,16 +655,30 @@ func encodeTerm(td *termData, surfaces []string, n int, fields []staticField, le
 	return b.Bytes()
 }
 
-// fieldScore is bleve's BM25 score of a term in one field (scorer_term.go)
-// times the query weight boost·idf (the query norm is the same for every
-// document of a query and is left out).
-func fieldScore(freq, fieldLen, avgLen, idf, boost float64) float64 {
-	if avgLen <= 0 {
-		avgLen = 1
-	}
+// fieldScore is bleve's score of a term in one field (TermQueryScorer in
+// search/scorer/scorer_term.go) times the query weight boost·idf; the
+// query norm is the same for every document of a query and is left out.
+func fieldScore(model string, freq, fieldLen, avgLen, idf, boost float64) float64 {
 	tf := math.Sqrt(freq)
-	s := idf * (tf * bm25K1) / (tf + bm25K1*(1-bm25B+bm25B*fieldLen/avgLen))
+	var s float64
+	if model == index.BM25Scoring {
+		if avgLen <= 0 {
+			avgLen = 1
+		}
+		s = idf * (tf * bm25K1) / (tf + bm25K1*(1-bm25B+bm25B*fieldLen/avgLen))
+	} else {
+		s = tf * idf / math.Sqrt(max(fieldLen, 1))
+	}
 	return s * boost * idf
+}
+
+// scoringModel is the index mapping's scoring model: bm25 or tf-idf.
+func scoringModel() string {
+	m, _ := sharedMapping()
+	if m.ScoringModel == "" {
+		return index.DefaultScoringModel
+	}
+	return m.ScoringModel
 }
 
 // splitShards groups the sorted terms into shards: by their first

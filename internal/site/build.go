@@ -168,7 +168,7 @@ func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) 
 	for i, s := range cfg.Severities {
 		b.ranks[s] = i + 1
 	}
-	b.site = &SiteView{Title: cfg.Title, Base: base, BaseURL: baseURL, Public: opts.Public}
+	b.site = &SiteView{Title: cfg.Title, Base: base, BaseURL: baseURL, Public: opts.Public, Severities: cfg.Severities}
 	for _, pm := range all {
 		if pm.Status == postmortem.StatusDraft && !opts.Drafts {
 			continue

@@ -20,6 +20,8 @@ type SiteView struct {
 	Nav []Link
 	// AssetVersion is appended to asset URLs to bust caches.
 	AssetVersion string
+	// Severities are the configured levels, worst first.
+	Severities []string
 }
 
 // Link is a text and where it goes; URL may be empty for plain text.
