@@ -119,7 +119,7 @@ func buildRun(cmd *cobra.Command, opts *BuildOptions) error {
 			return usageError("--theme %s: no such folder", opts.Theme)
 		}
 	}
-	res, err := buildSite(cmd.Context(), f, l, opts, out, f.IO.IsTTY, nil)
+	res, err := buildSite(cmd.Context(), f, l, opts, out, f.IO.IsTTY, nil, false)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("build failed, the previous site is unchanged: %w", err)}
 	}
@@ -150,7 +150,7 @@ func folder(f *Factory, flag, def string) string {
 
 // buildSite renders a loaded corpus into out, after bringing the search
 // index up to date (ix; opened in out when nil, and closed after).
-func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, out string, tty bool, ix *search.Index) (*site.Result, error) {
+func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, out string, tty bool, ix *search.Index, served bool) (*site.Result, error) {
 	now, err := f.Now()
 	if err != nil {
 		return nil, err
@@ -161,6 +161,8 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 		Out: out, BaseURL: opts.BaseURL, Drafts: opts.Drafts, Public: opts.Public, Theme: theme.FS(opts.themeDir(f, l.cfg)), Now: now,
 		Warnings: warningsByFile(l.report),
 		Web:      webLinks(l.cfg, content),
+		// A served site searches through the API: no static index to keep.
+		NoStaticSearch: served,
 	}
 	if err := site.CheckOutput(l.cfg, out); err != nil {
 		return nil, err

@@ -104,7 +104,7 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 		if len(l.report.Findings) > 0 {
 			_ = check.Write(f.IO.Err, l.report, "text", l.corpus.RepoPath)
 		}
-		res, err := buildSite(ctx, f, l, &opts.BuildOptions, out, false, ix)
+		res, err := buildSite(ctx, f, l, &opts.BuildOptions, out, false, ix, true)
 		if err != nil {
 			return err
 		}

@@ -53,6 +53,9 @@ type Options struct {
 	// Similar, when set, fills the related postmortems of a page that
 	// shares too few services, tags and files with others.
 	Similar Similar
+	// NoStaticSearch leaves out the static search index, for a site that a
+	// server with the search API serves.
+	NoStaticSearch bool
 }
 
 // Result says what a build did.
@@ -301,8 +304,10 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	if pageErr != nil {
 		return pageErr
 	}
-	if err := b.exportSearch(w); err != nil {
-		return err
+	if !b.opts.NoStaticSearch {
+		if err := b.exportSearch(w); err != nil {
+			return err
+		}
 	}
 	if err := files.copy(w); err != nil {
 		return err
