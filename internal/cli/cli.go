@@ -133,6 +133,8 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.Version = Version()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&f.ConfigPath, "config", "", "config file (default: hindsight.yaml found in this folder or a parent)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath())}
@@ -144,6 +146,7 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 		NewCmdBuild(f, nil),
 		NewCmdServe(f, nil),
 		NewCmdSearch(f, nil),
+		NewCmdVersion(f),
 		NewCmdRelated(f, nil),
 		NewCmdHotspots(f, nil),
 	)
