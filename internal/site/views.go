@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
@@ -59,12 +60,20 @@ func (b *builder) termURL(taxonomy, term string) string {
 	return b.url(taxonomy + "/" + termSlug(term) + "/")
 }
 
+// slugs caches termSlug: there are few terms, and slugging is slow.
+var slugs sync.Map
+
 // termSlug is a term's path segment; terms are compared by it.
 func termSlug(term string) string {
-	if s := postmortem.Slug(term); s != "" {
-		return s
+	if s, ok := slugs.Load(term); ok {
+		return s.(string)
 	}
-	return "term-" + fmt.Sprintf("%x", term)
+	s := postmortem.Slug(term)
+	if s == "" {
+		s = "term-" + fmt.Sprintf("%x", term)
+	}
+	slugs.Store(term, s)
+	return s
 }
 
 func (b *builder) severityClass(sev string) (int, string) {
