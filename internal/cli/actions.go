@@ -1,0 +1,391 @@
+package cli
+
+import (
+	"cmp"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/gitlink"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+var actionFormats = []string{"table", "json", "csv", "markdown"}
+
+// ActionsOptions are the inputs of `hindsight actions`.
+type ActionsOptions struct {
+	Factory *Factory
+	Overdue bool
+	Owner   string
+	Status  string
+	Format  string
+}
+
+// NewCmdActions builds `hindsight actions`; runF replaces the run in tests.
+func NewCmdActions(f *Factory, runF func(*ActionsOptions) error) *cobra.Command {
+	opts := &ActionsOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "actions",
+		Short: "List the action items of every postmortem, overdue first",
+		Long: `List every action item of every postmortem, drafts included, with its
+reference (<id>#<n>), postmortem, owner, due date, priority and status.
+
+An item that a commit closed with a "Postmortem-Action: <id>#<n>" trailer
+counts as done, whatever the file says, and shows the commit as "closed by".
+An open or in-progress item past its due date is overdue; "today" is the
+current day, or HINDSIGHT_NOW. Overdue items come first (most overdue
+first), then the other open items by due date, then the rest.
+
+--owner matches the owner exactly, ignoring case; --status matches the
+effective status (open, in-progress, done or wont-do); --overdue keeps only
+overdue items. The markdown form is a task list per owner, ready to paste
+into a weekly follow-up issue. It exits 0 whether or not items match.`,
+		Example: `  hindsight actions --overdue
+  hindsight actions --owner sre@example.com --status open
+  hindsight actions --overdue --format markdown | gh issue create --title "Overdue action items" --body-file -`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(actionFormats, opts.Format) {
+				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(actionFormats, ", "))
+			}
+			if opts.Status != "" && !slices.Contains(postmortem.ItemStatuses, opts.Status) {
+				return usageError("--status %q is not a status; use one of %s", opts.Status, strings.Join(postmortem.ItemStatuses, ", "))
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return actionsRun(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Overdue, "overdue", false, "only overdue items")
+	cmd.Flags().StringVar(&opts.Owner, "owner", "", "only items of this owner (exact, ignoring case)")
+	cmd.Flags().StringVar(&opts.Status, "status", "", "only items with this effective status: open, in-progress, done or wont-do")
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json, csv or markdown")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(actionFormats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(postmortem.ItemStatuses, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// actionItem is one action item as `hindsight actions` lists it; its JSON
+// form is version 1 of the output.
+type actionItem struct {
+	Ref             string `json:"ref"`
+	Postmortem      string `json:"postmortem"`
+	PostmortemTitle string `json:"postmortem_title"`
+	File            string `json:"file"`
+	URL             string `json:"url"`
+	Title           string `json:"title"`
+	Owner           string `json:"owner"`
+	Due             string `json:"due"`
+	Priority        string `json:"priority"`
+	// Status is the effective status: done when a commit closed the item.
+	Status string `json:"status"`
+	// FileStatus is the status the file gives.
+	FileStatus  string          `json:"file_status"`
+	Ticket      string          `json:"ticket,omitempty"`
+	ClosedBy    *actionClosedBy `json:"closed_by,omitempty"`
+	Overdue     bool            `json:"overdue"`
+	DaysOverdue int             `json:"days_overdue"`
+
+	n   int
+	due time.Time
+}
+
+// actionClosedBy is the commit whose trailer closed an item.
+type actionClosedBy struct {
+	SHA     string    `json:"sha"`
+	Repo    string    `json:"repo,omitempty"`
+	Subject string    `json:"subject"`
+	Date    time.Time `json:"date"`
+	URL     string    `json:"url,omitempty"`
+}
+
+func (a actionItem) open() bool {
+	return a.Status == string(postmortem.ItemOpen) || a.Status == string(postmortem.ItemInProgress)
+}
+
+// shortSHA is how a commit is shown to people.
+func shortSHA(sha string) string { return sha[:min(10, len(sha))] }
+
+func actionsRun(opts *ActionsOptions) error {
+	f := opts.Factory
+	l, err := loadChecked(f, false)
+	if err != nil {
+		return err
+	}
+	now, err := f.Now()
+	if err != nil {
+		return usageError("%v", err)
+	}
+	noteErrors(f, l)
+	items := collectActions(l.cfg, l.repos.Repo(""), l.corpus.Postmortems, now)
+	items = slices.DeleteFunc(items, func(a actionItem) bool {
+		return (opts.Overdue && !a.Overdue) ||
+			(opts.Owner != "" && !strings.EqualFold(strings.TrimSpace(a.Owner), strings.TrimSpace(opts.Owner))) ||
+			(opts.Status != "" && a.Status != opts.Status)
+	})
+	return writeActions(f.IO.Out, opts.Format, items, now)
+}
+
+// noteErrors says on stderr when the corpus has errors, which the reports
+// do not stop for.
+func noteErrors(f *Factory, l *loaded) {
+	if l.report.Errors > 0 {
+		fmt.Fprintf(f.IO.Err, "hindsight: note: the postmortems have %s; run `hindsight check` (the report uses what could be read)\n", plural(l.report.Errors, "error"))
+	}
+}
+
+// today is the day of t, at midnight UTC, as dates are.
+func today(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// collectActions lists every action item, sorted: overdue first (most
+// overdue first), then open by due date, then the rest by due date.
+func collectActions(cfg *config.Config, content *gitlink.Repo, pms []*postmortem.Postmortem, now time.Time) []actionItem {
+	day := today(now)
+	var items []actionItem
+	for _, pm := range pms {
+		for i, a := range pm.ActionItems {
+			n := i + 1
+			it := actionItem{
+				Ref: fmt.Sprintf("%s#%d", pm.ID, n), Postmortem: pm.ID, PostmortemTitle: pm.Title, File: pm.Rel,
+				URL: actionURL(cfg, content, pm, n), Title: a.Title, Owner: a.Owner, Due: a.Due.String(),
+				Priority: string(a.Priority), Status: string(a.Status), FileStatus: string(a.Status), Ticket: a.Ticket,
+				n: n, due: a.Due.Time,
+			}
+			if c, ok := pm.ClosedItems[n]; ok {
+				it.ClosedBy = &actionClosedBy{SHA: c.SHA, Repo: c.Repo, Subject: c.Subject, Date: c.Date, URL: c.URL}
+				if a.Open() {
+					it.Status = string(postmortem.ItemDone)
+				}
+			}
+			if it.open() && a.Overdue(now) {
+				it.Overdue = true
+				it.DaysOverdue = int(day.Sub(a.Due.Time).Hours() / 24)
+			}
+			items = append(items, it)
+		}
+	}
+	rank := func(a actionItem) int {
+		switch {
+		case a.Overdue:
+			return 0
+		case a.open():
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(items, func(a, b actionItem) int {
+		return cmp.Or(
+			cmp.Compare(rank(a), rank(b)),
+			cmp.Compare(b.DaysOverdue, a.DaysOverdue),
+			compareDue(a.due, b.due),
+			cmp.Compare(a.Postmortem, b.Postmortem),
+			cmp.Compare(a.n, b.n),
+		)
+	})
+	return items
+}
+
+// compareDue orders by due date, items without one last.
+func compareDue(a, b time.Time) int {
+	switch {
+	case a.IsZero() && b.IsZero():
+		return 0
+	case a.IsZero():
+		return 1
+	case b.IsZero():
+		return -1
+	}
+	return a.Compare(b)
+}
+
+// actionURL links an item: its anchor on the site when the config has a
+// base URL, else the postmortem's file (in the repository's web UI when
+// known).
+func actionURL(cfg *config.Config, content *gitlink.Repo, pm *postmortem.Postmortem, n int) string {
+	if cfg.BaseURL != "" {
+		return fmt.Sprintf("%s/%s/#action-%d", strings.TrimSuffix(cfg.BaseURL, "/"), pm.ID, n)
+	}
+	return pageURL(cfg, content, pm.ID, pm.Rel)
+}
+
+// actionCounts tallies items: overdue, open (not overdue), done, won't do.
+func actionCounts(items []actionItem) (overdue, open, done, wont int) {
+	for _, a := range items {
+		switch {
+		case a.Overdue:
+			overdue++
+		case a.open():
+			open++
+		case a.Status == string(postmortem.ItemWontDo):
+			wont++
+		default:
+			done++
+		}
+	}
+	return
+}
+
+// actionSummary is the count of items and how they stand: "8 action items:
+// 3 overdue, 1 open, 3 done, 1 won't do".
+func actionSummary(items []actionItem) string {
+	s := plural(len(items), "action item")
+	if t := actionCountText(items); t != "" {
+		s += ": " + t
+	}
+	return s
+}
+
+func actionCountText(items []actionItem) string {
+	overdue, open, done, wont := actionCounts(items)
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		word string
+	}{{overdue, "overdue"}, {open, "open"}, {done, "done"}, {wont, "won't do"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.word))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func statusText(s string) string {
+	switch s {
+	case string(postmortem.ItemWontDo):
+		return "won't do"
+	case string(postmortem.ItemInProgress):
+		return "in progress"
+	}
+	return s
+}
+
+func writeActions(w io.Writer, format string, items []actionItem, now time.Time) error {
+	switch format {
+	case "json":
+		return writeJSONValue(w, struct {
+			Version int          `json:"version"`
+			Today   string       `json:"today"`
+			Items   []actionItem `json:"items"`
+		}{1, today(now).Format(postmortem.DateLayout), nonNil(items)})
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"ref", "postmortem", "postmortem_title", "title", "owner", "due", "priority", "status", "closed_by", "overdue", "days_overdue", "url"})
+		for _, a := range items {
+			closed := ""
+			if a.ClosedBy != nil {
+				closed = shortSHA(a.ClosedBy.SHA)
+			}
+			_ = cw.Write([]string{a.Ref, a.Postmortem, a.PostmortemTitle, a.Title, a.Owner, a.Due, a.Priority, a.Status, closed,
+				strconv.FormatBool(a.Overdue), strconv.Itoa(a.DaysOverdue), a.URL})
+		}
+		cw.Flush()
+		return cw.Error()
+	case "markdown":
+		_, err := io.WriteString(w, actionsMarkdown(items, now))
+		return err
+	}
+	if len(items) == 0 {
+		_, err := io.WriteString(w, "No action item matches.\n")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "REF\tSTATUS\tDUE\tOVERDUE\tPRIORITY\tOWNER\tCLOSED BY\tTITLE")
+	for _, a := range items {
+		overdue, closed := "-", "-"
+		if a.Overdue {
+			overdue = plural(a.DaysOverdue, "day")
+		}
+		if a.ClosedBy != nil {
+			closed = shortSHA(a.ClosedBy.SHA)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Ref, a.Status, dash(a.Due), overdue, dash(a.Priority), dash(a.Owner), closed, a.Title)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, actionSummary(items))
+	return err
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// actionsMarkdown is a heading with the counts, then a task list per
+// owner, in the order of each owner's most pressing item.
+func actionsMarkdown(items []actionItem, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Action items as of %s", today(now).Format(postmortem.DateLayout))
+	if len(items) == 0 {
+		b.WriteString("\n\nNo action item matches.\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, ": %s\n", actionCountText(items))
+	var owners []string
+	byOwner := map[string][]actionItem{}
+	for _, a := range items {
+		key := strings.ToLower(strings.TrimSpace(a.Owner))
+		if _, ok := byOwner[key]; !ok {
+			owners = append(owners, key)
+		}
+		byOwner[key] = append(byOwner[key], a)
+	}
+	for _, key := range owners {
+		group := byOwner[key]
+		owner := strings.TrimSpace(group[0].Owner)
+		if owner == "" {
+			owner = "No owner"
+		}
+		fmt.Fprintf(&b, "\n### %s\n\n", mdCell(owner))
+		for _, a := range group {
+			box, title := " ", mdCell(a.Title)
+			if !a.open() {
+				box = "x"
+			}
+			if a.Status == string(postmortem.ItemWontDo) {
+				title = "~~" + title + "~~"
+			}
+			var facts []string
+			if a.Overdue {
+				facts = append(facts, fmt.Sprintf("**%s overdue**", plural(a.DaysOverdue, "day")))
+			}
+			if a.Due != "" {
+				facts = append(facts, "due "+a.Due)
+			}
+			if a.Priority != "" {
+				facts = append(facts, a.Priority)
+			}
+			status := statusText(a.Status)
+			if a.ClosedBy != nil {
+				sha := "`" + shortSHA(a.ClosedBy.SHA) + "`"
+				if a.ClosedBy.URL != "" {
+					sha = "[" + sha + "](" + a.ClosedBy.URL + ")"
+				}
+				status += " (closed by " + sha + ")"
+			}
+			facts = append(facts, status)
+			fmt.Fprintf(&b, "- [%s] %s — %s — from [%s](%s) (`%s`)\n", box, title, strings.Join(facts, ", "), mdCell(a.PostmortemTitle), mdLink(a.URL), a.Ref)
+		}
+	}
+	return b.String()
+}
+
+// mdLink makes a URL or path safe as a Markdown link destination.
+func mdLink(u string) string {
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E").Replace(u)
+}

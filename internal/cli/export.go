@@ -1,0 +1,303 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+var exportFormats = []string{"json", "ndjson"}
+
+// ExportVersion is the version of the export's shape. Fields are only ever
+// added; a removal or a change of meaning bumps it.
+const ExportVersion = 1
+
+// ExportOptions are the inputs of `hindsight export`.
+type ExportOptions struct {
+	Factory *Factory
+	Format  string
+	Public  bool
+}
+
+// NewCmdExport builds `hindsight export`; runF replaces the run in tests.
+func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Print the whole corpus as JSON, with derived figures and commit details",
+		Long: `Print every postmortem, drafts included, as JSON: its front matter, its times
+as RFC 3339 strings, the derived figures in seconds, each commit ref with
+what git knows of the commit (subject, author, date, changed files, web
+link), and its action items with their effective status (done when a
+commit trailer closed the item) and the closing commit. Postmortems come
+in file path order.
+
+--format json (the default) prints one object: {"version": 1,
+"generated_by": "hindsight", "public": false, "postmortems": [...]}.
+--format ndjson prints one postmortem object per line, with no envelope,
+for streaming into other tools.
+
+--public keeps only published or in-review postmortems with
+visibility: public, and leaves out the internal fields: owner, authors,
+participants, facilitator, tickets, action item owners and tickets, commit
+authors and their emails, and custom fields; related ids name only
+postmortems in the export. It exits 0 unless the command line or config is
+wrong.`,
+		Example: `  hindsight export > postmortems.json
+  hindsight export --format ndjson | jq -c 'select(.severity == "SEV1")'
+  hindsight export --public > public.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(exportFormats, opts.Format) {
+				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(exportFormats, ", "))
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return exportRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "json", "output format: json (one object) or ndjson (one postmortem per line)")
+	cmd.Flags().BoolVar(&opts.Public, "public", false, "only postmortems with visibility: public (no drafts), without internal fields")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(exportFormats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// exportDoc is the envelope of --format json.
+type exportDoc struct {
+	Version     int                `json:"version"`
+	GeneratedBy string             `json:"generated_by"`
+	Public      bool               `json:"public"`
+	Postmortems []exportPostmortem `json:"postmortems"`
+}
+
+// exportPostmortem is one postmortem. The internal fields are omitempty:
+// absent when empty, and always absent from a public export.
+type exportPostmortem struct {
+	ID           string             `json:"id"`
+	File         string             `json:"file"`
+	Title        string             `json:"title"`
+	Date         string             `json:"date"`
+	Status       string             `json:"status"`
+	Severity     string             `json:"severity"`
+	Summary      string             `json:"summary"`
+	Owner        string             `json:"owner,omitempty"`
+	Authors      []string           `json:"authors,omitempty"`
+	Participants []string           `json:"participants,omitempty"`
+	Facilitator  string             `json:"facilitator,omitempty"`
+	ReviewDate   string             `json:"review_date,omitempty"`
+	Services     []string           `json:"services"`
+	Tags         []string           `json:"tags"`
+	Visibility   string             `json:"visibility"`
+	Times        map[string]string  `json:"times"`
+	Figures      exportFigures      `json:"figures"`
+	Commits      []exportCommit     `json:"commits"`
+	Tickets      []string           `json:"tickets,omitempty"`
+	ActionItems  []exportActionItem `json:"action_items"`
+	Related      []string           `json:"related"`
+	Custom       map[string]any     `json:"custom,omitempty"`
+}
+
+// exportFigures are durations in whole seconds, absent when a time or
+// commit they need is missing; the names are those of `check --format json`.
+type exportFigures struct {
+	TimeToDetect   *int64 `json:"time_to_detect_seconds,omitempty"`
+	TimeToMitigate *int64 `json:"time_to_mitigate_seconds,omitempty"`
+	TimeToResolve  *int64 `json:"time_to_resolve_seconds,omitempty"`
+	TriggerLatency *int64 `json:"trigger_latency_seconds,omitempty"`
+	FixLeadTime    *int64 `json:"fix_lead_time_seconds,omitempty"`
+}
+
+// exportCommit is a commit ref as written, with what git knows of it when
+// it was found.
+type exportCommit struct {
+	postmortem.CommitRef
+	Commit *exportCommitInfo `json:"commit,omitempty"`
+}
+
+// exportCommitInfo is what git knows of a commit.
+type exportCommitInfo struct {
+	SHA         string    `json:"sha"`
+	Repo        string    `json:"repo,omitempty"`
+	Subject     string    `json:"subject"`
+	Author      string    `json:"author,omitempty"`
+	AuthorEmail string    `json:"author_email,omitempty"`
+	Date        time.Time `json:"date"`
+	Committed   time.Time `json:"committed"`
+	Files       []string  `json:"files,omitempty"`
+	URL         string    `json:"url,omitempty"`
+}
+
+// exportActionItem is one action item; Status is the effective status
+// (done when a commit trailer closed it), FileStatus what the file says.
+type exportActionItem struct {
+	Ref        string            `json:"ref"`
+	Title      string            `json:"title"`
+	Owner      string            `json:"owner,omitempty"`
+	Due        string            `json:"due"`
+	Priority   string            `json:"priority"`
+	Status     string            `json:"status"`
+	FileStatus string            `json:"file_status"`
+	Ticket     string            `json:"ticket,omitempty"`
+	ClosedBy   *exportCommitInfo `json:"closed_by,omitempty"`
+}
+
+func exportRun(opts *ExportOptions) error {
+	f := opts.Factory
+	l, err := loadChecked(f, true)
+	if err != nil {
+		return err
+	}
+	noteErrors(f, l)
+	var pms []*postmortem.Postmortem
+	for _, pm := range l.corpus.Postmortems {
+		if opts.Public && (pm.Visibility != postmortem.Public || pm.Status == postmortem.StatusDraft) {
+			continue
+		}
+		pms = append(pms, pm)
+	}
+	exported := map[string]bool{}
+	for _, pm := range pms {
+		exported[pm.ID] = true
+	}
+	out := make([]exportPostmortem, 0, len(pms))
+	for _, pm := range pms {
+		out = append(out, exportOne(pm, opts.Public, exported))
+	}
+	if opts.Format == "ndjson" {
+		enc := json.NewEncoder(f.IO.Out)
+		for _, p := range out {
+			if err := enc.Encode(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return writeJSONValue(f.IO.Out, exportDoc{Version: ExportVersion, GeneratedBy: "hindsight", Public: opts.Public, Postmortems: out})
+}
+
+func wholeSeconds(d time.Duration, ok bool) *int64 {
+	if !ok {
+		return nil
+	}
+	s := int64(d / time.Second)
+	return &s
+}
+
+func exportCommitOf(ci postmortem.CommitInfo, public bool) *exportCommitInfo {
+	c := &exportCommitInfo{SHA: ci.SHA, Repo: ci.Repo, Subject: ci.Subject, Date: ci.Date, Committed: ci.Committed, Files: ci.Files, URL: ci.URL}
+	if !public {
+		c.Author, c.AuthorEmail = ci.Author, ci.AuthorEmail
+	}
+	return c
+}
+
+// exportOne turns a postmortem into its export form; a public one leaves
+// out the internal fields, and related ids that are not exported.
+func exportOne(pm *postmortem.Postmortem, public bool, exported map[string]bool) exportPostmortem {
+	e := exportPostmortem{
+		ID: pm.ID, File: pm.Rel, Title: pm.Title, Date: pm.Date.String(), Status: string(pm.Status), Severity: pm.Severity,
+		Summary: pm.Summary, ReviewDate: pm.ReviewDate.String(), Services: nonNil(pm.Services), Tags: nonNil(pm.Tags),
+		Visibility: string(pm.Visibility), Times: map[string]string{}, Commits: []exportCommit{}, ActionItems: []exportActionItem{},
+		Related: []string{},
+		Figures: exportFigures{
+			TimeToDetect:   wholeSeconds(pm.TimeToDetect()),
+			TimeToMitigate: wholeSeconds(pm.TimeToMitigate()),
+			TimeToResolve:  wholeSeconds(pm.TimeToResolve()),
+			TriggerLatency: wholeSeconds(pm.TriggerLatency()),
+			FixLeadTime:    wholeSeconds(pm.FixLeadTime()),
+		},
+	}
+	for _, k := range postmortem.TimeKeys {
+		if t := pm.Times.Get(k); !t.IsZero() {
+			e.Times[k] = t.Format(time.RFC3339)
+		}
+	}
+	for _, m := range pm.Times.Extra {
+		e.Times[m.Name] = m.Time.Format(time.RFC3339)
+	}
+	linked := pm.Linked
+	if len(linked) != len(pm.Commits) {
+		linked = nil
+		for _, ref := range pm.Commits {
+			linked = append(linked, postmortem.LinkedCommit{Ref: ref})
+		}
+	}
+	for _, lc := range linked {
+		c := exportCommit{CommitRef: lc.Ref}
+		if lc.Info != nil {
+			c.Commit = exportCommitOf(*lc.Info, public)
+		}
+		e.Commits = append(e.Commits, c)
+	}
+	for i, a := range pm.ActionItems {
+		n := i + 1
+		it := exportActionItem{
+			Ref: fmt.Sprintf("%s#%d", pm.ID, n), Title: a.Title, Due: a.Due.String(), Priority: string(a.Priority),
+			Status: string(a.Status), FileStatus: string(a.Status),
+		}
+		if c, ok := pm.ClosedItems[n]; ok {
+			it.ClosedBy = exportCommitOf(c, public)
+			if a.Open() {
+				it.Status = string(postmortem.ItemDone)
+			}
+		}
+		if !public {
+			it.Owner, it.Ticket = a.Owner, a.Ticket
+		}
+		e.ActionItems = append(e.ActionItems, it)
+	}
+	for _, id := range pm.Related {
+		if !public || exported[id] {
+			e.Related = append(e.Related, id)
+		}
+	}
+	if !public {
+		e.Owner, e.Authors, e.Participants, e.Facilitator = pm.Owner, pm.Authors, pm.Participants, pm.Facilitator
+		e.Tickets = pm.Tickets
+		if len(pm.Custom) > 0 {
+			e.Custom = map[string]any{}
+			for k, v := range pm.Custom {
+				e.Custom[k] = jsonable(v)
+			}
+		}
+	}
+	return e
+}
+
+// jsonable turns YAML values into values encoding/json takes: maps with
+// keys that are not strings get string keys.
+func jsonable(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, v := range x {
+			out[k] = jsonable(v)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, v := range x {
+			out[fmt.Sprint(k)] = jsonable(v)
+		}
+		return out
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return fmt.Sprint(x)
+		}
+	case []any:
+		out := make([]any, len(x))
+		for i, v := range x {
+			out[i] = jsonable(v)
+		}
+		return out
+	}
+	return v
+}
