@@ -142,6 +142,7 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 	root.AddCommand(
 		NewCmdCheck(f, nil),
 		NewCmdNew(f, nil),
+		NewCmdInit(f, nil),
 		NewCmdSchema(f, nil),
 		NewCmdBuild(f, nil),
 		NewCmdServe(f, nil),
@@ -149,6 +150,9 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 		NewCmdVersion(f),
 		NewCmdRelated(f, nil),
 		NewCmdHotspots(f, nil),
+		NewCmdActions(f, nil),
+		NewCmdStats(f, nil),
+		NewCmdExport(f, nil),
 	)
 	return root
 }
