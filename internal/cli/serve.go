@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hindsight-dev/hindsight/internal/check"
+	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/search"
 	"github.com/hindsight-dev/hindsight/internal/server"
 	"github.com/hindsight-dev/hindsight/internal/site"
 )
@@ -86,56 +89,86 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 		return err
 	}
 	defer ix.Close()
-	var mu sync.Mutex
-	var prev *corpus.Corpus
-	cfgStamp := stamp(cfg.Path)
-	rebuild := func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		start := time.Now()
-		if s := stamp(cfg.Path); s != cfgStamp {
-			// The config changed: read it and the repositories again.
-			f.cfg, f.repos, prev, cfgStamp = nil, nil, nil, s
-		}
-		l, err := reloadChecked(f, true, prev)
-		if err != nil {
-			return err
-		}
-		if len(l.report.Findings) > 0 {
-			_ = check.Write(f.IO.Err, l.report, "text", l.corpus.RepoPath)
-		}
-		res, err := buildSite(ctx, f, l, &opts.BuildOptions, out, false, ix, true)
-		if err != nil {
-			return err
-		}
-		prev = l.corpus
-		fmt.Fprintf(f.IO.Err, "Built %s (%d files written) in %s\n", plural(res.Postmortems, "postmortem"), res.Files-res.Reused, time.Since(start).Round(time.Millisecond))
-		return nil
-	}
-	if err := rebuild(); err != nil {
+	p := newPreviewer(ctx, opts, cfg, out, ix)
+	if err := p.rebuild(); err != nil {
 		return err
 	}
 	srv := server.New(server.Options{Dir: out, Base: base, LiveReload: !opts.NoWatch, Search: ix})
 	if !opts.NoWatch {
-		cfg, _ := f.Config()
-		dirs := []string{cfg.ContentDir(), opts.themeDir(f, cfg)}
-		var files []string
-		if cfg.Path != "" {
-			files = append(files, cfg.Path)
-		}
-		go func() {
-			_ = server.Watch(ctx, dirs, files, 150*time.Millisecond, func() {
-				if err := rebuild(); err != nil {
-					fmt.Fprintf(f.IO.Err, "hindsight: rebuild failed, still serving the previous site: %v\n", err)
-					srv.Failed(err.Error())
-					return
-				}
-				srv.Reload()
-			})
-		}()
+		go func() { _ = p.watch(ctx, srv) }()
 	}
 	return server.Serve(ctx, opts.Addr, srv, func(addr string) {
 		fmt.Fprintf(f.IO.Out, "Serving http://%s%s (Ctrl+C to stop)\n", addr, base)
+	})
+}
+
+// previewer builds the site that serve serves, and builds it again as
+// files change: one rebuild at a time, each taking the unchanged files from
+// the previous load.
+type previewer struct {
+	f    *Factory
+	opts *ServeOptions
+	ctx  context.Context
+	out  string
+	ix   *search.Index
+
+	mu       sync.Mutex
+	prev     *corpus.Corpus
+	cfgPath  string
+	cfgStamp string
+}
+
+func newPreviewer(ctx context.Context, opts *ServeOptions, cfg *config.Config, out string, ix *search.Index) *previewer {
+	return &previewer{f: opts.Factory, opts: opts, ctx: ctx, out: out, ix: ix, cfgPath: cfg.Path, cfgStamp: stamp(cfg.Path)}
+}
+
+// rebuild loads, checks and builds the site again. Findings are printed
+// but never stop it; an error leaves the previous site in place.
+func (p *previewer) rebuild() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f := p.f
+	start := time.Now()
+	if s := stamp(p.cfgPath); s != p.cfgStamp {
+		// The config changed: read it and the repositories again.
+		f.cfg, f.repos, p.prev, p.cfgStamp = nil, nil, nil, s
+	}
+	l, err := reloadChecked(f, true, p.prev)
+	if err != nil {
+		return err
+	}
+	if len(l.report.Findings) > 0 {
+		_ = check.Write(f.IO.Err, l.report, "text", l.corpus.RepoPath)
+	}
+	res, err := buildSite(p.ctx, f, l, &p.opts.BuildOptions, p.out, false, p.ix, true)
+	if err != nil {
+		return err
+	}
+	p.prev = l.corpus
+	fmt.Fprintf(f.IO.Err, "Built %s (%d files written) in %s\n", plural(res.Postmortems, "postmortem"), res.Files-res.Reused, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// watch rebuilds after the content folder, the theme or the config
+// changed, and tells srv's open pages to reload, or why the rebuild
+// failed, until ctx ends.
+func (p *previewer) watch(ctx context.Context, srv *server.Server) error {
+	cfg, err := p.f.Config()
+	if err != nil {
+		return err
+	}
+	dirs := []string{cfg.ContentDir(), p.opts.themeDir(p.f, cfg)}
+	var files []string
+	if cfg.Path != "" {
+		files = append(files, cfg.Path)
+	}
+	return server.Watch(ctx, dirs, files, 150*time.Millisecond, func() {
+		if err := p.rebuild(); err != nil {
+			fmt.Fprintf(p.f.IO.Err, "hindsight: rebuild failed, still serving the previous site: %v\n", err)
+			srv.Failed(err.Error())
+			return
+		}
+		srv.Reload()
 	})
 }
 

@@ -219,6 +219,7 @@ type parsed struct {
 	digest string
 	size   int64
 	mtime  time.Time
+	read   time.Time // when the file was read
 }
 
 func (l *loader) parse(c *Corpus, opts Options) {
@@ -294,6 +295,18 @@ func (l *loader) previous(prev *Corpus, f file) (parsed, bool) {
 	if err != nil || st.Size() != old.size || !st.ModTime().Equal(old.mtime) {
 		return parsed{}, false
 	}
+	// A file read while its modification time could still be the current
+	// one may have been changed again since, within the same tick of the
+	// file system's clock and to the same size: its stamp proves nothing
+	// (git's "racily clean" files). Whole seconds suggest a file system
+	// that keeps no finer times.
+	tick := 100 * time.Millisecond
+	if old.mtime.Nanosecond() == 0 {
+		tick = 2 * time.Second
+	}
+	if !old.read.After(old.mtime.Add(tick)) {
+		return parsed{}, false
+	}
 	if old.pm != nil && old.pm.File != f.display {
 		return parsed{}, false
 	}
@@ -314,6 +327,7 @@ func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) s
 			return fail("this symlink points outside the repository (to %s); postmortems must live inside it, so copy the file in instead", real)
 		}
 	}
+	read := time.Now()
 	data, st, err := readLimited(real)
 	if err != nil {
 		return fail("%v", err)
@@ -324,7 +338,7 @@ func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) s
 		pm.Outline = markdown.Analyze(pm.Body, pm.BodyLine)
 		pm.UntimedItems = pm.ResolveTimeline()
 	}
-	res := parsed{pm: pm, diags: diags, size: st.Size(), mtime: st.ModTime()}
+	res := parsed{pm: pm, diags: diags, size: st.Size(), mtime: st.ModTime(), read: read}
 	if digest != nil {
 		res.digest = digest(data)
 	}

@@ -58,6 +58,14 @@ func TestReusePrevious(t *testing.T) {
 	a, b := filepath.Join(root, "postmortems", "a.md"), filepath.Join(root, "postmortems", "b.md")
 	write(t, a, "---\ntitle: A\n---\n")
 	write(t, b, "---\ntitle: B\n---\n")
+	// Saved a while ago: a file saved just before it is read is read
+	// again next time (see TestReuseRacy).
+	earlier := time.Now().Add(-time.Hour)
+	for _, p := range []string{a, b} {
+		if err := os.Chtimes(p, earlier, earlier); err != nil {
+			t.Fatal(err)
+		}
+	}
 	first, err := Load(cfg, Options{WorkDir: root, Drafts: true})
 	if err != nil {
 		t.Fatal(err)
@@ -79,5 +87,52 @@ func TestReusePrevious(t *testing.T) {
 	}
 	if got := second.ByID("b")[0].Title; got != "B2" {
 		t.Errorf("the changed file was not read again: %q", got)
+	}
+}
+
+// TestReuseRacy: a file changed again right after it was read, to the same
+// size and within the same tick of the file system's clock, has the same
+// stamp as what was read; it must be read again all the same.
+func TestReuseRacy(t *testing.T) {
+	root := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Root = root
+	a := filepath.Join(root, "postmortems", "a.md")
+	write(t, a, "---\ntitle: A1\n---\n")
+	st, err := os.Stat(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := Load(cfg, Options{WorkDir: root, Drafts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, a, "---\ntitle: A2\n---\n")
+	// The same tick: the same modification time as the first version.
+	if err := os.Chtimes(a, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Load(cfg, Options{WorkDir: root, Drafts: true, Previous: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := second.ByID("a")[0].Title; got != "A2" {
+		t.Errorf("the file changed within the same tick was not read again: %q", got)
+	}
+	// Once read well after its last change, it is taken as it is.
+	earlier := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(a, earlier, earlier); err != nil {
+		t.Fatal(err)
+	}
+	third, err := Load(cfg, Options{WorkDir: root, Drafts: true, Previous: second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fourth, err := Load(cfg, Options{WorkDir: root, Drafts: true, Previous: third})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fourth.Reused() != 1 || fourth.ByID("a")[0].Title != "A2" {
+		t.Errorf("a settled file: reused %d, title %q", fourth.Reused(), fourth.ByID("a")[0].Title)
 	}
 }

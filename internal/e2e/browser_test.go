@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -44,11 +45,18 @@ func browser(t *testing.T) string {
 // buildExamples builds the repository's example site into a folder.
 func buildExamples(t *testing.T, extra ...string) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "site")
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return buildIn(t, root, extra...)
+}
+
+// buildIn runs `hindsight build` with root as the working directory, into
+// a temporary folder that it returns.
+func buildIn(t *testing.T, root string, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "site")
 	wd, _ := os.Getwd()
 	defer os.Chdir(wd)
 	if err := os.Chdir(root); err != nil {
@@ -62,8 +70,8 @@ func buildExamples(t *testing.T, extra ...string) string {
 	return out
 }
 
-// session is a browser tab that records console errors and failed
-// requests.
+// session is a browser tab that records console errors, failed requests
+// and JavaScript dialogs.
 type session struct {
 	ctx    context.Context
 	mu     sync.Mutex
@@ -105,6 +113,11 @@ func newSession(t *testing.T) *session {
 				}
 				record("console error: " + strings.Join(parts, " "))
 			}
+		case *page.EventJavascriptDialogOpening:
+			// No page of the site opens a dialog. Dismiss it, or the page
+			// waits for it and every later action times out.
+			record(fmt.Sprintf("JavaScript %s dialog opened: %q", e.Type, e.Message))
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
 		case *network.EventLoadingFailed:
 			if e.ErrorText != "net::ERR_ABORTED" {
 				record("request failed: " + e.ErrorText)

@@ -168,6 +168,11 @@ func (a *analyzer) inspect(n ast.Node) {
 			a.link(v, string(v.Destination), false)
 		case *ast.Image:
 			a.link(v, string(v.Destination), true)
+		case *ast.AutoLink:
+			// CommonMark autolinks, <scheme:...>, name a scheme; emails none.
+			if v.AutoLinkType == ast.AutoLinkURL {
+				a.link(v, string(v.URL(a.src)), false)
+			}
 		case *ast.Paragraph, *ast.TextBlock, *ast.Heading, *east.TableCell:
 			a.prose(v)
 			// Links inside still need visiting; prose skips code spans itself.

@@ -105,20 +105,28 @@ func (linkTransformer) Transform(doc *ast.Document, reader text.Reader, pc parse
 	src := reader.Source()
 	var links []ast.Node
 	var texts []*ast.Text
+	inLink := 0
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if _, isLink := n.(*ast.Link); isLink && !entering {
+			inLink--
+		}
 		if !entering {
 			return ast.WalkContinue, nil
 		}
 		switch v := n.(type) {
-		case *ast.Link, *ast.Image:
+		case *ast.Link:
+			// Its text is not auto-linked (no links inside links), but an
+			// image inside it is rewritten like any other.
 			links = append(links, n)
-			if _, isLink := n.(*ast.Link); isLink {
-				return ast.WalkSkipChildren, nil // no links inside links
-			}
+			inLink++
+		case *ast.Image:
+			links = append(links, n)
 		case *ast.AutoLink, *ast.CodeSpan, *ast.CodeBlock, *ast.FencedCodeBlock, *ast.RawHTML, *ast.HTMLBlock:
 			return ast.WalkSkipChildren, nil
 		case *ast.Text:
-			texts = append(texts, v)
+			if inLink == 0 {
+				texts = append(texts, v)
+			}
 		}
 		return ast.WalkContinue, nil
 	})

@@ -76,3 +76,42 @@ func TestPlainText(t *testing.T) {
 		t.Errorf("plain text keeps markup:\n%s", got)
 	}
 }
+
+// TestRenderLinkedImage: an image inside a link (a thumbnail linking to
+// the full picture) is rewritten like any other image, so that the site
+// copies it and an unsafe one is dropped; the link's text is not
+// auto-linked.
+func TestRenderLinkedImage(t *testing.T) {
+	src := "[![graph](img/g.png)](img/g.png) [![bad](../../etc/passwd)](https://x.example.com/) [see OPS-1](https://y.example.com/)\n"
+	out, _, err := Render([]byte(src), RenderOptions{
+		Link: func(dest string, image bool) string {
+			switch {
+			case image && dest == "img/g.png":
+				return "/pm/files/img/g.png"
+			case image:
+				return ""
+			}
+			return dest
+		},
+		AutoLinks: func(text string) []AutoLink {
+			if i := strings.Index(text, "OPS-1"); i >= 0 {
+				return []AutoLink{{Start: i, End: i + 5, URL: "https://t.example.com/OPS-1"}}
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(out)
+	for _, want := range []string{`<img src="/pm/files/img/g.png" alt="graph">`, `<a href="https://y.example.com/">see OPS-1</a>`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("missing %s in:\n%s", want, html)
+		}
+	}
+	for _, bad := range []string{"etc/passwd", `src="img/g.png"`, "t.example.com"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("output contains %q:\n%s", bad, html)
+		}
+	}
+}

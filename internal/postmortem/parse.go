@@ -257,6 +257,9 @@ var formats = map[string]func(open int, p *Parsing) *frontmatter.Format{
 				p.yamlError(err, data, open)
 				return errReported
 			}
+			if to := fileLines(data); to != nil {
+				remap(doc, to)
+			}
 			shift(doc, open)
 			return nil
 		})
@@ -298,6 +301,60 @@ func shift(n *yaml.Node, by int) {
 	}
 }
 
+// fileLines maps a position as the YAML parser counts it (a lone CR, NEL,
+// and the Unicode line and paragraph separators break lines too) to the
+// line and column in data as the rest of the program counts them, where
+// only LF does; lines are numbered from 1 at the start of data. It returns
+// nil when both count alike.
+func fileLines(data []byte) func(line, col int) (int, int) {
+	odd := bytes.Contains(data, []byte("\u0085")) || bytes.Contains(data, []byte("\u2028")) || bytes.Contains(data, []byte("\u2029"))
+	for i := 0; !odd && i < len(data); i++ {
+		odd = data[i] == '\r' && (i+1 == len(data) || data[i+1] != '\n')
+	}
+	if !odd {
+		return nil
+	}
+	starts := []int{0} // where each line begins, as YAML counts them
+	for i := 0; i < len(data); {
+		r, w := utf8.DecodeRune(data[i:])
+		switch {
+		case r == '\r' && i+1 < len(data) && data[i+1] == '\n':
+			w = 2
+			starts = append(starts, i+w)
+		case r == '\r' || r == '\n' || r == 0x85 || r == 0x2028 || r == 0x2029:
+			starts = append(starts, i+w)
+		}
+		i += w
+	}
+	return func(line, col int) (int, int) {
+		if line < 1 {
+			return line, col
+		}
+		past := max(line-len(starts), 0) // a line after the last one
+		off := starts[min(line, len(starts))-1]
+		for k := 1; k < col && off < len(data) && past == 0; k++ {
+			_, w := utf8.DecodeRune(data[off:])
+			off += w
+		}
+		start := bytes.LastIndexByte(data[:off], '\n') + 1
+		if past > 0 {
+			return bytes.Count(data[:off], []byte("\n")) + 1 + past, col
+		}
+		return bytes.Count(data[:off], []byte("\n")) + 1, utf8.RuneCount(data[start:off]) + 1
+	}
+}
+
+// remap moves the positions of a decoded front matter from the YAML
+// parser's lines to the file's.
+func remap(n *yaml.Node, to func(line, col int) (int, int)) {
+	if n.Line > 0 {
+		n.Line, n.Column = to(n.Line, n.Column)
+	}
+	for _, c := range n.Content {
+		remap(c, to)
+	}
+}
+
 func place(n *yaml.Node, line int) {
 	n.Line, n.Column = line, 1
 	for _, c := range n.Content {
@@ -308,7 +365,11 @@ func place(n *yaml.Node, line int) {
 // yamlError records a YAML syntax error at its file line.
 func (p *Parsing) yamlError(err error, data []byte, open int) {
 	n, msg := yamlnode.SyntaxError(err)
-	line := open + max(n, 1)
+	n = max(n, 1)
+	if to := fileLines(data); to != nil {
+		n, _ = to(n, 1)
+	}
+	line := open + n
 	lines := strings.Split(string(data), "\n")
 	col := 1
 	for i, l := range lines {

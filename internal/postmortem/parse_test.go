@@ -243,3 +243,38 @@ func TestParseEmptyFrontMatter(t *testing.T) {
 		t.Fatalf("empty front matter must parse (the checker reports the missing keys): pm=%v diags=%v", pm, diags)
 	}
 }
+
+// TestPositionsAfterOddLineBreaks: YAML also breaks lines at a lone CR,
+// NEL and the Unicode line and paragraph separators; findings still point
+// at the file's lines, which only LF ends.
+func TestPositionsAfterOddLineBreaks(t *testing.T) {
+	for _, tt := range []struct {
+		name, src string
+		line, col int
+	}{
+		{"lone CR", "---\ntitle: x\rseverty: SEV2\n---\n", 2, 10},
+		{"line separator in a string", "---\nsummary: \"a\u2028b\"\nseverty: SEV2\n---\n", 3, 1},
+		{"NEL in a comment", "---\n# a\u0085b\nseverty: SEV2\n---\n", 3, 1},
+		{"syntax error after a lone CR", "---\ntitle: x\r\r\r\rdate: [\n---\n", 3, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := Parse("2024-01-01-x.md", []byte(tt.src), Options{Severities: []string{"SEV2"}})
+			lines := strings.Count(tt.src, "\n") + 1
+			found := false
+			for _, d := range diags {
+				if d.Line < 1 || d.Line > lines {
+					t.Errorf("finding outside the file's %d lines: %+v", lines, d)
+				}
+				if d.Rule == RuleUnknownField || d.Rule == RuleSyntax {
+					found = true
+					if d.Line != tt.line || d.Col != tt.col {
+						t.Errorf("%s at %d:%d, want %d:%d", d.Rule, d.Line, d.Col, tt.line, tt.col)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no finding in %v", diags)
+			}
+		})
+	}
+}

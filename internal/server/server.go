@@ -291,12 +291,21 @@ func ParseRequest(q map[string][]string) (search.Request, error) {
 	if n := utf8.RuneCountInString(r.Query); n > search.MaxQueryLength {
 		return r, fmt.Errorf("q is %d characters long; the limit is %d", n, search.MaxQueryLength)
 	}
-	for k, dst := range map[string]*string{"severity": &r.Severity, "service": &r.Service, "tag": &r.Tag} {
-		if *dst, err = get(k); err != nil {
+	// Parameters are read in a fixed order (not a map's), so that a
+	// request with several mistakes always gets the same message.
+	for _, p := range []struct {
+		k   string
+		dst *string
+	}{{"severity", &r.Severity}, {"service", &r.Service}, {"tag", &r.Tag}} {
+		if *p.dst, err = get(p.k); err != nil {
 			return r, err
 		}
 	}
-	for k, dst := range map[string]*time.Time{"since": &r.Since, "until": &r.Until} {
+	for _, p := range []struct {
+		k   string
+		dst *time.Time
+	}{{"since", &r.Since}, {"until", &r.Until}} {
+		k, dst := p.k, p.dst
 		v, err := get(k)
 		if err != nil {
 			return r, err
@@ -313,7 +322,11 @@ func ParseRequest(q map[string][]string) (search.Request, error) {
 	if !r.Since.IsZero() && !r.Until.IsZero() && r.Since.After(r.Until) {
 		return r, errors.New("since is after until")
 	}
-	for k, dst := range map[string]*int{"limit": &r.Limit, "offset": &r.Offset} {
+	for _, p := range []struct {
+		k   string
+		dst *int
+	}{{"limit", &r.Limit}, {"offset", &r.Offset}} {
+		k, dst := p.k, p.dst
 		v, err := get(k)
 		if err != nil {
 			return r, err

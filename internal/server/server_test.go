@@ -210,3 +210,30 @@ func TestServeShutsDown(t *testing.T) {
 		t.Errorf("the server has no timeouts or limits: %+v", srv)
 	}
 }
+
+// TestParseRequestDeterministic: a request with several mistakes always
+// gets the same message, about the first parameter in a fixed order.
+func TestParseRequestDeterministic(t *testing.T) {
+	q := map[string][]string{"tag": {"a", "b"}, "service": {"x", "y"}, "severity": {"SEV1", "SEV2"},
+		"until": {"nope"}, "since": {"nope"}, "offset": {"-1"}, "limit": {"-1"}}
+	for range 50 {
+		if _, err := ParseRequest(q); err == nil || !strings.HasPrefix(err.Error(), "severity is given 2 times") {
+			t.Fatalf("got %v, want the message about severity", err)
+		}
+	}
+	delete(q, "severity")
+	delete(q, "service")
+	delete(q, "tag")
+	for range 50 {
+		if _, err := ParseRequest(q); err == nil || !strings.HasPrefix(err.Error(), `since="nope"`) {
+			t.Fatalf("got %v, want the message about since", err)
+		}
+	}
+	delete(q, "since")
+	delete(q, "until")
+	for range 50 {
+		if _, err := ParseRequest(q); err == nil || !strings.HasPrefix(err.Error(), `limit="-1"`) {
+			t.Fatalf("got %v, want the message about limit", err)
+		}
+	}
+}

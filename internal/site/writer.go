@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,7 +45,10 @@ type writer struct {
 
 func newWriter(out string) (*writer, error) {
 	out = filepath.Clean(out)
-	stage, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-")
+	removeStale(out)
+	// The staging folder is named after this process, so that a later
+	// build can tell it was left behind by one that was killed.
+	stage, err := os.MkdirTemp(filepath.Dir(out), fmt.Sprintf("%s%d-", stagePrefix(out), os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("creating the build folder: %w", err)
 	}
@@ -53,6 +57,32 @@ func newWriter(out string) (*writer, error) {
 		w.prev, w.incremental = prev, true
 	}
 	return w, nil
+}
+
+func stagePrefix(out string) string { return "." + filepath.Base(out) + ".tmp-" }
+
+// removeStale removes what killed builds of out left beside it: their
+// staging folders, and a previous site moved aside, named after the
+// process that made them, once that process is gone. Folders of running
+// builds, and any it cannot attribute, are left alone.
+func removeStale(out string) {
+	parent, prefix := filepath.Dir(out), stagePrefix(out)
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		_ = os.RemoveAll(filepath.Join(parent, e.Name()))
+	}
 }
 
 // abort removes the staging folder unless the build was committed.

@@ -1,0 +1,210 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/server"
+)
+
+// preview starts what `hindsight serve` runs, in this process, on root: a
+// first build, the server on a loopback port with the production
+// settings, and the watcher. It returns the previewer and the server's
+// URL; everything stops when the test ends.
+func preview(t *testing.T, root string) (*previewer, string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	f := testFactory(ctx, root, &stdout, &stderr)
+	opts := &ServeOptions{BuildOptions: BuildOptions{Factory: f, Drafts: true}}
+	cfg, err := f.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	ix, err := openIndex(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPreviewer(ctx, opts, cfg, out, ix)
+	if err := p.rebuild(); err != nil {
+		t.Fatalf("first build: %v\n%s", err, stderr.String())
+	}
+	srv := server.New(server.Options{Dir: out, Base: "/", LiveReload: true, Search: ix})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := server.HTTPServer(ln.Addr().String(), srv)
+	hs.RegisterOnShutdown(srv.Stop)
+	go func() { _ = hs.Serve(ln) }()
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		_ = p.watch(ctx, srv)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-watching
+		p.mu.Lock() // no rebuild still running
+		defer p.mu.Unlock()
+		_ = hs.Close()
+		_ = ix.Close()
+	})
+	return p, "http://" + ln.Addr().String(), &stderr
+}
+
+// TestServeEditWhileRebuilding edits a postmortem several times in quick
+// succession, in place as some editors do and by renaming as others do,
+// while rebuilds run back to back and readers fetch its page, the list and
+// the home page. Every page served must be complete, and once things
+// settle the page must show the last edit, and the search the last words.
+func TestServeEditWhileRebuilding(t *testing.T) {
+	root := testRepo(t, 40)
+	p, base, stderr := preview(t, root)
+	files, _ := filepath.Glob(filepath.Join(root, "postmortems", "*.md"))
+	file := files[len(files)/2]
+	id := strings.TrimSuffix(filepath.Base(file), ".md")
+	orig, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(i int) []byte {
+		// The same length every time: only the content tells edits apart.
+		return []byte(strings.Replace(string(orig), "## Impact\n\n", fmt.Sprintf("## Impact\n\nEdit marker %03d zebrafish%03d.\n\n", i, i), 1))
+	}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var fetches, notFound atomic.Int64
+	var mu sync.Mutex
+	var problems []string
+	problem := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(problems) < 10 {
+			problems = append(problems, fmt.Sprintf(format, args...))
+		}
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for r := range 3 {
+		wg.Go(func() {
+			paths := []string{"/" + id + "/", "/postmortems/", "/"}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				path := paths[(i+r)%len(paths)]
+				resp, err := client.Get(base + path)
+				if err != nil {
+					problem("GET %s: %v", path, err)
+					continue
+				}
+				body, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				fetches.Add(1)
+				switch {
+				case err != nil:
+					problem("GET %s: reading: %v", path, err)
+				case !strings.HasPrefix(string(body), "<!DOCTYPE html>") || !strings.HasSuffix(strings.TrimSpace(string(body)), "</html>"):
+					problem("GET %s: %d, an incomplete page of %d bytes", path, resp.StatusCode, len(body))
+				case resp.StatusCode == http.StatusNotFound && path == "/"+id+"/":
+					// An in-place save empties the file for a moment: a
+					// rebuild that reads it then finds no postmortem, and
+					// the page is gone until the next rebuild. The 404
+					// page is served whole all the same.
+					notFound.Add(1)
+				case resp.StatusCode != http.StatusOK:
+					problem("GET %s: status %d", path, resp.StatusCode)
+				}
+			}
+		})
+	}
+	// Rebuilds back to back, besides the watcher's.
+	var rebuilds atomic.Int64
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := p.rebuild(); err != nil {
+				problem("rebuild: %v", err)
+			}
+			rebuilds.Add(1)
+		}
+	})
+
+	const edits = 12
+	for i := 1; i <= edits; i++ {
+		data := edit(i)
+		if i%2 == 0 {
+			// In place: truncate, then write.
+			if err := os.WriteFile(file, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			// An editor's safe save: a temporary file renamed over it.
+			tmp := filepath.Join(filepath.Dir(file), "."+filepath.Base(file)+".swp")
+			if err := os.WriteFile(tmp, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(tmp, file); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(time.Duration(i%4) * 15 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+
+	// The watcher rebuilds once more after the last change; the page and
+	// the search must then show the last edit.
+	want := fmt.Sprintf("Edit marker %03d", edits)
+	stale := regexp.MustCompile(`Edit marker \d{3}`)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		page := get(t, base+"/"+id+"/")
+		found := stale.FindAllString(page, -1)
+		hits := get(t, base+fmt.Sprintf("/api/search?q=zebrafish%03d", edits))
+		if len(found) == 1 && found[0] == want && strings.Contains(hits, `"id":"`+id+`"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the edits the page shows %q, want %q; search for the last words: %.300s\n%s", found, want, hits, stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, pr := range problems {
+		t.Error(pr)
+	}
+	t.Logf("%d edits, %d rebuilds, %d pages fetched, %d of them the 404 page during an in-place save", edits, rebuilds.Load(), fetches.Load(), notFound.Load())
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
