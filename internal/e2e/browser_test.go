@@ -308,3 +308,26 @@ func TestSearchAsYouType(t *testing.T) {
 	}
 	s.noErrors(t, "search as you type")
 }
+
+// TestActionsAndNavigation uses the action-item page's overdue filter and
+// follows the main navigation.
+func TestActionsAndNavigation(t *testing.T) {
+	s := newSession(t)
+	ts := serveSite(t, buildExamples(t), false)
+	s.do(t, chromedp.Navigate(ts.URL+"/actions/"), chromedp.WaitVisible(`form[data-filter-for=action-table]`))
+	total := eval[int](t, s, `document.querySelectorAll('#action-table tbody tr').length`)
+	eval[bool](t, s, `(function(){var c=document.getElementById('filter-overdue'); c.click(); return true})()`)
+	shown := eval[int](t, s, `Array.from(document.querySelectorAll('#action-table tbody tr')).filter(r => !r.hidden).length`)
+	notOverdue := eval[int](t, s, `Array.from(document.querySelectorAll('#action-table tbody tr')).filter(r => !r.hidden && r.dataset.overdue !== 'true').length`)
+	if shown == 0 || shown >= total || notOverdue != 0 {
+		t.Errorf("overdue only: %d of %d rows shown, %d of them not overdue", shown, total, notOverdue)
+	}
+	for _, link := range []string{"Metrics", "Tags", "Postmortems"} {
+		eval[bool](t, s, `(function(){var a=Array.from(document.querySelectorAll('nav a')).find(a => a.textContent.trim() === '`+link+`'); a.click(); return true})()`)
+		s.do(t, chromedp.WaitReady(`body`), chromedp.Sleep(200*time.Millisecond))
+		if cur := eval[string](t, s, `(document.querySelector('nav a[aria-current=page]')||{}).textContent||''`); strings.TrimSpace(cur) != link {
+			t.Errorf("after following %q the current navigation entry is %q", link, cur)
+		}
+	}
+	s.noErrors(t, "/actions/ and navigation")
+}
