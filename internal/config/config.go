@@ -293,6 +293,9 @@ func (c *Config) validate(name string, res *yamlnode.Result) ErrorList {
 		if !strings.Contains(t.URL, "{id}") {
 			at(path, "%s: url must contain {id}, as in `url: https://tracker.example.com/browse/{id}`", path)
 		}
+		if lower := strings.ToLower(t.URL); !strings.HasPrefix(lower, "https://") && !strings.HasPrefix(lower, "http://") {
+			at(path+".url", "%s.url must be an http or https URL, as in `url: https://tracker.example.com/browse/{id}`", path)
+		}
 	}
 	for _, name := range sortedKeys(c.Repos) {
 		r := c.Repos[name]

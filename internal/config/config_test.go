@@ -72,6 +72,7 @@ func TestParseErrors(t *testing.T) {
 		{"tickets:\n  - pattern: '(['\n    url: x/{id}\n", "hindsight.yaml:2:14: tickets[1].pattern: not a valid regular expression"},
 		{"tickets:\n  - pattern: 'A-1'\n    url: https://x\n", "url must contain {id}"},
 		{"repos:\n  web: {}\n", "give exactly one of `path:`"},
+		{"tickets:\n  - pattern: 'X-1'\n    url: javascript:alert('{id}')\n", "must be an http or https URL"},
 		{"severities: [SEV1, SEV1]\n", "empty or repeated"},
 		{"title: [\n", "hindsight.yaml:2:1:"},
 		{"- a\n", "expected a map of settings"},
