@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -167,8 +168,7 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 	if err := site.CheckOutput(l.cfg, out); err != nil {
 		return nil, err
 	}
-	docs, err := site.Docs(l.cfg, l.corpus.Postmortems, sopts)
-	if err != nil {
+	if _, _, err := site.Base(cmp.Or(opts.BaseURL, l.cfg.BaseURL)); err != nil {
 		return nil, err
 	}
 	if ix == nil {
@@ -176,6 +176,10 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 			return nil, err
 		}
 		defer ix.Close()
+	}
+	docs, err := site.Docs(l.cfg, l.corpus.Postmortems, sopts, ix.Holds)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := ix.Sync(docs); err != nil {
 		return nil, fmt.Errorf("updating the search index: %w", err)

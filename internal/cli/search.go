@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hindsight-dev/hindsight/internal/corpus"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 	"github.com/hindsight-dev/hindsight/internal/search"
 	"github.com/hindsight-dev/hindsight/internal/site"
@@ -98,22 +99,23 @@ func searchRun(opts *SearchOptions) error {
 	if err != nil {
 		return err
 	}
-	l, err := loadChecked(f, false)
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: f.IO.WorkDir, Drafts: true})
 	if err != nil {
-		return err
+		return usageError("%v", err)
 	}
 	ix, err := search.Open(searchCache(f, cfg.Root))
 	if err != nil {
 		return err
 	}
 	defer ix.Close()
-	docs, err := site.Docs(cfg, l.corpus.Postmortems, site.Options{Drafts: opts.Drafts})
+	byID := map[string]string{}
+	for _, pm := range c.Postmortems {
+		byID[pm.ID] = pm.File
+	}
+	// Only the documents the index does not hold get their body text.
+	docs, err := site.Docs(cfg, c.Postmortems, site.Options{Drafts: opts.Drafts}, ix.Holds)
 	if err != nil {
 		return err
-	}
-	byID := map[string]string{}
-	for _, pm := range l.corpus.Postmortems {
-		byID[pm.ID] = pm.File
 	}
 	for i := range docs {
 		docs[i].URL = byID[docs[i].ID]

@@ -217,6 +217,14 @@ func (ix *Index) create() error {
 // replaced it with an empty one.
 func (ix *Index) Rebuilt() bool { return ix.rebuilt != "" }
 
+// Holds reports whether the index holds the document id at this hash, so
+// that a caller can skip preparing what Sync would not read.
+func (ix *Index) Holds(id, hash string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return hash != "" && ix.hashes[id] == hash
+}
+
 // RebuildReason says why Open rebuilt the index, "" if it did not.
 func (ix *Index) RebuildReason() string { return ix.rebuilt }
 

@@ -71,7 +71,7 @@ func loadSite(t *testing.T, n int) (h *server.Server, ids []string, assets []str
 	}
 	out := filepath.Join(root, "site")
 	opts := site.Options{Out: out, Drafts: true, Theme: theme.FS(""), Now: now, NoStaticSearch: true}
-	docs, err := site.Docs(cfg, c.Postmortems, opts)
+	docs, err := site.Docs(cfg, c.Postmortems, opts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,8 +20,9 @@ import (
 const IndexDir = ".index"
 
 // Docs returns the search documents of the postmortems a build with opts
-// holds, with their page URLs.
-func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options) ([]search.Doc, error) {
+// holds, with their page URLs. When held is given, documents it already
+// holds at their hash get no body text, which Sync does not read for them.
+func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held func(id, hash string) bool) ([]search.Doc, error) {
 	b, err := newBuilder(cfg, pms, opts)
 	if err != nil {
 		return nil, err
@@ -29,7 +30,7 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options) ([]sea
 	docs := make([]search.Doc, 0, len(b.pms))
 	for _, pm := range b.pms {
 		d := search.Doc{
-			ID: pm.ID, Title: pm.Title, Summary: pm.Summary, Body: markdown.PlainText(pm.Body), URL: b.pageURL(pm.ID),
+			ID: pm.ID, Title: pm.Title, Summary: pm.Summary, URL: b.pageURL(pm.ID),
 			Date: pm.Date.Time, Severity: pm.Severity, Status: string(pm.Status), Visibility: string(pm.Visibility),
 			Services: pm.Services, Tags: pm.Tags,
 		}
@@ -43,6 +44,9 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options) ([]sea
 		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", d.URL, d.Owner, opts.Public)
 		h.Write(pm.Source)
 		d.Hash = hex.EncodeToString(h.Sum(nil))[:24]
+		if held == nil || !held(d.ID, d.Hash) {
+			d.Body = markdown.PlainText(pm.Body)
+		}
 		docs = append(docs, d)
 	}
 	return docs, nil
@@ -50,7 +54,7 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options) ([]sea
 
 // exportSearch writes the static search index of the build under search/.
 func (b *builder) exportSearch(w *writer) error {
-	docs, err := Docs(b.cfg, b.pms, b.opts)
+	docs, err := Docs(b.cfg, b.pms, b.opts, nil)
 	if err != nil {
 		return err
 	}
