@@ -164,6 +164,7 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 		Web:      webLinks(l.cfg, content),
 		// A served site searches through the API: no static index to keep.
 		NoStaticSearch: served,
+		SearchCache:    filepath.Join(out, site.IndexDir, "static-analysis.gob"),
 	}
 	if err := site.CheckOutput(l.cfg, out); err != nil {
 		return nil, err

@@ -92,8 +92,10 @@ package search
 // BenchmarkExportStatic.
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -220,6 +222,114 @@ type termData struct {
 // the same docs give the same bytes. Files of an earlier export that the
 // new one does not have are removed.
 func ExportStatic(docs []Doc, dir string) (StaticStats, error) {
+	return exportStatic(docs, dir, nil)
+}
+
+// AnalysisCache keeps each document's analysis by its hash between
+// exports, so that a rebuild analyses only the documents that changed.
+// The zero value is empty; Load and Save keep it in a file.
+type AnalysisCache struct {
+	mu      sync.Mutex
+	entries map[string]*cachedTerms
+	used    map[string]*cachedTerms
+}
+
+// cachedTerms is a docTerms with exported fields, for gob.
+type cachedTerms struct {
+	Lens     []int
+	TF       map[string][]uint16
+	Surfaces []string
+}
+
+// Has reports whether the cache holds a document's analysis, so that its
+// text need not be prepared.
+func (c *AnalysisCache) Has(id, hash string) bool {
+	if c == nil || hash == "" {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.entries[hash]
+	return ok
+}
+
+func (c *AnalysisCache) get(hash string) *docTerms {
+	if c == nil || hash == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
+	if !ok {
+		return nil
+	}
+	if c.used == nil {
+		c.used = map[string]*cachedTerms{}
+	}
+	c.used[hash] = e
+	return &docTerms{lens: e.Lens, tf: e.TF, surfaces: e.Surfaces}
+}
+
+func (c *AnalysisCache) put(hash string, dt *docTerms) {
+	if c == nil || hash == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.used == nil {
+		c.used = map[string]*cachedTerms{}
+	}
+	c.used[hash] = &cachedTerms{Lens: dt.lens, TF: dt.tf, Surfaces: dt.surfaces}
+}
+
+// LoadAnalysisCache reads a cache file; a missing or unreadable one gives
+// an empty cache.
+func LoadAnalysisCache(path string) *AnalysisCache {
+	c := &AnalysisCache{entries: map[string]*cachedTerms{}}
+	f, err := os.Open(path)
+	if err != nil {
+		return c
+	}
+	defer f.Close()
+	var entries map[string]*cachedTerms
+	if gob.NewDecoder(bufio.NewReader(f)).Decode(&entries) == nil {
+		c.entries = entries
+	}
+	return c
+}
+
+// Save writes the analyses the last export used, and only those.
+func (c *AnalysisCache) Save(path string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := gob.NewEncoder(w).Encode(c.used); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// ExportStaticCached is ExportStatic taking the analyses of unchanged
+// documents (same Hash) from cache, and adding the new ones to it.
+// Documents the cache holds need no Body.
+func ExportStaticCached(docs []Doc, dir string, cache *AnalysisCache) (StaticStats, error) {
+	return exportStatic(docs, dir, cache)
+}
+
+func exportStatic(docs []Doc, dir string, cache *AnalysisCache) (StaticStats, error) {
 	var st StaticStats
 	fields := staticFields()
 	order := sortedDocs(docs)
@@ -230,7 +340,7 @@ func ExportStatic(docs []Doc, dir string) (StaticStats, error) {
 	surfaceSet := map[string]struct{}{}
 	lenSum := make([]float64, len(fields))
 	lens := make([][]int32, n) // per doc, per field
-	analyzeDocs(order, fields, func(i int, dt *docTerms) {
+	analyzeDocs(order, fields, cache, func(i int, dt *docTerms) {
 		l := make([]int32, len(fields))
 		for f, v := range dt.lens {
 			l[f] = int32(v)
@@ -500,7 +610,7 @@ func epochDay(t time.Time) int64 {
 
 // analyzeDocs analyses the documents in parallel and hands each result to
 // merge in document order.
-func analyzeDocs(order []*Doc, fields []staticField, merge func(int, *docTerms)) {
+func analyzeDocs(order []*Doc, fields []staticField, cache *AnalysisCache, merge func(int, *docTerms)) {
 	const batch = 256
 	workers := max(runtime.GOMAXPROCS(0), 1)
 	results := make([]*docTerms, batch)
@@ -514,7 +624,12 @@ func analyzeDocs(order []*Doc, fields []staticField, merge func(int, *docTerms))
 				defer wg.Done()
 				tok := unicodetok.NewUnicodeTokenizer()
 				for i := range next {
+					if dt := cache.get(order[i].Hash); dt != nil {
+						results[i-lo] = dt
+						continue
+					}
 					results[i-lo] = analyzeDoc(order[i], fields, tok)
+					cache.put(order[i].Hash, results[i-lo])
 				}
 			}()
 		}

@@ -56,6 +56,9 @@ type Options struct {
 	// NoStaticSearch leaves out the static search index, for a site that a
 	// server with the search API serves.
 	NoStaticSearch bool
+	// SearchCache, when set, is a file that keeps the text analysis of each
+	// postmortem for the static search index between builds.
+	SearchCache string
 }
 
 // Result says what a build did.

@@ -54,7 +54,13 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 
 // exportSearch writes the static search index of the build under search/.
 func (b *builder) exportSearch(w *writer) error {
-	docs, err := Docs(b.cfg, b.pms, b.opts, nil)
+	var cache *search.AnalysisCache
+	var held func(id, hash string) bool
+	if b.opts.SearchCache != "" {
+		cache = search.LoadAnalysisCache(b.opts.SearchCache)
+		held = cache.Has
+	}
+	docs, err := Docs(b.cfg, b.pms, b.opts, held)
 	if err != nil {
 		return err
 	}
@@ -63,8 +69,12 @@ func (b *builder) exportSearch(w *writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if _, err := search.ExportStatic(docs, tmp); err != nil {
+	if _, err := search.ExportStaticCached(docs, tmp, cache); err != nil {
 		return fmt.Errorf("writing the static search index: %w", err)
+	}
+	if cache != nil {
+		// A cache that cannot be written only makes the next build slower.
+		_ = cache.Save(b.opts.SearchCache)
 	}
 	return filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
