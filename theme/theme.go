@@ -41,5 +41,3 @@ func (o overlay) Open(name string) (fs.File, error) {
 	return o.base.Open(name)
 }
 
-// ReadFile reads one theme file, the override first.
-func ReadFile(fsys fs.FS, name string) ([]byte, error) { return fs.ReadFile(fsys, name) }

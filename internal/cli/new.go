@@ -153,7 +153,7 @@ func newRun(opts *NewOptions) error {
 // theme/archetypes/postmortem.md first.
 func renderArchetype(root string, data archetypeData) ([]byte, error) {
 	fsys := theme.FS(filepath.Join(root, "theme"))
-	src, err := theme.ReadFile(fsys, "archetypes/postmortem.md")
+	src, err := fs.ReadFile(fsys, "archetypes/postmortem.md")
 	if err != nil {
 		return nil, fmt.Errorf("reading the postmortem template: %w", err)
 	}

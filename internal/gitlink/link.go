@@ -105,14 +105,3 @@ func (s *Set) closeItems(pms []*postmortem.Postmortem) {
 		}
 	}
 }
-
-// Uses reports whether any postmortem names a commit, so that callers can
-// skip opening repositories when none does.
-func Uses(pms []*postmortem.Postmortem) bool {
-	for _, pm := range pms {
-		if len(pm.Commits) > 0 {
-			return true
-		}
-	}
-	return false
-}
