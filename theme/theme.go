@@ -40,4 +40,3 @@ func (o overlay) Open(name string) (fs.File, error) {
 	}
 	return o.base.Open(name)
 }
-
