@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
@@ -91,21 +90,12 @@ type jsonReport struct {
 // jsonPostmortem is what the check learnt of one postmortem: its figures
 // and, for each commit ref, what git said of the commit.
 type jsonPostmortem struct {
-	ID      string       `json:"id"`
-	File    string       `json:"file"`
-	Figures jsonFigures  `json:"figures"`
-	Commits []jsonCommit `json:"commits"`
+	ID      string             `json:"id"`
+	File    string             `json:"file"`
+	Figures postmortem.Figures `json:"figures"`
+	Commits []jsonCommit       `json:"commits"`
 	// ClosedItems are action items closed by commit trailers, by number.
 	ClosedItems map[string]postmortem.CommitInfo `json:"closed_items,omitempty"`
-}
-
-// jsonFigures are durations in seconds; absent when a time is missing.
-type jsonFigures struct {
-	TimeToDetect   *float64 `json:"time_to_detect_seconds,omitempty"`
-	TimeToMitigate *float64 `json:"time_to_mitigate_seconds,omitempty"`
-	TimeToResolve  *float64 `json:"time_to_resolve_seconds,omitempty"`
-	TriggerLatency *float64 `json:"trigger_latency_seconds,omitempty"`
-	FixLeadTime    *float64 `json:"fix_lead_time_seconds,omitempty"`
 }
 
 type jsonCommit struct {
@@ -114,24 +104,10 @@ type jsonCommit struct {
 	Commit *postmortem.CommitInfo `json:"commit,omitempty"`
 }
 
-func seconds(d time.Duration, ok bool) *float64 {
-	if !ok {
-		return nil
-	}
-	s := d.Seconds()
-	return &s
-}
-
 func jsonPostmortems(pms []*postmortem.Postmortem) []jsonPostmortem {
 	out := make([]jsonPostmortem, 0, len(pms))
 	for _, pm := range pms {
-		jp := jsonPostmortem{ID: pm.ID, File: pm.File, Commits: []jsonCommit{}, Figures: jsonFigures{
-			TimeToDetect:   seconds(pm.TimeToDetect()),
-			TimeToMitigate: seconds(pm.TimeToMitigate()),
-			TimeToResolve:  seconds(pm.TimeToResolve()),
-			TriggerLatency: seconds(pm.TriggerLatency()),
-			FixLeadTime:    seconds(pm.FixLeadTime()),
-		}}
+		jp := jsonPostmortem{ID: pm.ID, File: pm.File, Commits: []jsonCommit{}, Figures: pm.Figures()}
 		for _, lc := range pm.Linked {
 			jp.Commits = append(jp.Commits, jsonCommit{CommitRef: lc.Ref, Commit: lc.Info})
 		}

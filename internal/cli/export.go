@@ -97,22 +97,12 @@ type exportPostmortem struct {
 	Tags         []string           `json:"tags"`
 	Visibility   string             `json:"visibility"`
 	Times        map[string]string  `json:"times"`
-	Figures      exportFigures      `json:"figures"`
+	Figures      postmortem.Figures `json:"figures"`
 	Commits      []exportCommit     `json:"commits"`
 	Tickets      []string           `json:"tickets,omitempty"`
 	ActionItems  []exportActionItem `json:"action_items"`
 	Related      []string           `json:"related"`
 	Custom       map[string]any     `json:"custom,omitempty"`
-}
-
-// exportFigures are durations in whole seconds, absent when a time or
-// commit they need is missing; the names are those of `check --format json`.
-type exportFigures struct {
-	TimeToDetect   *int64 `json:"time_to_detect_seconds,omitempty"`
-	TimeToMitigate *int64 `json:"time_to_mitigate_seconds,omitempty"`
-	TimeToResolve  *int64 `json:"time_to_resolve_seconds,omitempty"`
-	TriggerLatency *int64 `json:"trigger_latency_seconds,omitempty"`
-	FixLeadTime    *int64 `json:"fix_lead_time_seconds,omitempty"`
 }
 
 // exportCommit is a commit ref as written, with what git knows of it when
@@ -183,14 +173,6 @@ func exportRun(opts *ExportOptions) error {
 	return writeJSONValue(f.IO.Out, exportDoc{Version: ExportVersion, GeneratedBy: "hindsight", Public: opts.Public, Postmortems: out})
 }
 
-func wholeSeconds(d time.Duration, ok bool) *int64 {
-	if !ok {
-		return nil
-	}
-	s := int64(d / time.Second)
-	return &s
-}
-
 func exportCommitOf(ci postmortem.CommitInfo, public bool) *exportCommitInfo {
 	c := &exportCommitInfo{SHA: ci.SHA, Repo: ci.Repo, Subject: ci.Subject, Date: ci.Date, Committed: ci.Committed, Files: ci.Files, URL: ci.URL}
 	if !public {
@@ -207,13 +189,7 @@ func exportOne(pm *postmortem.Postmortem, public bool, exported map[string]bool)
 		Summary: pm.Summary, ReviewDate: pm.ReviewDate.String(), Services: nonNil(pm.Services), Tags: nonNil(pm.Tags),
 		Visibility: string(pm.Visibility), Times: map[string]string{}, Commits: []exportCommit{}, ActionItems: []exportActionItem{},
 		Related: []string{},
-		Figures: exportFigures{
-			TimeToDetect:   wholeSeconds(pm.TimeToDetect()),
-			TimeToMitigate: wholeSeconds(pm.TimeToMitigate()),
-			TimeToResolve:  wholeSeconds(pm.TimeToResolve()),
-			TriggerLatency: wholeSeconds(pm.TriggerLatency()),
-			FixLeadTime:    wholeSeconds(pm.FixLeadTime()),
-		},
+		Figures: pm.Figures(),
 	}
 	for _, k := range postmortem.TimeKeys {
 		if t := pm.Times.Get(k); !t.IsZero() {

@@ -92,3 +92,33 @@ type FileHistory struct {
 	// commit, or the file was never committed.
 	Uncommitted bool `json:"uncommitted,omitempty"`
 }
+
+// Figures are a postmortem's derived durations in whole seconds, for
+// machine-readable output; each is nil when a time or commit it needs is
+// missing.
+type Figures struct {
+	TimeToDetect   *int64 `json:"time_to_detect_seconds,omitempty"`
+	TimeToMitigate *int64 `json:"time_to_mitigate_seconds,omitempty"`
+	TimeToResolve  *int64 `json:"time_to_resolve_seconds,omitempty"`
+	TriggerLatency *int64 `json:"trigger_latency_seconds,omitempty"`
+	FixLeadTime    *int64 `json:"fix_lead_time_seconds,omitempty"`
+}
+
+// Figures returns the derived durations in whole seconds.
+func (p *Postmortem) Figures() Figures {
+	return Figures{
+		TimeToDetect:   wholeSeconds(p.TimeToDetect()),
+		TimeToMitigate: wholeSeconds(p.TimeToMitigate()),
+		TimeToResolve:  wholeSeconds(p.TimeToResolve()),
+		TriggerLatency: wholeSeconds(p.TriggerLatency()),
+		FixLeadTime:    wholeSeconds(p.FixLeadTime()),
+	}
+}
+
+func wholeSeconds(d time.Duration, ok bool) *int64 {
+	if !ok {
+		return nil
+	}
+	s := int64(d / time.Second)
+	return &s
+}
