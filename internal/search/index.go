@@ -1018,6 +1018,33 @@ func spread(boost float64, mk func(field string, boost float64) query.Query) que
 	return query.NewDisjunctionQuery(qs)
 }
 
+// place puts a query on the field it names, or, when it names none,
+// spreads it over the text fields with their boosts.
+func place(field string, boost float64, at func(field string, boost float64) query.Query) query.Query {
+	if field != "" {
+		return at(field, boost)
+	}
+	return spread(boost, at)
+}
+
+// retargetable is a query that can be copied onto another field.
+type retargetable[T any] interface {
+	*T
+	query.Query
+	SetField(string)
+	SetBoost(float64)
+}
+
+// copyAt makes copies of q on a field with a boost.
+func copyAt[T any, P retargetable[T]](q P) func(string, float64) query.Query {
+	return func(f string, b float64) query.Query {
+		c := *q
+		P(&c).SetField(f)
+		P(&c).SetBoost(b)
+		return P(&c)
+	}
+}
+
 func (rw *rewriter) rewrite(q query.Query) query.Query {
 	switch q := q.(type) {
 	case *query.BooleanQuery:
@@ -1052,16 +1079,7 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		if !ok {
 			return q
 		}
-		if field != "" {
-			q.SetField(field)
-			return q
-		}
-		return spread(q.Boost(), func(f string, b float64) query.Query {
-			c := *q
-			c.SetField(f)
-			c.SetBoost(b)
-			return &c
-		})
+		return place(field, q.Boost(), copyAt(q))
 	case *query.MatchPhraseQuery:
 		if !rw.checkBoost(q.Boost()) {
 			return q
@@ -1076,16 +1094,7 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 			t.SetBoost(q.Boost())
 			return t
 		}
-		if field != "" {
-			q.SetField(field)
-			return q
-		}
-		return spread(q.Boost(), func(f string, b float64) query.Query {
-			c := *q
-			c.SetField(f)
-			c.SetBoost(b)
-			return &c
-		})
+		return place(field, q.Boost(), copyAt(q))
 	case *query.WildcardQuery:
 		rw.patterns = true
 		if !rw.checkBoost(q.Boost()) {
@@ -1114,10 +1123,7 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 			}
 			return query.NewDisjunctionQuery(qs)
 		}
-		if field != "" {
-			return mk(field, q.Boost())
-		}
-		return spread(q.Boost(), mk)
+		return place(field, q.Boost(), mk)
 	case *query.RegexpQuery:
 		rw.patterns = true
 		if !rw.checkBoost(q.Boost()) {
@@ -1127,16 +1133,7 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		if !ok {
 			return q
 		}
-		if field != "" {
-			q.SetField(field)
-			return q
-		}
-		return spread(q.Boost(), func(f string, b float64) query.Query {
-			c := *q
-			c.SetField(f)
-			c.SetBoost(b)
-			return &c
-		})
+		return place(field, q.Boost(), copyAt(q))
 	case *query.NumericRangeQuery:
 		field, ok := rw.field(q.FieldVal)
 		if !ok {
