@@ -76,21 +76,9 @@ files on each run, so it is always current.`,
 func searchRun(opts *SearchOptions) error {
 	f := opts.Factory
 	req := search.Request{Query: opts.Query, Severity: opts.Severity, Service: opts.Service, Tag: opts.Tag, Limit: opts.Limit}
-	for _, d := range []struct {
-		flag, v string
-		dst     *time.Time
-	}{{"--since", opts.Since, &req.Since}, {"--until", opts.Until, &req.Until}} {
-		if d.v == "" {
-			continue
-		}
-		t, err := postmortem.ParseDate(d.v)
-		if err != nil {
-			return usageError("%s: %v", d.flag, err)
-		}
-		*d.dst = t.Time
-	}
-	if !req.Since.IsZero() && !req.Until.IsZero() && req.Since.After(req.Until) {
-		return usageError("--since %s is after --until %s", opts.Since, opts.Until)
+	var err error
+	if req.Since, req.Until, err = dateRange(opts.Since, opts.Until); err != nil {
+		return err
 	}
 	if opts.Limit < 1 || opts.Limit > search.MaxLimit {
 		return usageError("--limit must be from 1 to %d", search.MaxLimit)
@@ -138,6 +126,28 @@ func searchRun(opts *SearchOptions) error {
 		return writeJSONValue(f.IO.Out, res)
 	}
 	return writeHits(f.IO.Out, res, f.IO.IsTTY)
+}
+
+// dateRange reads the --since and --until flags: days, either may be
+// empty, since not after until.
+func dateRange(since, until string) (from, to time.Time, err error) {
+	for _, d := range []struct {
+		flag, v string
+		dst     *time.Time
+	}{{"--since", since, &from}, {"--until", until, &to}} {
+		if d.v == "" {
+			continue
+		}
+		t, err := postmortem.ParseDate(d.v)
+		if err != nil {
+			return from, to, usageError("%s: %v", d.flag, err)
+		}
+		*d.dst = t.Time
+	}
+	if !from.IsZero() && !to.IsZero() && from.After(to) {
+		return from, to, usageError("--since %s is after --until %s; the range would be empty", since, until)
+	}
+	return from, to, nil
 }
 
 // searchCache is the index folder for a repository in the cache.

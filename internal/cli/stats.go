@@ -71,21 +71,9 @@ for services and tags by count (most first) then name. Durations read like
 			if opts.By != "" && !slices.Contains(statsGroups, opts.By) {
 				return usageError("--by %q is not supported; use one of %s", opts.By, strings.Join(statsGroups, ", "))
 			}
-			for _, d := range []struct {
-				flag, v string
-				dst     *time.Time
-			}{{"--since", opts.Since, &opts.since}, {"--until", opts.Until, &opts.until}} {
-				if d.v == "" {
-					continue
-				}
-				t, err := postmortem.ParseDate(d.v)
-				if err != nil {
-					return usageError("%s: %v", d.flag, err)
-				}
-				*d.dst = t.Time
-			}
-			if !opts.since.IsZero() && !opts.until.IsZero() && opts.since.After(opts.until) {
-				return usageError("--since %s is after --until %s; the range would be empty", opts.Since, opts.Until)
+			var err error
+			if opts.since, opts.until, err = dateRange(opts.Since, opts.Until); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
