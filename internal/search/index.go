@@ -1,10 +1,12 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -97,6 +99,17 @@ func Open(dir string) (*Index, error) {
 	}
 	_, a := sharedMapping()
 	ix := &Index{dir: dir, analyzer: a}
+	if link := firstLink(dir); link != "" {
+		// The index is ours to rebuild; a link inside it (committed into
+		// an output folder, say) could make writes land anywhere.
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("search: removing the old index: %w", err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		ix.rebuilt = "the index folder held a symbolic link or special file (" + link + ")"
+	}
 	reason, err := ix.openExisting()
 	if err != nil {
 		return nil, err
@@ -107,8 +120,25 @@ func Open(dir string) (*Index, error) {
 	if err := ix.create(); err != nil {
 		return nil, err
 	}
-	ix.rebuilt = reason
+	ix.rebuilt = cmp.Or(ix.rebuilt, reason)
 	return ix, nil
+}
+
+// firstLink returns the first thing below dir that is neither a regular
+// file nor a folder, "" when there is none.
+func firstLink(dir string) string {
+	found := ""
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if !d.IsDir() && !d.Type().IsRegular() {
+			found = p
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
 }
 
 // openExisting opens the index in ix.dir. It leaves ix.idx nil when there

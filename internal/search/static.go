@@ -303,6 +303,7 @@ func (c *AnalysisCache) Save(path string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	tmp := path + ".tmp"
+	_ = os.Remove(tmp) // never write through a link left in its place
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err

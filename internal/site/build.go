@@ -124,6 +124,12 @@ func CheckOutput(cfg *config.Config, out string) error {
 	case strings.HasPrefix(root, abs+string(filepath.Separator)):
 		return fmt.Errorf("the output folder %s contains the repository; build into a folder of its own, such as site", out)
 	}
+	if st, err := os.Lstat(abs); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("the output folder %s is a symbolic link; a build never writes through a link: build into a real folder", out)
+	}
+	if st, err := os.Lstat(filepath.Join(abs, IndexDir)); err == nil && !st.IsDir() {
+		return fmt.Errorf("the output folder %s holds a %s that is not a folder (a symbolic link?); empty the output folder or choose another", out, IndexDir)
+	}
 	entries, err := os.ReadDir(abs)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -134,8 +140,11 @@ func CheckOutput(cfg *config.Config, out string) error {
 	if len(entries) == 0 || len(entries) == 1 && entries[0].Name() == IndexDir {
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(abs, Marker)); err != nil {
+	if st, err := os.Lstat(filepath.Join(abs, Marker)); err != nil || !st.Mode().IsRegular() {
 		return fmt.Errorf("the output folder %s has files and is not a previous Hindsight build (no %s); empty it or choose another folder", out, Marker)
+	}
+	if _, err := readManifest(abs); err != nil {
+		return fmt.Errorf("the output folder %s is not a previous Hindsight build: %v; empty it or choose another folder", out, err)
 	}
 	return nil
 }

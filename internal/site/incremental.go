@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -27,16 +29,44 @@ type manifest struct {
 	Pages   map[string]string `json:"pages"`
 }
 
-func readManifest(out string) map[string]string {
+// readManifest reads the manifest of a previous build. It returns nil
+// when there is none or it is of another version (the next build is a
+// full one), and an error when the marker is there but is not a manifest
+// this program could have written: its names are used to remove and
+// replace files, so a folder whose manifest names a path outside it is
+// treated as somebody else's.
+func readManifest(out string) (map[string]string, error) {
 	data, err := os.ReadFile(filepath.Join(out, Marker))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	var m manifest
-	if json.Unmarshal(data, &m) != nil || m.Version != manifestVersion {
-		return nil
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("its %s is not a Hindsight manifest (%v)", Marker, err)
 	}
-	return m.Pages
+	if m.Version != manifestVersion {
+		return nil, nil
+	}
+	for name := range m.Pages {
+		if !siteName(name) {
+			return nil, fmt.Errorf("its %s names %q, which is not a file inside the folder", Marker, name)
+		}
+	}
+	return m.Pages, nil
+}
+
+// siteName reports whether a manifest entry is a file this program could
+// have written: a clean relative slash path that stays inside the output
+// folder and is neither the marker nor inside the search index.
+func siteName(name string) bool {
+	if name == "" || name != path.Clean(name) || path.IsAbs(name) || strings.ContainsAny(name, "\\\x00") {
+		return false
+	}
+	first, _, _ := strings.Cut(name, "/")
+	return first != ".." && first != "." && name != Marker && first != IndexDir
 }
 
 // pageFingerprint covers everything a list page shows: its view, whole.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"flag"
 	"io/fs"
 	"os"
@@ -411,5 +412,59 @@ func TestIncrementalRemoval(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "services", "database")); err == nil {
 		t.Error("a term page no postmortem has any more is still there")
+	}
+}
+
+// A rebuild stopped while moving its files in (killed, or the disk full)
+// must not leave pages that a later build takes for current: the manifest
+// vouches for a page only once it is in place.
+func TestIncrementalStoppedWhileMoving(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := build(t, cfg, pms, Options{})
+	title := map[string]string{}
+	for _, pm := range pms {
+		title[pm.ID] = pm.Title
+	}
+	retitle := func(suffix string) {
+		for _, pm := range pms {
+			pm.Title = title[pm.ID] + suffix
+		}
+	}
+	// Title B: stop after a few files were moved in.
+	retitle(" (B)")
+	beforeMove = func(i int) error {
+		if i == 3 {
+			return errors.New("killed")
+		}
+		return nil
+	}
+	_, err := Build(context.Background(), cfg, pms, Options{Out: out, Theme: theme.FS(""), Now: testNow})
+	beforeMove = nil
+	if err == nil {
+		t.Fatal("the stopped build succeeded")
+	}
+	// Title A again: every page must say A, as a cold build does.
+	retitle("")
+	build(t, cfg, pms, Options{})
+	cold := build(t, cfg, pms, Options{Out: filepath.Join(t.TempDir(), "cold")})
+	a, b := snapshot(t, out), snapshot(t, cold)
+	for name, data := range b {
+		if name != Marker && !bytes.Equal(a[name], data) {
+			t.Errorf("%s kept what the stopped build moved in", name)
+		}
+	}
+}
+
+// Names in a manifest are used to remove and replace files: only clean
+// paths inside the output folder are accepted.
+func TestSiteName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"index.html": true, "static/style.css": true, "a/b/index.html": true,
+		"": false, ".": false, "..": false, "../x": false, "a/../../x": false, "/etc/passwd": false,
+		"a//b": false, "a/./b": false, `a\..\b`: false, "x\x00": false, Marker: false, ".index/x": false,
+	} {
+		if got := siteName(name); got != want {
+			t.Errorf("siteName(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

@@ -34,6 +34,8 @@ type writer struct {
 
 	mu   sync.Mutex
 	dirs map[string]bool
+	// safe holds the folders of the live site found to be real folders.
+	safe map[string]bool
 	fps  map[string]string // this build's manifest
 
 	pages, files, reused atomic.Int64
@@ -52,11 +54,53 @@ func newWriter(out string) (*writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the build folder: %w", err)
 	}
-	w := &writer{out: out, stage: stage, dirs: map[string]bool{}, fps: map[string]string{}}
-	if prev := readManifest(out); prev != nil {
+	w := &writer{out: out, stage: stage, dirs: map[string]bool{}, fps: map[string]string{}, safe: map[string]bool{}}
+	prev, err := readManifest(out)
+	if err != nil {
+		_ = os.RemoveAll(stage)
+		return nil, fmt.Errorf("the output folder %s is not a previous Hindsight build: %v; empty it or choose another folder", out, err)
+	}
+	if prev != nil {
 		w.prev, w.incremental = prev, true
 	}
 	return w, nil
+}
+
+// liveFolder returns the folder of the live site that a file of it lives
+// in, after making sure that no part of the way there is a symbolic link
+// or something other than a folder: a build never writes or removes
+// through a link, which could lead anywhere (a pull request can commit
+// one into the output folder). Folders that do not exist yet are fine;
+// they are created as real folders.
+func (w *writer) liveFolder(name string) (string, error) {
+	dir := path.Dir(name)
+	full := w.out
+	if dir == "." {
+		return full, nil
+	}
+	w.mu.Lock()
+	ok := w.safe[dir]
+	w.mu.Unlock()
+	if ok {
+		return filepath.Join(w.out, filepath.FromSlash(dir)), nil
+	}
+	for part := range strings.SplitSeq(dir, "/") {
+		full = filepath.Join(full, part)
+		st, err := os.Lstat(full)
+		if errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("updating the site: %w", err)
+		}
+		if !st.IsDir() {
+			return "", fmt.Errorf("updating the site: %s is a symbolic link or a file where the site has a folder; a build never writes through it: remove it, or build into an empty folder", full)
+		}
+	}
+	w.mu.Lock()
+	w.safe[dir] = true
+	w.mu.Unlock()
+	return filepath.Join(w.out, filepath.FromSlash(dir)), nil
 }
 
 func stagePrefix(out string) string { return "." + filepath.Base(out) + ".tmp-" }
@@ -118,9 +162,13 @@ func (w *writer) keep(name, fp string) bool {
 	if w.prev == nil || w.prev[name] != fp {
 		return false
 	}
-	old := filepath.Join(w.out, filepath.FromSlash(name))
-	st, err := os.Stat(old)
+	dir, err := w.liveFolder(name)
 	if err != nil {
+		return false
+	}
+	old := filepath.Join(dir, path.Base(name))
+	st, err := os.Lstat(old)
+	if err != nil || !st.Mode().IsRegular() {
 		return false
 	}
 	if !w.incremental {
@@ -173,17 +221,21 @@ func (w *writer) page(p, fp string, data []byte) error {
 	return nil
 }
 
-// manifestFile is the marker and manifest of a build.
-func (w *writer) manifest() []byte {
-	m := manifest{Note: "This folder is the output of hindsight build; it is replaced on each build.", Version: manifestVersion, Pages: w.fps}
+// manifestData is the marker and manifest of a build.
+func manifestData(fps map[string]string) []byte {
+	m := manifest{Note: "This folder is the output of hindsight build; it is replaced on each build.", Version: manifestVersion, Pages: fps}
 	data, _ := json.MarshalIndent(m, "", " ")
 	return append(data, '\n')
 }
 
+// beforeMove, set by tests, runs before the i-th staged file is moved in;
+// an error stops the build there, as a kill would.
+var beforeMove func(i int) error
+
 // commit puts the new site in place.
 func (w *writer) commit() error {
 	if !w.incremental {
-		if err := os.WriteFile(filepath.Join(w.stage, Marker), w.manifest(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(w.stage, Marker), manifestData(w.fps), 0o644); err != nil {
 			return fmt.Errorf("writing the site: %w", err)
 		}
 		// The search index lives in the output folder; it moves with it.
@@ -212,10 +264,25 @@ func (w *writer) commit() error {
 		return fmt.Errorf("reading the staged site: %w", err)
 	}
 	sort.Strings(moved)
+	// Until a staged file is in place, the manifest must not vouch for
+	// the old one under its name: were the build killed halfway through
+	// the moves, the next one would take the old file for current.
+	if err := w.writeManifest(w.pending(moved)); err != nil {
+		return err
+	}
 	made := map[string]bool{}
-	for _, rel := range moved {
-		dst := filepath.Join(w.out, rel)
-		if dir := filepath.Dir(dst); !made[dir] {
+	for i, rel := range moved {
+		if beforeMove != nil {
+			if err := beforeMove(i); err != nil {
+				return err
+			}
+		}
+		dir, err := w.liveFolder(filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, filepath.Base(rel))
+		if !made[dir] {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return fmt.Errorf("updating the site: %w", err)
 			}
@@ -234,7 +301,11 @@ func (w *writer) commit() error {
 	}
 	sort.Strings(gone)
 	for _, name := range gone {
-		p := filepath.Join(w.out, filepath.FromSlash(name))
+		dir, err := w.liveFolder(name)
+		if err != nil {
+			return err
+		}
+		p := filepath.Join(dir, path.Base(name))
 		_ = os.Remove(p)
 		for dir := filepath.Dir(p); dir != w.out && strings.HasPrefix(dir, w.out); dir = filepath.Dir(dir) {
 			if os.Remove(dir) != nil {
@@ -242,15 +313,36 @@ func (w *writer) commit() error {
 			}
 		}
 	}
+	if err := w.writeManifest(w.fps); err != nil {
+		return err
+	}
+	w.done = true
+	return os.RemoveAll(w.stage)
+}
+
+// pending is the previous manifest without the files about to be moved in.
+func (w *writer) pending(moved []string) map[string]string {
+	m := make(map[string]string, len(w.prev))
+	for name, fp := range w.prev {
+		m[name] = fp
+	}
+	for _, rel := range moved {
+		delete(m, filepath.ToSlash(rel))
+	}
+	return m
+}
+
+// writeManifest replaces the live site's manifest in one rename.
+func (w *writer) writeManifest(fps map[string]string) error {
 	tmp := filepath.Join(w.out, Marker+".tmp")
-	if err := os.WriteFile(tmp, w.manifest(), 0o644); err != nil {
+	_ = os.Remove(tmp) // never write through a link left in its place
+	if err := os.WriteFile(tmp, manifestData(fps), 0o644); err != nil {
 		return fmt.Errorf("updating the site: %w", err)
 	}
 	if err := os.Rename(tmp, filepath.Join(w.out, Marker)); err != nil {
 		return fmt.Errorf("updating the site: %w", err)
 	}
-	w.done = true
-	return os.RemoveAll(w.stage)
+	return nil
 }
 
 // swap puts a fully built site in place of the old in two renames; the
