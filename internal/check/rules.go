@@ -1,10 +1,11 @@
 package check
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -299,11 +300,16 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 			continue // external, a fragment, or site-absolute
 		}
 		target := path.Clean(path.Join(path.Dir(pm.Rel), u.Path))
-		if target == ".." || strings.HasPrefix(target, "../") || path.IsAbs(pm.Rel) {
+		if target == ".." || strings.HasPrefix(target, "../") || path.IsAbs(target) {
 			r.emit("broken-link", pm, l.Line, l.Col, "link %q points outside the repository; link to a page by URL instead", dest)
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(r.cfg.Root, filepath.FromSlash(target))); err != nil {
+		_, err = corpus.Attachment(r.cfg.Root, r.cfg.ContentDir(), target)
+		switch {
+		case err == nil, errors.Is(err, corpus.ErrNotAttachment):
+		case !errors.Is(err, fs.ErrNotExist):
+			r.emit("broken-link", pm, l.Line, l.Col, "link to file %q: %v", dest, err)
+		default:
 			what := "file"
 			if content := filepath.ToSlash(r.cfg.Content); strings.HasSuffix(target, ".md") && (target == content || strings.HasPrefix(target, content+"/")) {
 				what = "postmortem"

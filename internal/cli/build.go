@@ -169,7 +169,7 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 	if err := site.CheckOutput(l.cfg, out); err != nil {
 		return nil, err
 	}
-	if _, _, err := site.Base(cmp.Or(opts.BaseURL, l.cfg.BaseURL)); err != nil {
+	if _, _, err := config.SplitBaseURL(cmp.Or(opts.BaseURL, l.cfg.BaseURL)); err != nil {
 		return nil, err
 	}
 	if ix == nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -23,6 +24,7 @@ type ServeOptions struct {
 	BuildOptions
 	Addr    string
 	NoWatch bool
+	Hosts   []string
 }
 
 // NewCmdServe builds `hindsight serve`; runF replaces the run in tests.
@@ -47,6 +49,7 @@ a preview. Ctrl+C stops the server gracefully.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	cmd.Flags().StringSliceVar(&opts.Hosts, "allow-host", nil, "host name requests may use besides loopback names and IP addresses (repeatable), e.g. for a dev container's forwarded name")
 	cmd.Flags().BoolVar(&opts.NoWatch, "no-watch", false, "build once; do not watch for changes or reload pages")
 	cmd.Flags().BoolVar(&opts.Drafts, "drafts", true, "include drafts")
 	cmd.Flags().BoolVar(&opts.Public, "public", false, "only public postmortems, without internal details")
@@ -73,12 +76,9 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 	} else {
 		out = opts.outDir(f, cfg)
 	}
-	base, _, err := site.Base(opts.BaseURL)
+	base, _, err := config.SplitBaseURL(cmp.Or(opts.BaseURL, cfg.BaseURL))
 	if err != nil {
 		return usageError("%v", err)
-	}
-	if opts.BaseURL == "" {
-		base, _, _ = site.Base(cfg.BaseURL)
 	}
 
 	if err := site.CheckOutput(cfg, out); err != nil {
@@ -93,7 +93,7 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 	if err := p.rebuild(); err != nil {
 		return err
 	}
-	srv := server.New(server.Options{Dir: out, Base: base, LiveReload: !opts.NoWatch, Search: ix})
+	srv := server.New(server.Options{Dir: out, Base: base, LiveReload: !opts.NoWatch, Search: ix, Hosts: opts.Hosts})
 	if !opts.NoWatch {
 		go func() { _ = p.watch(ctx, srv) }()
 	}

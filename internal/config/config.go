@@ -275,6 +275,9 @@ func (c *Config) validate(name string, res *yamlnode.Result) ErrorList {
 		}
 		seen[s] = true
 	}
+	if _, _, err := SplitBaseURL(c.BaseURL); err != nil {
+		at("base_url", "base_url: %v", err)
+	}
 	if c.PublishDeadlineDays < 0 {
 		at("publish_deadline_days", "publish_deadline_days must be 0 or more days")
 	}

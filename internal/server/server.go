@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"os"
@@ -29,6 +30,10 @@ import (
 // meta tag says, plus frame-ancestors, which only a header can set.
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
+// FilesCSP is the policy of the files copied from the content folder
+// (under files/): a sandbox in which no script runs and nothing loads.
+const FilesCSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
 // Searcher answers search requests; the search index is one.
 type Searcher interface {
 	Search(ctx context.Context, r search.Request) (*search.Result, error)
@@ -45,6 +50,11 @@ type Options struct {
 	// LiveReload injects the reload script into pages and serves the
 	// event stream.
 	LiveReload bool
+	// Hosts are the host names, beyond loopback names and IP addresses,
+	// that requests may name in their Host header. A name the server does
+	// not know is refused, so that a web page whose domain was rebound to
+	// a loopback address cannot read the preview (drafts included).
+	Hosts []string
 }
 
 //go:embed livereload.js
@@ -119,6 +129,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 	h.Set("X-Frame-Options", "DENY")
+	if !s.hostAllowed(r.Host) {
+		writeError(w, http.StatusMisdirectedRequest, fmt.Sprintf("this server does not answer for the host %q; open it by its loopback address, or start it with --allow-host for that name", r.Host))
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		writeError(w, http.StatusMethodNotAllowed, "only GET and HEAD are allowed")
@@ -150,6 +164,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serveFile(w, r, rest)
 }
 
+// hostAllowed reports whether a request's Host header names this server:
+// an IP address (which no DNS answer can rebind), a loopback name, or one
+// of the configured hosts.
+func (s *Server) hostAllowed(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || net.ParseIP(host) != nil {
+		return true
+	}
+	for _, h := range s.opts.Hosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	return false
+}
+
 // serveFile serves the site's files; hidden files (the index, the
 // manifest) are not part of the site.
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, rest string) {
@@ -164,7 +198,9 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, rest string) 
 	st, err := os.Stat(full)
 	if err == nil && st.IsDir() {
 		if !strings.HasSuffix(r.URL.Path, "/") {
-			http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
+			// The cleaned path: "//tags" would send the browser to the
+			// host "tags".
+			http.Redirect(w, r, path.Clean(r.URL.Path)+"/", http.StatusMovedPermanently)
 			return
 		}
 		full = filepath.Join(full, "index.html")
@@ -179,6 +215,11 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, rest string) 
 		return
 	}
 	w.Header().Set("Cache-Control", "no-cache")
+	if strings.HasPrefix(clean, "/files/") {
+		// Files copied from the content folder are the content's, not the
+		// site's: whatever their type, nothing in them runs.
+		w.Header().Set("Content-Security-Policy", FilesCSP)
+	}
 	http.ServeFile(w, r, full)
 }
 
@@ -199,7 +240,7 @@ func (s *Server) serveHTML(w http.ResponseWriter, r *http.Request, file string, 
 		return
 	}
 	if s.opts.LiveReload {
-		tag := []byte(`<script src="` + s.opts.Base + `api/livereload.js" defer></script></body>`)
+		tag := []byte(`<script src="` + html.EscapeString(s.opts.Base) + `api/livereload.js" defer></script></body>`)
 		data = bytes.Replace(data, []byte("</body>"), tag, 1)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -67,7 +68,7 @@ func TestFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, httptest.NewRequest(tt.method, tt.path, nil))
+		s.ServeHTTP(rec, localRequest(tt.method, tt.path, nil))
 		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.contains) {
 			t.Errorf("%s %s = %d %q, want %d containing %q", tt.method, tt.path, rec.Code, rec.Body.String(), tt.status, tt.contains)
 		}
@@ -103,7 +104,7 @@ func TestSearchAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/search?"+tt.query, nil))
+		s.ServeHTTP(rec, localRequest("GET", "/api/search?"+tt.query, nil))
 		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.want) {
 			t.Errorf("?%.40s = %d %s, want %d containing %q", tt.query, rec.Code, rec.Body.String(), tt.status, tt.want)
 		}
@@ -117,13 +118,13 @@ func TestSearchAPI(t *testing.T) {
 	}
 	// A limit beyond the cap is capped, not refused.
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest("GET", "/api/search?limit=100000", nil))
+	s.ServeHTTP(rec, localRequest("GET", "/api/search?limit=100000", nil))
 	if rec.Code != 200 || fs.last.Limit != search.MaxLimit {
 		t.Errorf("limit=100000: %d, limit %d", rec.Code, fs.last.Limit)
 	}
 	// Without an index, the API says so.
 	rec = httptest.NewRecorder()
-	New(Options{Dir: site(t)}).ServeHTTP(rec, httptest.NewRequest("GET", "/api/search?q=x", nil))
+	New(Options{Dir: site(t)}).ServeHTTP(rec, localRequest("GET", "/api/search?q=x", nil))
 	if rec.Code != 404 {
 		t.Errorf("no index: %d", rec.Code)
 	}
@@ -235,5 +236,63 @@ func TestParseRequestDeterministic(t *testing.T) {
 		if _, err := ParseRequest(q); err == nil || !strings.HasPrefix(err.Error(), `limit="-1"`) {
 			t.Fatalf("got %v, want the message about limit", err)
 		}
+	}
+}
+
+// localRequest is a request as a browser on this machine sends it.
+func localRequest(method, target string, body io.Reader) *http.Request {
+	r := httptest.NewRequest(method, target, body)
+	r.Host = "127.0.0.1:8080"
+	return r
+}
+
+// The preview holds drafts: a page of another site whose name was rebound
+// to 127.0.0.1 must not read it. Only IP addresses, loopback names and the
+// configured hosts are answered; redirects never lead off the server.
+func TestHostsAndRedirects(t *testing.T) {
+	s := New(Options{Dir: site(t), Base: "/pm/", Hosts: []string{"devbox.internal"}})
+	for _, tt := range []struct {
+		host string
+		want int
+	}{
+		{"127.0.0.1:8080", 200}, {"localhost:8080", 200}, {"LOCALHOST", 200}, {"app.localhost:1", 200},
+		{"[::1]:8080", 200}, {"192.0.2.7:8080", 200}, {"devbox.internal:8080", 200},
+		{"attacker.example:8080", 421}, {"localhost.attacker.example", 421}, {"", 421},
+	} {
+		r := localRequest("GET", "/pm/", nil)
+		r.Host = tt.host
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		if rec.Code != tt.want {
+			t.Errorf("Host %q: %d, want %d", tt.host, rec.Code, tt.want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, localRequest("GET", "/pm//a", nil))
+	if loc := rec.Header().Get("Location"); strings.HasPrefix(loc, "//") {
+		t.Errorf("GET /pm//a redirects to %q, another host", loc)
+	}
+}
+
+// A base path is escaped where serve writes it, and files copied from the
+// content folder are served in a sandbox where nothing runs.
+func TestBaseEscapedAndFilesSandboxed(t *testing.T) {
+	dir := site(t)
+	if err := os.MkdirAll(filepath.Join(dir, "files"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "files", "x.svg"), []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Dir: dir, Base: `/x"><b>/`, LiveReload: true})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, localRequest("GET", `/x"><b>/`, nil))
+	if strings.Contains(rec.Body.String(), `/x"><b>/api/livereload.js`) {
+		t.Errorf("the base path was written unescaped: %s", rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	New(Options{Dir: dir}).ServeHTTP(rec, localRequest("GET", "/files/x.svg", nil))
+	if csp := rec.Header().Get("Content-Security-Policy"); rec.Code != 200 || !strings.HasPrefix(csp, "sandbox") {
+		t.Errorf("GET /files/x.svg: %d with policy %q, want 200 in a sandbox", rec.Code, csp)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -149,29 +148,8 @@ func CheckOutput(cfg *config.Config, out string) error {
 	return nil
 }
 
-// Base splits a base URL (absolute, or just a path) into the path every
-// site URL starts with ("/", "/pm/") and the absolute URL, "" when it has no
-// host.
-func Base(baseURL string) (base, absolute string, err error) {
-	if baseURL == "" {
-		return "/", "", nil
-	}
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https") {
-		return "", "", fmt.Errorf("base URL %q is not an http(s) URL or a path", baseURL)
-	}
-	base = "/" + strings.Trim(u.Path, "/") + "/"
-	if base == "//" {
-		base = "/"
-	}
-	if u.Host == "" {
-		return base, "", nil
-	}
-	return base, u.Scheme + "://" + u.Host + base, nil
-}
-
 func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) (*builder, error) {
-	base, baseURL, err := Base(cmp.Or(opts.BaseURL, cfg.BaseURL))
+	base, baseURL, err := config.SplitBaseURL(cmp.Or(opts.BaseURL, cfg.BaseURL))
 	if err != nil {
 		return nil, err
 	}

@@ -5,19 +5,15 @@ import (
 	"net/url"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
-
-// maxLinkedFile is the largest file a postmortem may link to and have
-// copied into the site.
-const maxLinkedFile = 20 << 20
 
 // words finds candidate ticket ids and shas in prose.
 var words = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9_-]*[A-Za-z0-9]`)
@@ -31,30 +27,14 @@ type linkedFiles struct {
 }
 
 func newFiles(cfg *config.Config) *linkedFiles {
-	root, _ := filepath.Abs(cfg.Root)
-	content, _ := filepath.Abs(cfg.ContentDir())
-	if r, err := filepath.EvalSymlinks(root); err == nil {
-		root = r
-	}
-	if c, err := filepath.EvalSymlinks(content); err == nil {
-		content = c
-	}
-	return &linkedFiles{root: root, content: content, files: map[string]string{}}
+	return &linkedFiles{root: cfg.Root, content: cfg.ContentDir(), files: map[string]string{}}
 }
 
-// add registers a repo-relative file when it is a regular file inside the
-// content folder, and reports whether it is.
+// add registers a repo-relative file when the site may publish it (see
+// corpus.Attachment; check reports the others), and reports whether it may.
 func (f *linkedFiles) add(rel string) bool {
-	abs, err := filepath.EvalSymlinks(filepath.Join(f.root, filepath.FromSlash(rel)))
+	abs, err := corpus.Attachment(f.root, f.content, rel)
 	if err != nil {
-		return false
-	}
-	r, err := filepath.Rel(f.content, abs)
-	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return false
-	}
-	st, err := os.Stat(abs)
-	if err != nil || !st.Mode().IsRegular() || st.Size() > maxLinkedFile {
 		return false
 	}
 	f.mu.Lock()
