@@ -92,11 +92,54 @@ type run struct {
 	cfg  *config.Config
 	opts Options
 	out  []postmortem.Diagnostic
+	// per rule: findings emitted, and the first one's index in out
+	count map[string]int
+	first map[string]int
+	// hidden counts the findings past MaxPerRule, by rule
+	hidden map[string]int
+}
+
+// MaxPerRule is the most findings one rule reports in one file; the rest
+// are counted in one last finding. A file with thousands of the same
+// mistake needs the first few fixed, not a wall of text, and each finding
+// costs a position lookup.
+const MaxPerRule = 25
+
+// skip reports whether the rule has reported all it will in this file,
+// counting the finding it would make, so that a rule can skip the work of
+// placing it.
+func (r *run) skip(rule string) bool {
+	if r.count == nil {
+		r.count, r.first, r.hidden = map[string]int{}, map[string]int{}, map[string]int{}
+	}
+	if r.count[rule] < MaxPerRule {
+		return false
+	}
+	r.hidden[rule]++
+	return true
 }
 
 // emit records a finding for the rule at a position in pm's file.
 func (r *run) emit(rule string, pm *postmortem.Postmortem, line, col int, format string, args ...any) {
+	if r.skip(rule) {
+		return
+	}
+	if r.count[rule] == 0 {
+		r.first[rule] = len(r.out)
+	}
+	r.count[rule]++
 	r.out = append(r.out, postmortem.Diagnostic{File: pm.File, Line: line, Col: col, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+// finish adds, for each rule that reported more than MaxPerRule findings,
+// one that says how many more there are, at the first one's position.
+func (r *run) finish() []postmortem.Diagnostic {
+	for _, rule := range slices.Sorted(maps.Keys(r.hidden)) {
+		d := r.out[r.first[rule]]
+		d.Message = fmt.Sprintf("%d more %s findings in this file are not shown (%d is the most reported per rule and file); fix the ones above and check again", r.hidden[rule], rule, MaxPerRule)
+		r.out = append(r.out, d)
+	}
+	return r.out
 }
 
 func (r *run) at(rule string, pm *postmortem.Postmortem, pos yamlnode.Pos, format string, args ...any) {
@@ -124,7 +167,7 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 				rule.Check(fr, targets[i])
 			}
 		}
-		found[i] = fr.out
+		found[i] = fr.finish()
 	})
 	r := &run{c: c, cfg: c.Config, opts: opts}
 	r.out = append(r.out, c.Diagnostics...)

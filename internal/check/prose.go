@@ -97,6 +97,9 @@ var phrases = []phrase{
 func blamelessLanguage(r *run, pm *postmortem.Postmortem) {
 	for _, p := range pm.Outline.Prose {
 		for _, m := range blaming(p.Text) {
+			if r.skip("blameless-language") {
+				continue
+			}
 			line, col := p.Locate(m[0])
 			r.emit("blameless-language", pm, line, col, "%q is not blameless language; %s", p.Text[m[0]:m[1]], phrases[m[2]].advice)
 		}

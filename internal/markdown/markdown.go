@@ -28,35 +28,121 @@ import (
 // typographic punctuation, heading ids and anchors, code highlighted with
 // CSS classes, links rewritten and prose auto-linked. Raw HTML is never
 // rendered (goldmark's default without WithUnsafe), and dangerous link
-// schemes are dropped.
-var md = goldmark.New(
-	goldmark.WithExtensions(
-		extension.GFM, extension.Footnote, extension.Typographer,
+// schemes are dropped. The variants leave out tables or footnotes for
+// the bodies that would make them slow (see limits).
+var md = variants(func(tables, footnotes bool) goldmark.Markdown {
+	exts := []goldmark.Extender{extension.Linkify, extension.Strikethrough, extension.TaskList, extension.Typographer,
 		highlighting.NewHighlighting(
 			highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
 			highlighting.WithGuessLanguage(false),
 		),
-	),
-	goldmark.WithParserOptions(
-		parser.WithAutoHeadingID(),
-		parser.WithASTTransformers(util.Prioritized(linkTransformer{}, 500)),
-	),
-	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(headingRenderer{}, 100))),
-)
+	}
+	if tables {
+		exts = append(exts, extension.Table)
+	}
+	if footnotes {
+		exts = append(exts, extension.Footnote)
+	}
+	return goldmark.New(
+		goldmark.WithExtensions(exts...),
+		goldmark.WithParserOptions(
+			parser.WithAutoHeadingID(),
+			parser.WithASTTransformers(util.Prioritized(linkTransformer{}, 500)),
+		),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(headingRenderer{}, 100))),
+	)
+})
 
 // outliner parses the same block structure as md without the inline
 // extensions that only change rendering (bare-URL linking, smart quotes),
 // which are the slow part of parsing; a bare URL is never a relative link,
 // so the outline loses nothing.
-var outliner = goldmark.New(
-	goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.TaskList, extension.Footnote),
-).Parser()
+var outliner = variants(func(tables, footnotes bool) goldmark.Markdown {
+	exts := []goldmark.Extender{extension.Strikethrough, extension.TaskList}
+	if tables {
+		exts = append(exts, extension.Table)
+	}
+	if footnotes {
+		exts = append(exts, extension.Footnote)
+	}
+	return goldmark.New(goldmark.WithExtensions(exts...))
+})
+
+// A Markdown for each choice of tables and footnotes, made once.
+type markdownVariants [2][2]goldmark.Markdown
+
+func variants(make func(tables, footnotes bool) goldmark.Markdown) *markdownVariants {
+	var v markdownVariants
+	for t := range 2 {
+		for f := range 2 {
+			v[t][f] = make(t == 1, f == 1)
+		}
+	}
+	return &v
+}
+
+// MaxTableColumns and MaxFootnotes bound what a body may ask of the
+// parser: goldmark pads every row of a table to its header's width and
+// sorts footnotes in time that grows with their count squared, so a 27 KB
+// table of a 2,000-cell header and 5,000 rows took gigabytes. A body past
+// either limit is read with that extension off: its tables or footnotes
+// show as plain text.
+const (
+	MaxTableColumns = 64
+	MaxFootnotes    = 500
+)
+
+// Limits reports whether a body has a table header wider than
+// MaxTableColumns or more than MaxFootnotes footnote definitions.
+func Limits(body []byte) (wideTable, manyFootnotes bool) {
+	notes := 0
+	for len(body) > 0 {
+		line := body
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		trimmed := bytes.TrimLeft(line, " \t>")
+		if bytes.HasPrefix(trimmed, []byte("[^")) {
+			notes++
+		}
+		if !wideTable && bytes.Count(line, []byte("|")) > MaxTableColumns && delimiterRow(trimmed) {
+			wideTable = true
+		}
+	}
+	return wideTable, notes > MaxFootnotes
+}
+
+// delimiterRow reports whether a line is a table's delimiter row: pipes,
+// dashes, colons and spaces only.
+func delimiterRow(line []byte) bool {
+	for _, c := range bytes.TrimSpace(line) {
+		if c != '|' && c != '-' && c != ':' && c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return bytes.Contains(line, []byte("-"))
+}
+
+// pick returns the variant fit for a body.
+func (v *markdownVariants) pick(body []byte) goldmark.Markdown {
+	wide, many := Limits(body)
+	return v[b2i(!wide)][b2i(!many)]
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 // Analyze parses a body and returns its outline. firstLine is the file
 // line the body starts on, so positions point into the whole file.
 func Analyze(body []byte, firstLine int) postmortem.Outline {
-	doc := outliner.Parse(text.NewReader(body))
-	a := analyzer{src: body, first: firstLine, lines: lineStarts(body)}
+	doc := outliner.pick(body).Parser().Parse(text.NewReader(body))
+	a := analyzer{src: body, first: firstLine, lines: lineStarts(body), lastLine: -1}
 	a.walk(doc)
 	return a.out
 }
@@ -66,6 +152,8 @@ type analyzer struct {
 	first int
 	lines []int
 	out   postmortem.Outline
+	// the last position pos returned, to count on from
+	lastLine, lastOff, lastCol int
 }
 
 func lineStarts(src []byte) []int {
@@ -90,7 +178,16 @@ func (a *analyzer) pos(off int) (line, col int) {
 		}
 	}
 	off = min(off, len(a.src))
-	return a.first + lo, utf8.RuneCount(a.src[a.lines[lo]:off]) + 1
+	// Offsets mostly come in order along a line: count the runes on from
+	// the last position asked for rather than from the line's start, or a
+	// long line with many positions costs its length squared.
+	from, col := a.lines[lo], 1
+	if a.lastLine == lo && a.lastOff <= off && a.lastOff >= from {
+		from, col = a.lastOff, a.lastCol
+	}
+	col += utf8.RuneCount(a.src[from:off])
+	a.lastLine, a.lastOff, a.lastCol = lo, off, col
+	return a.first + lo, col
 }
 
 // start returns the source offset where a node begins, or -1.
@@ -278,7 +375,7 @@ func plain(n ast.Node, src []byte) []byte {
 // headings, list items and table cells, code included, for the search
 // index.
 func PlainText(body []byte) string {
-	doc := outliner.Parse(text.NewReader(body))
+	doc := outliner.pick(body).Parser().Parse(text.NewReader(body))
 	var buf bytes.Buffer
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {

@@ -47,9 +47,10 @@ var optionsKey = parser.NewContextKey()
 func Render(body []byte, opts RenderOptions) ([]byte, []Heading, error) {
 	pc := parser.NewContext()
 	pc.Set(optionsKey, &opts)
-	doc := md.Parser().Parse(text.NewReader(body), parser.WithContext(pc))
+	m := md.pick(body)
+	doc := m.Parser().Parse(text.NewReader(body), parser.WithContext(pc))
 	var buf bytes.Buffer
-	if err := md.Renderer().Render(&buf, body, doc); err != nil {
+	if err := m.Renderer().Render(&buf, body, doc); err != nil {
 		return nil, nil, fmt.Errorf("rendering: %w", err)
 	}
 	return buf.Bytes(), headings(doc, body), nil

@@ -5,11 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"math"
 	"path"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
@@ -143,10 +148,16 @@ func (p *Parsing) parse(data []byte, opts Options) *Postmortem {
 	if len(res.Extra) > 0 {
 		pm.Custom = map[string]any{}
 		for _, x := range res.Extra {
-			var v any
-			if err := x.Node.Decode(&v); err == nil {
-				pm.Custom[x.Key] = v
+			v, errs := yamlnode.Plain(x.Node, x.Key)
+			for _, e := range errs {
+				rule := RuleInvalidValue
+				if e.Kind == yamlnode.Duplicate {
+					rule = RuleSyntax
+				}
+				pm.invalid[e.Path] = true
+				p.add(rule, e.Line, e.Col, "%s", e.Msg)
 			}
+			pm.Custom[x.Key] = v
 		}
 	}
 	p.validate(pm, opts)
@@ -253,7 +264,22 @@ var formats = map[string]func(open int, p *Parsing) *frontmatter.Format{
 	"---": func(open int, p *Parsing) *frontmatter.Format {
 		return frontmatter.NewFormat("---", "---", func(data []byte, v any) error {
 			doc := v.(*yaml.Node)
-			if err := yaml.Unmarshal(data, doc); err != nil {
+			dec := yaml.NewDecoder(bytes.NewReader(data))
+			if err := dec.Decode(doc); err != nil && !errors.Is(err, io.EOF) {
+				p.yamlError(err, data, open)
+				return errReported
+			}
+			// A second document (after a `...` line, say) would be
+			// dropped without a word.
+			var second yaml.Node
+			if err := dec.Decode(&second); err == nil {
+				line, _ := second.Line, 0
+				if to := fileLines(data); to != nil {
+					line, _ = to(line, 1)
+				}
+				p.add(RuleSyntax, open+max(line-1, 0), 1, "a second YAML document starts here; the front matter is one map of keys: remove the `...` or `---` line above it")
+				return errReported
+			} else if !errors.Is(err, io.EOF) {
 				p.yamlError(err, data, open)
 				return errReported
 			}
@@ -276,21 +302,126 @@ var formats = map[string]func(open int, p *Parsing) *frontmatter.Format{
 // formats carry no positions, so every part points at the opening line.
 func foreign(open int, p *Parsing, name string, unmarshal func([]byte, any) error) frontmatter.UnmarshalFunc {
 	return func(data []byte, v any) error {
+		if nestedDeeper(data, MaxNesting) {
+			p.add(RuleSyntax, open, 1, "cannot read %s front matter: values nest more than %d levels deep; flatten the front matter", name, MaxNesting)
+			return errReported
+		}
 		var m map[string]any
 		if err := unmarshal(data, &m); err != nil {
 			p.add(RuleSyntax, open, 1, "invalid %s front matter: %v; YAML between `---` lines is the documented form", name, err)
 			return errReported
 		}
 		doc := v.(*yaml.Node)
-		var n yaml.Node
-		if err := n.Encode(m); err != nil {
+		n, err := toNode(m, 0)
+		if err != nil {
 			p.add(RuleSyntax, open, 1, "cannot read %s front matter: %v", name, err)
 			return errReported
 		}
-		*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{&n}}
+		*doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}
 		place(doc, open)
 		return nil
 	}
+}
+
+// MaxNesting is the deepest front matter nests maps and lists; the
+// format's deepest is three (action items' fields), so anything past this
+// is not a postmortem.
+const MaxNesting = 32
+
+// nestedDeeper reports whether TOML or JSON text opens more than limit
+// brackets or braces at once, outside strings and comments: the decoders
+// take time and memory that grow faster than the depth, so a deep file is
+// refused before it is decoded.
+func nestedDeeper(data []byte, limit int) bool {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '{', '[':
+			if depth++; depth > limit {
+				return true
+			}
+		case '}', ']':
+			depth = max(depth-1, 0)
+		case '#':
+			for i < len(data) && data[i] != '\n' {
+				i++
+			}
+		case '"', '\'':
+			quote := []byte{c}
+			if bytes.HasPrefix(data[i:], []byte{c, c, c}) {
+				quote = []byte{c, c, c}
+			}
+			i += len(quote)
+			for i < len(data) && !bytes.HasPrefix(data[i:], quote) {
+				if data[i] == '\\' && c == '"' {
+					i++
+				}
+				i++
+			}
+			i += len(quote) - 1
+		}
+	}
+	return false
+}
+
+// toNode builds the YAML node of a decoded TOML or JSON value directly, in
+// time linear in its size (encoding it as YAML text and parsing that again
+// grows with its depth squared).
+func toNode(v any, depth int) (*yaml.Node, error) {
+	if depth > MaxNesting {
+		return nil, fmt.Errorf("values nest more than %d levels deep; flatten the front matter", MaxNesting)
+	}
+	scalar := func(tag, value string) *yaml.Node {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+	}
+	switch x := v.(type) {
+	case nil:
+		return scalar("!!null", "null"), nil
+	case string:
+		return scalar("!!str", x), nil
+	case bool:
+		return scalar("!!bool", strconv.FormatBool(x)), nil
+	case int64:
+		return scalar("!!int", strconv.FormatInt(x, 10)), nil
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return scalar("!!int", strconv.FormatInt(int64(x), 10)), nil
+		}
+		return scalar("!!float", strconv.FormatFloat(x, 'g', -1, 64)), nil
+	case time.Time:
+		return scalar("!!timestamp", x.Format(time.RFC3339Nano)), nil
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			c, err := toNode(x[k], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, scalar("!!str", k), c)
+		}
+		return n, nil
+	case []map[string]any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, e := range x {
+			c, err := toNode(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, e := range x {
+			c, err := toNode(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	}
+	return nil, fmt.Errorf("a value of type %T has no place in front matter", v)
 }
 
 // shift moves the positions of a decoded front matter to file lines.

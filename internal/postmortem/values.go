@@ -116,9 +116,16 @@ func (t *Times) DecodeNode(n *yaml.Node, path string, rec yamlnode.Recorder) err
 		return fmt.Errorf("%s: expected a map such as `started: 2019-06-28T18:26:00Z`, found %s", path, yamlnode.Describe(n))
 	}
 	var errs yamlnode.Errors
+	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		sub := path + "." + k.Value
+		if first, dup := seen[k.Value]; dup {
+			errs = append(errs, yamlnode.Error{Pos: yamlnode.PosOf(k), Kind: yamlnode.Duplicate, Path: sub,
+				Msg: fmt.Sprintf("key %q is given twice (first on line %d); keep one", k.Value, first.Line)})
+			continue
+		}
+		seen[k.Value] = k
 		rec.Record(sub, yamlnode.PosOf(k), yamlnode.PosOf(v))
 		if yamlnode.IsNull(v) {
 			continue

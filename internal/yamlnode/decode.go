@@ -427,3 +427,80 @@ func fieldsOf(t reflect.Type) *structFields {
 	fieldCache.Store(t, f)
 	return f
 }
+
+// maxPlainNodes bounds how many nodes Plain visits, aliases counted each
+// time they are followed, so that a few nested aliases cannot make it
+// build an exponentially large value.
+const maxPlainNodes = 100_000
+
+// Plain returns a node's value as plain Go values (map[string]any, []any,
+// string, int, float64, bool, time.Time, nil), in time linear in its size,
+// with a finding for each key given twice (the first is kept) and each
+// tag that is not one of YAML's own. path names the node in findings.
+func Plain(n *yaml.Node, path string) (any, Errors) {
+	p := plainer{}
+	v := p.value(n, path)
+	return v, p.errs
+}
+
+type plainer struct {
+	errs  Errors
+	nodes int
+}
+
+func (p *plainer) fail(n *yaml.Node, kind Kind, path, format string, args ...any) {
+	p.errs = append(p.errs, Error{Pos: PosOf(n), Kind: kind, Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *plainer) value(n *yaml.Node, path string) any {
+	if p.nodes++; p.nodes > maxPlainNodes {
+		if p.nodes == maxPlainNodes+1 {
+			p.fail(n, BadValue, path, "%s: the value has more than %d parts (aliases counted each time); make it smaller", field(path), maxPlainNodes)
+		}
+		return nil
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return p.value(n.Alias, path)
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		seen := make(map[string]*yaml.Node, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			sub := join(path, k.Value)
+			if k.Kind != yaml.ScalarNode {
+				p.fail(k, WrongType, sub, "%s: a key must be plain text, found %s", field(path), Describe(k))
+				continue
+			}
+			if first, dup := seen[k.Value]; dup {
+				p.fail(k, Duplicate, sub, "key %q is given twice (first on line %d); keep one", k.Value, first.Line)
+				continue
+			}
+			seen[k.Value] = k
+			m[k.Value] = p.value(val, sub)
+		}
+		return m
+	case yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, item := range n.Content {
+			out[i] = p.value(item, fmt.Sprintf("%s[%d]", path, i+1))
+		}
+		return out
+	case yaml.ScalarNode:
+		switch tag := n.ShortTag(); tag {
+		case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary":
+			var v any
+			if err := n.Decode(&v); err != nil {
+				p.fail(n, BadValue, path, "%s: %s is not a valid %s", field(path), Describe(n), strings.TrimPrefix(tag, "!!"))
+				return nil
+			}
+			return v
+		default:
+			p.fail(n, BadValue, path, "%s: the tag %s is not one of YAML's own (!!str, !!int, ...); remove it", field(path), n.Tag)
+			return nil
+		}
+	}
+	p.fail(n, WrongType, path, "%s: unexpected %s", field(path), Describe(n))
+	return nil
+}

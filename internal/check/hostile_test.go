@@ -1,0 +1,141 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
+)
+
+// hostileHead is valid front matter for the bodies below.
+const hostileHead = "---\ntitle: T\ndate: 2025-01-01\nstatus: published\nseverity: SEV2\nsummary: s\nowner: a@example.com\n"
+
+// hostileFiles are small files (under the 2 MiB limit) that once cost
+// seconds to minutes and gigabytes to check: each input of the adversarial
+// sweep that grew faster than its size.
+func hostileFiles() map[string]string {
+	rep := strings.Repeat
+	keys := new(strings.Builder)
+	for i := range 150_000 {
+		fmt.Fprintf(keys, "  k%d: v\n", i)
+	}
+	return map[string]string{
+		// a table of a 2,000-cell header and 5,000 one-cell rows
+		"wide-table": hostileHead + "---\n\n## Impact\n\n|" + rep("a|", 2000) + "\n|" + rep("-|", 2000) + "\n" + rep("|x|\n", 5000),
+		// TOML and JSON nested 20,000 and 10,000 deep
+		"deep-toml": "+++\ntitle = \"T\"\na = " + rep("{b=", 20000) + "1" + rep("}", 20000) + "\n+++\n\n## Impact\n",
+		"deep-json": ";;;\n{\"title\":\"T\",\"a\":" + rep(`{"b":`, 10000) + "1" + rep("}", 10000) + "}\n;;;\n\n## Impact\n",
+		// unclosed emphasis, footnotes, findings on one long line
+		"emphasis":  hostileHead + "---\n\n## Impact\n\n" + rep("*a", 200_000) + "\n",
+		"footnotes": hostileHead + "---\n\n## Impact\n\n" + rep("x[^n]\n\n[^n]: y\n\n", 30_000),
+		"links":     hostileHead + "---\n\n## Impact\n\n" + rep("[a](nope.md) ", 40_000) + "\n",
+		"blaming":   hostileHead + "---\n\n## Impact\n\n" + rep("should have ", 40_000) + "\n",
+		// 150,000 keys in a custom field's map
+		"custom-keys": strings.Replace(hostileHead, "owner:", "extra:\n"+keys.String()+"owner:", 1) + "---\n\n## Impact\n",
+	}
+}
+
+// Each hostile file is checked in a child process limited to 6 GiB of
+// address space and 60 seconds, so that a regression fails this test
+// instead of taking the machine down, and whose peak memory must stay
+// under 400 MiB. Before the fixes, the first took
+// 18 s and 1.8 GB, the TOML 67 s and 4.3 GB, the custom keys 9 minutes.
+func TestHostileFilesStayBounded(t *testing.T) {
+	if name := os.Getenv("HINDSIGHT_HOSTILE_CASE"); name != "" {
+		checkHostile(t, name)
+		return
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("the child's memory limit is set with Linux's prlimit")
+	}
+	for name := range hostileFiles() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHostileFilesStayBounded$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "HINDSIGHT_HOSTILE_CASE="+name, "GOMEMLIMIT=off")
+			var out strings.Builder
+			cmd.Stdout, cmd.Stderr = &out, &out
+			start := time.Now()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// The address-space limit keeps a regression from taking the
+			// machine down; the budget is checked on the peak RSS below.
+			limit := unix.Rlimit{Cur: 6 << 30, Max: 6 << 30}
+			if err := unix.Prlimit(cmd.Process.Pid, unix.RLIMIT_AS, &limit, nil); err != nil {
+				t.Skipf("cannot limit the child's memory: %v", err)
+			}
+			err := cmd.Wait()
+			if ctx.Err() != nil {
+				t.Fatalf("checking %s took over a minute", name)
+			}
+			if err != nil {
+				t.Fatalf("checking %s failed (%v):\n%.2000s", name, err, out.String())
+			}
+			peak := int64(0)
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				peak = ru.Maxrss << 10
+			}
+			// The budget of the issue is 100 MB for the check itself; the
+			// child also holds the test binary and the generated input.
+			if peak > 400<<20 {
+				t.Errorf("checking %s peaked at %d MiB", name, peak>>20)
+			}
+			t.Logf("%s: %v, peak RSS %d MiB", name, time.Since(start).Round(time.Millisecond), peak>>20)
+		})
+	}
+}
+
+// checkHostile is the child: it checks one file and requires a finding
+// or a clean result, never a crash.
+func checkHostile(t *testing.T, name string) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "postmortems"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, config.FileName), []byte("title: t\ncustom_fields:\n  extra: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := hostileFiles()[name]
+	if len(data) > corpus.MaxFileSize {
+		t.Fatalf("%s is %d bytes, over the file limit: it tests nothing", name, len(data))
+	}
+	if err := os.WriteFile(filepath.Join(root, "postmortems", name+".md"), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(root, config.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Run(c, Options{Now: time.Now()})
+	for rule, n := range countByRule(rep) {
+		if n > MaxPerRule+1 {
+			t.Errorf("%d %s findings in one file, more than %d and a count", n, rule, MaxPerRule)
+		}
+	}
+}
+
+func countByRule(rep *Report) map[string]int {
+	n := map[string]int{}
+	for _, f := range rep.Findings {
+		n[f.Rule]++
+	}
+	return n
+}
