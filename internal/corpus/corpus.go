@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
@@ -109,6 +110,20 @@ func Load(cfg *config.Config, opts Options) (*Corpus, error) {
 	c := &Corpus{Config: cfg, Targets: map[string]bool{}}
 
 	content := cfg.ContentDir()
+	if st, err := os.Lstat(content); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		// A content folder that is a link is walked where it leads, which
+		// must be inside the repository; files are named by where they
+		// really are, as git knows them.
+		real, err := filepath.EvalSymlinks(content)
+		if err != nil {
+			return nil, fmt.Errorf("content folder %s is a symlink that cannot be followed: %v", l.display(content), unwrap(err))
+		}
+		if !inside(cfg.Root, real) {
+			return nil, fmt.Errorf("content folder %s is a symlink to %s, outside the repository; postmortems must live inside it", l.display(content), real)
+		}
+		rel, _ := filepath.Rel(realPath(cfg.Root), real)
+		content = filepath.Join(cfg.Root, rel)
+	}
 	if st, err := os.Stat(content); err == nil && st.IsDir() {
 		if err := l.walk(content, false); err != nil {
 			return nil, err
@@ -347,7 +362,13 @@ func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) s
 
 // readLimited reads a regular file of at most MaxFileSize bytes.
 func readLimited(path string) ([]byte, os.FileInfo, error) {
-	fh, err := os.Open(path)
+	// Look before opening: opening a FIFO blocks until someone writes to
+	// it, and a device may do anything. Non-blocking, in case the file is
+	// swapped for one between the look and the open.
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, nil, errors.New("not a regular file; postmortems are plain Markdown files")
+	}
+	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot read this file: %v", unwrap(err))
 	}
