@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"regexp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,6 +73,8 @@ type Index struct {
 	gen     uint64 // bumped whenever Sync changes the index
 	cache   map[listKey]*Result
 	noCache bool // for benchmarks
+
+	running chan struct{} // one token per search running
 }
 
 // listKey identifies a request with no query.
@@ -98,7 +101,7 @@ func Open(dir string) (*Index, error) {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	_, a := sharedMapping()
-	ix := &Index{dir: dir, analyzer: a}
+	ix := &Index{dir: dir, analyzer: a, running: make(chan struct{}, maxConcurrentRuns)}
 	if link := firstLink(dir); link != "" {
 		// The index is ours to rebuild; a link inside it (committed into
 		// an output folder, say) could make writes land anywhere.
@@ -535,6 +538,14 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	start := time.Now()
 	if ix.closed.Load() {
 		return nil, errClosed
+	}
+	// A few searches run at once; the others wait their turn, for as long
+	// as their deadline allows.
+	select {
+	case ix.running <- struct{}{}:
+		defer func() { <-ix.running }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	limit, offset, err := checkPage(r)
 	if err != nil {
@@ -1001,6 +1012,71 @@ func isSpace(r rune) bool {
 type rewriter struct {
 	err      error
 	patterns bool
+	// counts of the parts seen, held to the limits below
+	terms, expanding int
+}
+
+// Limits on one query. A wildcard, /pattern/ or fuzzy term is expanded
+// into every indexed word it matches before the search runs, in work that
+// no deadline interrupts: 490 stars took 15 s and 2.8 GB. So a query has
+// few of them, each anchored by a literal start, and few parts overall.
+const (
+	MaxQueryTerms     = 32 // words, phrases and patterns of one query
+	MaxQueryPatterns  = 4  // wildcards, /patterns/ and fuzzy~ terms
+	MinPatternPrefix  = 2  // letters before a pattern's first * ? or operator
+	MaxPatternWilds   = 4  // * and ? in one wildcard
+	MaxPatternLength  = 64 // characters of one /pattern/
+	maxConcurrentRuns = 4  // searches running at once; others wait
+)
+
+// count notes a part of the query and reports whether the limits allow it.
+func (rw *rewriter) count(expanding bool) bool {
+	rw.terms++
+	if expanding {
+		rw.expanding++
+	}
+	switch {
+	case rw.terms > MaxQueryTerms:
+		rw.fail("the query has more than %d words and phrases; keep the few that matter", MaxQueryTerms)
+		return false
+	case rw.expanding > MaxQueryPatterns:
+		rw.fail("the query has more than %d wildcards, /patterns/ and fuzzy~ terms; use fewer", MaxQueryPatterns)
+		return false
+	}
+	return true
+}
+
+// checkWildcard holds a wildcard to a literal start and a few wild
+// characters.
+func (rw *rewriter) checkWildcard(w string) bool {
+	first := strings.IndexAny(w, "*?")
+	if first >= 0 && utf8.RuneCountInString(w[:first]) < MinPatternPrefix {
+		rw.fail("wildcard %q: start it with at least %d letters, as in cert*", w, MinPatternPrefix)
+		return false
+	}
+	if strings.Count(w, "*")+strings.Count(w, "?") > MaxPatternWilds {
+		rw.fail("wildcard %q: use at most %d * and ?", w, MaxPatternWilds)
+		return false
+	}
+	return true
+}
+
+// checkRegexp holds a /pattern/ to a short length and a literal start.
+func (rw *rewriter) checkRegexp(re string) bool {
+	if utf8.RuneCountInString(re) > MaxPatternLength {
+		rw.fail("/pattern/ of %d characters: the limit is %d", utf8.RuneCountInString(re), MaxPatternLength)
+		return false
+	}
+	compiled, err := regexp.Compile(re)
+	if err != nil {
+		rw.fail("invalid /pattern/ %q: %v", re, err)
+		return false
+	}
+	if prefix, complete := compiled.LiteralPrefix(); !complete && utf8.RuneCountInString(prefix) < MinPatternPrefix {
+		rw.fail("/pattern/ %q: start it with at least %d plain letters, as in /cert.*/", re, MinPatternPrefix)
+		return false
+	}
+	return true
 }
 
 func (rw *rewriter) fail(format string, args ...any) query.Query {
@@ -1102,6 +1178,9 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		if q.Fuzziness < 0 || q.Fuzziness > 2 {
 			return rw.fail("invalid fuzziness %d: it must be 0, 1 or 2", q.Fuzziness)
 		}
+		if !rw.count(q.Fuzziness > 0) {
+			return q
+		}
 		if !rw.checkBoost(q.Boost()) {
 			return q
 		}
@@ -1111,7 +1190,7 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		}
 		return place(field, q.Boost(), copyAt(q))
 	case *query.MatchPhraseQuery:
-		if !rw.checkBoost(q.Boost()) {
+		if !rw.count(false) || !rw.checkBoost(q.Boost()) {
 			return q
 		}
 		field, ok := rw.field(q.FieldVal)
@@ -1127,7 +1206,7 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		return place(field, q.Boost(), copyAt(q))
 	case *query.WildcardQuery:
 		rw.patterns = true
-		if !rw.checkBoost(q.Boost()) {
+		if !rw.count(true) || !rw.checkWildcard(q.Wildcard) || !rw.checkBoost(q.Boost()) {
 			return q
 		}
 		field, ok := rw.field(q.FieldVal)
@@ -1156,7 +1235,7 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		return place(field, q.Boost(), mk)
 	case *query.RegexpQuery:
 		rw.patterns = true
-		if !rw.checkBoost(q.Boost()) {
+		if !rw.count(true) || !rw.checkRegexp(q.Regexp) || !rw.checkBoost(q.Boost()) {
 			return q
 		}
 		field, ok := rw.field(q.FieldVal)

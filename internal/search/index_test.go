@@ -477,10 +477,25 @@ func TestQueryErrors(t *testing.T) {
 		{"bad regexp", Request{Query: `/[a/`}, "pattern"},
 		{"bad regexp in field", Request{Query: `title:/(a/`}, "pattern"},
 		{"date range on another field", Request{Query: `title:>"2024-01-01"`}, "date field"},
+		// Queries that once pinned the machine: each expands into every
+		// indexed word before the search runs.
+		{"490 stars", Request{Query: strings.Repeat("*", 490)}, "start it with at least 2 letters"},
+		{"leading wildcard", Request{Query: "*tificate"}, "start it with at least 2 letters"},
+		{"one-letter prefix", Request{Query: "c*"}, "start it with at least 2 letters"},
+		{"many wild characters", Request{Query: "ce*r*t*i*f*"}, "at most 4"},
+		{"200 regexps", Request{Query: strings.Repeat("/.*/ ", 200)}, "/pattern/"},
+		{"unanchored regexp", Request{Query: "/.*cert/"}, "start it with at least 2 plain letters"},
+		{"long regexp", Request{Query: "/ce" + strings.Repeat("a?", 40) + "/"}, "the limit is 64"},
+		{"330 prefixes", Request{Query: strings.Repeat("x* ", 330)}, "start it with at least 2 letters"},
+		{"many prefixes", Request{Query: strings.Repeat("xy* ", 100)}, "more than 4 wildcards"},
+		{"fuzzy terms", Request{Query: "dns~1 outage~1 resolver~1 cert~1 expiry~1"}, "more than 4 wildcards"},
+		{"too many words", Request{Query: strings.Repeat("dns ", 40)}, "more than 32 words"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := ix.Search(context.Background(), tt.req)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			res, err := ix.Search(ctx, tt.req)
 			var qe *QueryError
 			if !errors.As(err, &qe) {
 				t.Fatalf("got %v, %v; want a *QueryError", res, err)
@@ -1032,5 +1047,23 @@ func TestSimilar(t *testing.T) {
 	}
 	if _, err := ix.Similar(ctx, "no-such-doc", 3); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
+	}
+}
+
+// Searches beyond the few that run at once wait their turn, and give up
+// when their deadline passes.
+func TestConcurrentSearchesBounded(t *testing.T) {
+	ix := tNew(t, tCorpus())
+	for range maxConcurrentRuns {
+		ix.running <- struct{}{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := ix.Search(ctx, Request{Query: "dns"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a search past the limit: %v, want the deadline", err)
+	}
+	<-ix.running
+	if _, err := ix.Search(context.Background(), Request{Query: "dns"}); err != nil {
+		t.Errorf("a search with a free slot: %v", err)
 	}
 }

@@ -358,6 +358,9 @@ func ParseRequest(q map[string][]string) (search.Request, error) {
 		if err != nil {
 			return r, fmt.Errorf("%s=%q is not a date; write it as YYYY-MM-DD", k, v)
 		}
+		if t.Year() < 1900 || t.Year() > 9999 {
+			return r, fmt.Errorf("%s=%q is out of range; give a year from 1900 to 9999", k, v)
+		}
 		*dst = t
 	}
 	if !r.Since.IsZero() && !r.Until.IsZero() && r.Since.After(r.Until) {
@@ -409,6 +412,11 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &qe):
 		writeError(w, http.StatusBadRequest, qe.Msg)
 		return
+	case errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusServiceUnavailable, "the search took too long or the server is busy; try again, or make the query more specific")
+		return
+	case errors.Is(err, context.Canceled):
+		return // the client went away
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, "search failed: "+err.Error())
 		return

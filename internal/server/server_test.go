@@ -98,6 +98,8 @@ func TestSearchAPI(t *testing.T) {
 		{"limit=-1", 400, "0 or more"},
 		{"limit=abc", 400, "whole number"},
 		{"since=28/06/2019", 400, "YYYY-MM-DD"},
+		{"since=0000-01-01", 400, "out of range"},
+		{"until=10000-01-01", 400, "YYYY-MM-DD"},
 		{"since=2024-02-01&until=2024-01-01", 400, "since is after until"},
 		{"q=a&q=b", 400, "given 2 times"},
 		{"offset=999999", 400, "offset"},
