@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,6 +65,7 @@ func TestScripts(t *testing.T) {
 			"jsonpath":   cmdJSONPath,
 			"gitsha":     cmdGitSHA,
 			"subst":      cmdSubst,
+			"blackhole":  cmdBlackhole,
 		},
 	})
 }
@@ -400,4 +402,27 @@ Schedules should state their zone.
 			}
 		})
 	}
+}
+
+// cmdBlackhole listens on a loopback port that accepts connections and
+// never answers, as a stuck git server does, and sets $NAME to its
+// host:port: blackhole NAME. It closes when the script ends.
+func cmdBlackhole(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: blackhole NAME")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	ts.Defer(func() { ln.Close() })
+	ts.Setenv(args[0], ln.Addr().String())
 }

@@ -83,6 +83,9 @@ func (f *Factory) Repos(cfg *config.Config) *gitlink.Set {
 			specs[name] = gitlink.Spec{Path: r.Path, URL: r.URL, Web: r.Web}
 		}
 		f.repos = gitlink.NewSet(f.ctx, cfg.Root, specs, f.IO.Getenv("HINDSIGHT_CACHE"))
+		if d, err := time.ParseDuration(f.IO.Getenv("HINDSIGHT_GIT_TIMEOUT")); err == nil && d > 0 {
+			f.repos.Timeout = d
+		}
 	}
 	return f.repos
 }

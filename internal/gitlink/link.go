@@ -1,6 +1,7 @@
 package gitlink
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -38,7 +39,16 @@ func (s *Set) Link(pms []*postmortem.Postmortem, opts LinkOptions) {
 				continue
 			}
 			info, err := repo.Resolve(ref.SHA)
-			if err != nil {
+			switch {
+			case repo.Problem != "":
+				lc.RepoProblem = repo.Problem
+				continue
+			case errors.Is(err, postmortem.ErrCommitNotFound) && repo.Stale != "":
+				// Not in a clone that could not be brought up to date:
+				// it may well exist.
+				lc.RepoProblem = repo.Stale
+				continue
+			case err != nil:
 				lc.Err = err
 				continue
 			}

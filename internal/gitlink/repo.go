@@ -2,6 +2,7 @@ package gitlink
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -57,7 +58,15 @@ type Repo struct {
 	actions []ActionClose
 	fetched bool
 	info    map[plumbing.Hash]*postmortem.CommitInfo
+	timeout time.Duration
+	// Stale says why a commit missing from a remote repository's cached
+	// clone proves nothing (it could not be fetched again); empty when
+	// the clone is current.
+	Stale string
 }
+
+// DefaultTimeout bounds one clone or fetch of a remote repository.
+const DefaultTimeout = 60 * time.Second
 
 type node struct {
 	parents  []plumbing.Hash
@@ -85,6 +94,8 @@ type Set struct {
 	specs    map[string]Spec
 	mu       sync.Mutex
 	repos    map[string]*Repo
+	// Timeout bounds each clone and fetch; DefaultTimeout when zero.
+	Timeout time.Duration
 }
 
 // NewSet prepares the repositories: root is the repository holding the
@@ -124,7 +135,7 @@ func (s *Set) Repo(name string) *Repo {
 	if r, ok := s.repos[name]; ok {
 		return r
 	}
-	r := &Repo{Name: name, ctx: s.ctx}
+	r := &Repo{Name: name, ctx: s.ctx, timeout: cmp.Or(s.Timeout, DefaultTimeout)}
 	s.repos[name] = r
 	spec, ok := s.specs[name]
 	switch {
@@ -141,7 +152,7 @@ func (s *Set) Repo(name string) *Repo {
 		r.open(dir, false)
 	default:
 		r.spec = spec
-		r.clone(spec.URL, s.cacheDir)
+		r.clone(remoteURL(spec.URL, s.root), s.cacheDir)
 	}
 	if spec.Web != "" {
 		r.Web = WebFromBase(spec.Web)
@@ -170,21 +181,78 @@ func (r *Repo) open(dir string, detect bool) {
 	r.attach(repo)
 }
 
+// remoteURL makes a relative local url (../service.git) relative to the
+// repository root rather than to wherever the command runs; URLs with a
+// scheme, scp-like ssh addresses and absolute paths stay as they are.
+func remoteURL(url, root string) string {
+	if url == "" || filepath.IsAbs(url) || strings.Contains(url, "://") {
+		return url
+	}
+	if at, colon := strings.Index(url, "@"), strings.Index(url, ":"); colon > 0 && (at < 0 || at < colon) && !strings.ContainsAny(url[:colon], "/") {
+		return url // user@host:path or host:path
+	}
+	return filepath.Join(root, url)
+}
+
+// bounded runs a network operation of go-git under the repository's
+// timeout. Not every transport gives up when its context ends (a server
+// that accepts and never answers holds some for ever), so the operation
+// is abandoned at the deadline whether or not it has returned.
+func (r *Repo) bounded(op func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(r.ctx, r.timeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- op(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		if r.ctx.Err() == nil {
+			return fmt.Errorf("no answer within %s (HINDSIGHT_GIT_TIMEOUT sets the limit)", r.timeout)
+		}
+		return ctx.Err()
+	}
+}
+
 // clone opens the cached bare clone of url, cloning it first if needed.
+// A clone is made in a folder of its own and renamed into place only when
+// complete, so an interrupted one (a cancelled CI run) never passes for
+// the repository; a cached clone with no refs is made again.
 func (r *Repo) clone(url, cacheDir string) {
 	sum := sha256.Sum256([]byte(url))
 	dir := filepath.Join(cacheDir, hex.EncodeToString(sum[:8]))
 	r.Dir = dir
 	repo, err := git.PlainOpen(dir)
+	if err == nil && !hasRefs(repo) {
+		err = errors.New("empty")
+	}
 	if err != nil {
 		if cacheDir == "" {
 			r.Problem = fmt.Sprintf("repo %q: no cache folder to clone %s into", r.Name, url)
 			return
 		}
-		_ = os.RemoveAll(dir) // a partial clone from an interrupted run
-		repo, err = git.PlainCloneContext(r.ctx, dir, true, &git.CloneOptions{URL: url, Tags: git.AllTags})
+		if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+			r.Problem = fmt.Sprintf("repo %q: cannot create the cache folder: %v", r.Name, err)
+			return
+		}
+		tmp, err := os.MkdirTemp(cacheDir, ".clone-")
 		if err != nil {
-			_ = os.RemoveAll(dir)
+			r.Problem = fmt.Sprintf("repo %q: cannot create the cache folder: %v", r.Name, err)
+			return
+		}
+		defer os.RemoveAll(tmp)
+		err = r.bounded(func(ctx context.Context) error {
+			_, err := git.PlainCloneContext(ctx, tmp, true, &git.CloneOptions{URL: url, Tags: git.AllTags})
+			return err
+		})
+		if err == nil {
+			_ = os.RemoveAll(dir) // an empty or partial clone of an earlier version
+			err = os.Rename(tmp, dir)
+		}
+		if err == nil {
+			repo, err = git.PlainOpen(dir)
+		}
+		if err != nil {
 			r.Problem = fmt.Sprintf("repo %q: cannot clone %s: %v; check the url and your access, the check goes on without it", r.Name, url, err)
 			return
 		}
@@ -230,7 +298,7 @@ func (r *Repo) reindex() {
 		r.Problem = fmt.Sprintf("cannot read the commits of %s: %v", r.describe(), err)
 		return
 	}
-	_ = iter.ForEach(func(c *object.Commit) error {
+	err = iter.ForEach(func(c *object.Commit) error {
 		r.hashes = append(r.hashes, c.Hash)
 		r.nodes[c.Hash] = &node{parents: c.ParentHashes, when: c.Committer.When, tree: c.TreeHash, author: c.Author.Name, authored: c.Author.When}
 		if strings.Contains(c.Message, TrailerKey) {
@@ -240,7 +308,33 @@ func (r *Repo) reindex() {
 		}
 		return nil
 	})
+	if err != nil {
+		// A history read in part would report the rest as missing.
+		r.Problem = fmt.Sprintf("cannot read the commits of %s: %v", r.describe(), err)
+		r.hashes, r.nodes = r.hashes[:0], map[plumbing.Hash]*node{}
+		return
+	}
 	slices.SortFunc(r.hashes, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+}
+
+// hasRefs reports whether a repository has a reference to a commit (an
+// empty repository has only HEAD, naming a branch that does not exist): a
+// clone cut short has none.
+func hasRefs(repo *git.Repository) bool {
+	refs, err := repo.References()
+	if err != nil {
+		return false
+	}
+	defer refs.Close()
+	for {
+		ref, err := refs.Next()
+		if err != nil {
+			return false
+		}
+		if ref.Type() == plumbing.HashReference {
+			return true
+		}
+	}
 }
 
 func (r *Repo) describe() string {
@@ -275,12 +369,24 @@ func (r *Repo) Resolve(sha string) (postmortem.CommitInfo, error) {
 	r.index()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.Problem != "" {
+		return postmortem.CommitInfo{}, errors.New(r.Problem)
+	}
 	h, err := r.lookup(sha)
 	if errors.Is(err, postmortem.ErrCommitNotFound) && r.spec.URL != "" && !r.fetched {
 		r.fetched = true
-		if ferr := r.r.FetchContext(r.ctx, &git.FetchOptions{RefSpecs: []gitconfig.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}, Tags: git.AllTags}); ferr == nil {
+		ferr := r.bounded(func(ctx context.Context) error {
+			return r.r.FetchContext(ctx, &git.FetchOptions{RefSpecs: []gitconfig.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}, Tags: git.AllTags})
+		})
+		switch {
+		case ferr == nil || errors.Is(ferr, git.NoErrAlreadyUpToDate):
 			r.reindex()
+			if r.Problem != "" {
+				return postmortem.CommitInfo{}, errors.New(r.Problem)
+			}
 			h, err = r.lookup(sha)
+		default:
+			r.Stale = fmt.Sprintf("the cached clone lacks some commits and %s could not be fetched (%v); run again when it can be reached", r.spec.URL, ferr)
 		}
 	}
 	if err != nil {
