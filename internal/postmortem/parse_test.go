@@ -278,3 +278,13 @@ func TestPositionsAfterOddLineBreaks(t *testing.T) {
 		})
 	}
 }
+
+// Slug makes ids the check accepts: `hindsight new "a_b"` once wrote a file
+// whose name its own check rejected.
+func TestSlugIsAnID(t *testing.T) {
+	for _, in := range []string{"a_b", "DB failover", "__x__", "a - b", "Ünïcode ça va", "x--y", "a_-_b", "C++ & Go"} {
+		if got := Slug(in); !IDPattern.MatchString(got) {
+			t.Errorf("Slug(%q) = %q, which is not a valid id", in, got)
+		}
+	}
+}

@@ -71,8 +71,15 @@ func (p *Postmortem) Section(name string) (Section, bool) {
 	return Section{}, false
 }
 
-// Slug turns text into lower-case words joined by hyphens.
-func Slug(s string) string { return slug.Make(s) }
+// Slug turns text into lower-case words joined by single hyphens: the form
+// IDPattern accepts. (The slug library keeps underscores; an id does not.)
+func Slug(s string) string {
+	out := slug.Make(strings.ReplaceAll(s, "_", "-"))
+	for strings.Contains(out, "--") {
+		out = strings.ReplaceAll(out, "--", "-")
+	}
+	return strings.Trim(out, "-")
+}
 
 // Duration figures derived from the times. Each is false when a time it
 // needs is missing.
