@@ -175,6 +175,7 @@ func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) 
 	slices.SortStableFunc(b.pms, func(x, y *postmortem.Postmortem) int {
 		return cmp.Or(y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
 	})
+	b.assignTermSlugs()
 	for _, pm := range b.pms {
 		if _, dup := b.byID[strings.ToLower(pm.ID)]; dup {
 			return nil, fmt.Errorf("%s: id %q is used twice (ids must differ in more than case); give one of them another id", pm.File, pm.ID)
@@ -338,17 +339,8 @@ func (b *builder) pages() []*Page {
 		terms := map[string][]*Summary{}
 		names := map[string]string{}
 		for _, pm := range b.pms {
-			var values []string
-			switch tax.kind {
-			case "tags":
-				values = pm.Tags
-			case "services":
-				values = pm.Services
-			default:
-				values = []string{pm.Severity}
-			}
-			for _, v := range values {
-				slug := termSlug(v)
+			for _, v := range taxonomyValues(pm, tax.kind) {
+				slug := b.termSlug(tax.kind, v)
 				if _, ok := names[slug]; !ok {
 					names[slug] = v
 				}

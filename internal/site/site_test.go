@@ -468,3 +468,30 @@ func TestSiteName(t *testing.T) {
 		}
 	}
 }
+
+// Values that slug alike are still distinct terms, each with its own page
+// and count.
+func TestTermSlugCollisions(t *testing.T) {
+	cfg, pms := fixture(t)
+	var pub []*postmortem.Postmortem
+	for _, pm := range pms {
+		if pm.Status != postmortem.StatusDraft {
+			pub = append(pub, pm)
+		}
+	}
+	if len(pub) < 2 {
+		t.Fatal("the fixture needs two postmortems that are not drafts")
+	}
+	pms = pub
+	pms[0].Services = []string{"API"}
+	pms[1].Services = []string{"api"}
+	out := build(t, cfg, pms, Options{})
+	a, b := read(t, out, "services/api/index.html"), read(t, out, "services/api-2/index.html")
+	if strings.Contains(a, pms[1].ID) == strings.Contains(b, pms[1].ID) {
+		t.Errorf("the two values share a page")
+	}
+	list := read(t, out, "services/index.html")
+	if !strings.Contains(list, `services/api/"`) || !strings.Contains(list, `services/api-2/"`) {
+		t.Errorf("the services page does not link both values")
+	}
+}

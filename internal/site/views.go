@@ -8,6 +8,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,8 @@ type builder struct {
 	summary map[string]*Summary
 	ranks   map[string]int
 	tickets []config.TicketPattern
+	// termSlugs gives each value of a taxonomy its own path segment.
+	termSlugs map[string]map[string]string
 }
 
 func (b *builder) url(p string) string { return b.site.Base + p }
@@ -57,7 +60,56 @@ func (b *builder) url(p string) string { return b.site.Base + p }
 func (b *builder) pageURL(id string) string { return b.url(url.PathEscape(id) + "/") }
 
 func (b *builder) termURL(taxonomy, term string) string {
-	return b.url(taxonomy + "/" + termSlug(term) + "/")
+	return b.url(taxonomy + "/" + b.termSlug(taxonomy, term) + "/")
+}
+
+// termSlug is the path segment of a value of a taxonomy in this build.
+func (b *builder) termSlug(taxonomy, term string) string {
+	if s, ok := b.termSlugs[taxonomy][term]; ok {
+		return s
+	}
+	return termSlug(term)
+}
+
+// taxonomyValues are the values a postmortem has in a taxonomy.
+func taxonomyValues(pm *postmortem.Postmortem, taxonomy string) []string {
+	switch taxonomy {
+	case "tags":
+		return pm.Tags
+	case "services":
+		return pm.Services
+	}
+	return []string{pm.Severity}
+}
+
+// assignTermSlugs gives every distinct value of each taxonomy a distinct
+// path segment: values that slug alike ("API" and "api", "a b" and "a-b")
+// get -2, -3, ... in the order of their spelling, so that two values never
+// share a page or a count.
+func (b *builder) assignTermSlugs() {
+	b.termSlugs = map[string]map[string]string{}
+	for _, tax := range []string{"tags", "services", "severity"} {
+		seen := map[string]bool{}
+		var values []string
+		for _, pm := range b.pms {
+			for _, v := range taxonomyValues(pm, tax) {
+				if !seen[v] {
+					seen[v] = true
+					values = append(values, v)
+				}
+			}
+		}
+		sort.Strings(values)
+		m, used := map[string]string{}, map[string]bool{}
+		for _, v := range values {
+			s := termSlug(v)
+			for n := 2; used[s]; n++ {
+				s = fmt.Sprintf("%s-%d", termSlug(v), n)
+			}
+			used[s], m[v] = true, s
+		}
+		b.termSlugs[tax] = m
+	}
 }
 
 // slugs caches termSlug: there are few terms, and slugging is slow.
