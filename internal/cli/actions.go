@@ -2,7 +2,6 @@ package cli
 
 import (
 	"cmp"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -280,7 +279,7 @@ func writeActions(w io.Writer, format string, items []actionItem, now time.Time)
 			Items   []actionItem `json:"items"`
 		}{1, today(now).Format(postmortem.DateLayout), nonNil(items)})
 	case "csv":
-		cw := csv.NewWriter(w)
+		cw := newCSV(w)
 		_ = cw.Write([]string{"ref", "postmortem", "postmortem_title", "title", "owner", "due", "priority", "status", "closed_by", "overdue", "days_overdue", "url"})
 		for _, a := range items {
 			closed := ""
@@ -310,7 +309,7 @@ func writeActions(w io.Writer, format string, items []actionItem, now time.Time)
 		if a.ClosedBy != nil {
 			closed = shortSHA(a.ClosedBy.SHA)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Ref, a.Status, dash(a.Due), overdue, dash(a.Priority), dash(a.Owner), closed, a.Title)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", termText(a.Ref), termText(a.Status), termText(dash(a.Due)), overdue, termText(dash(a.Priority)), termText(dash(a.Owner)), closed, termText(a.Title))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -171,8 +171,18 @@ func highlight(frag string, tty bool) string {
 	if tty {
 		on, off = "\033[1m", "\033[0m"
 	}
-	frag = strings.NewReplacer("<mark>", on, "</mark>", off, "\n", " ").Replace(frag)
-	return html.UnescapeString(frag)
+	// Unescaped first, so that no escape sequence in the text survives;
+	// the highlight's own are added after.
+	parts := strings.Split(frag, "<mark>")
+	for i, p := range parts {
+		before, after, marked := strings.Cut(p, "</mark>")
+		if marked {
+			parts[i] = on + termText(html.UnescapeString(before)) + off + termText(html.UnescapeString(after))
+		} else {
+			parts[i] = termText(html.UnescapeString(p))
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 func writeHits(w io.Writer, res *search.Result, tty bool) error {
@@ -183,7 +193,7 @@ func writeHits(w io.Writer, res *search.Result, tty bool) error {
 		fmt.Fprintf(&b, "%s, best first:\n", plural(res.Total, "postmortem"))
 	}
 	for _, h := range res.Hits {
-		fmt.Fprintf(&b, "\n%s  %s  %s\n  %s\n", h.Severity, h.Date, h.Title, h.URL)
+		fmt.Fprintf(&b, "\n%s  %s  %s\n  %s\n", termText(h.Severity), h.Date, termText(h.Title), termText(h.URL))
 		shown := 0
 		for _, field := range []string{"title", "summary", "body"} {
 			for _, frag := range h.Fragments[field] {
@@ -194,7 +204,7 @@ func writeHits(w io.Writer, res *search.Result, tty bool) error {
 			}
 		}
 		if shown == 0 && h.Summary != "" {
-			fmt.Fprintf(&b, "  %s\n", h.Summary)
+			fmt.Fprintf(&b, "  %s\n", termText(h.Summary))
 		}
 	}
 	if res.Total > 0 {
@@ -202,7 +212,7 @@ func writeHits(w io.Writer, res *search.Result, tty bool) error {
 		for _, name := range []string{search.FacetSeverity, search.FacetService, search.FacetTag, search.FacetYear} {
 			var parts []string
 			for _, fc := range res.Facets[name] {
-				parts = append(parts, fmt.Sprintf("%s (%d)", fc.Value, fc.Count))
+				parts = append(parts, fmt.Sprintf("%s (%d)", termText(fc.Value), fc.Count))
 			}
 			if len(parts) > 8 {
 				parts = append(parts[:8], "…")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"cmp"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -343,7 +342,7 @@ func writeStats(w io.Writer, opts *StatsOptions, groups []*statsGroup) error {
 		}
 		return writeJSONValue(w, out)
 	case "csv":
-		cw := csv.NewWriter(w)
+		cw := newCSV(w)
 		header := []string{"group", "postmortems"}
 		for _, m := range []string{"detect", "mitigate", "resolve"} {
 			header = append(header, m+"_median", m+"_p90", m+"_mean")
@@ -379,7 +378,7 @@ func writeStats(w io.Writer, opts *StatsOptions, groups []*statsGroup) error {
 		if g.ActionItems.CompletionRate != nil {
 			done = fmt.Sprintf("%s (%d of %d)", g.ActionItems.rate(), g.ActionItems.Done, g.ActionItems.Total-g.ActionItems.WontDo)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", g.Key, g.Postmortems, triple(g.TimeToDetect), triple(g.TimeToMitigate), triple(g.TimeToResolve), done, triple(g.TimeToPublish))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", termText(g.Key), g.Postmortems, triple(g.TimeToDetect), triple(g.TimeToMitigate), triple(g.TimeToResolve), done, triple(g.TimeToPublish))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
