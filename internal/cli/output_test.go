@@ -7,9 +7,9 @@ import (
 
 func TestTermText(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain":                          "plain",
-		"\x1b]52;c;ZXZpbA==\x07copied":   " ]52;c;ZXZpbA== copied",
-		"\x1b[2J\x1b[Hcleared":           " [2J [Hcleared",
+		"plain":                           "plain",
+		"\x1b]52;c;ZXZpbA==\x07copied":    " ]52;c;ZXZpbA== copied",
+		"\x1b[2J\x1b[Hcleared":            " [2J [Hcleared",
 		"tab\tand\nline\u2028sep\u009bc1": "tab and line sep c1",
 	} {
 		if got := termText(in); got != want {
