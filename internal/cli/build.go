@@ -3,8 +3,10 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,7 +175,7 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 		return nil, err
 	}
 	if ix == nil {
-		if ix, err = openIndex(out); err != nil {
+		if ix, err = openIndex(out, opts.Public); err != nil {
 			return nil, err
 		}
 		defer ix.Close()
@@ -198,11 +200,35 @@ func buildSite(ctx context.Context, f *Factory, l *loaded, opts *BuildOptions, o
 
 // openIndex opens the search index of a site in out, refusing an output
 // folder that build would refuse.
-func openIndex(out string) (*search.Index, error) {
+//
+// The index of a public build never holds what an internal build put in
+// it: deleted documents leave their words in the index's term dictionary
+// (and the analysis cache beside it), so an index made for the other kind
+// of build is removed and made anew.
+func openIndex(out string, public bool) (*search.Index, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
-	return search.Open(filepath.Join(out, site.IndexDir))
+	dir := filepath.Join(out, site.IndexDir)
+	scope := "internal\n"
+	if public {
+		scope = "public\n"
+	}
+	scopeFile := filepath.Join(dir, "scope")
+	if was, err := os.ReadFile(scopeFile); err == nil && string(was) != scope || errors.Is(err, fs.ErrNotExist) && public {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("removing the search index of another kind of build: %w", err)
+		}
+	}
+	ix, err := search.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(scopeFile, []byte(scope), 0o644); err != nil {
+		ix.Close()
+		return nil, fmt.Errorf("writing the search index: %w", err)
+	}
+	return ix, nil
 }
 
 // progress draws a counter on a terminal, at most every 100 pages.

@@ -84,7 +84,7 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 	if err := site.CheckOutput(cfg, out); err != nil {
 		return usageError("%v", err)
 	}
-	ix, err := openIndex(out)
+	ix, err := openIndex(out, opts.Public)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func preview(t *testing.T, root string) (*previewer, string, *syncBuffer) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "site")
-	ix, err := openIndex(out)
+	ix, err := openIndex(out, false)
 	if err != nil {
 		t.Fatal(err)
 	}
