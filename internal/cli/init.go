@@ -94,6 +94,12 @@ func initRun(opts *InitOptions) error {
 	var existing []string
 	for _, file := range files {
 		target := filepath.Join(dir, filepath.FromSlash(file.Path))
+		if blocked := blockedFolder(dir, file.Path); blocked != "" {
+			if !slices.Contains(existing, displayPath(f.IO.WorkDir, blocked)) {
+				existing = append(existing, displayPath(f.IO.WorkDir, blocked))
+			}
+			continue
+		}
 		_, err := os.Lstat(target)
 		switch {
 		case err == nil, errors.Is(err, syscall.ENOTDIR):
@@ -142,6 +148,27 @@ func initRun(opts *InitOptions) error {
 	fmt.Fprintln(out, "  hindsight serve                # preview the site at http://127.0.0.1:8080/")
 	fmt.Fprintln(out, "For GitHub Pages, set Settings > Pages > Source to GitHub Actions before the first push to main.")
 	return nil
+}
+
+// blockedFolder returns the first folder on the way to rel (below dir)
+// that exists but is not a folder one can write into: a file, or a symlink
+// that leads nowhere or to a file. "" when the way is clear.
+func blockedFolder(dir, rel string) string {
+	p := dir
+	parts := strings.Split(path.Dir(rel), "/")
+	for _, part := range parts {
+		if part == "." {
+			break
+		}
+		p = filepath.Join(p, part)
+		if _, err := os.Lstat(p); err != nil {
+			return "" // missing: created as a folder
+		}
+		if st, err := os.Stat(p); err != nil || !st.IsDir() {
+			return p
+		}
+	}
+	return ""
 }
 
 // writeNew creates a file and its folders; an existing file is an error,
