@@ -183,6 +183,9 @@ func run(ctx context.Context, f *Factory, args []string) int {
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.Err)
 	err := root.ExecuteContext(ctx)
+	if f.repos != nil {
+		f.repos.Close()
+	}
 	if err == nil {
 		return ExitOK
 	}

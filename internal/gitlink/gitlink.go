@@ -25,7 +25,7 @@ func UserEmail(dir string) string {
 }
 
 func userConfig(dir string) (*gitconfig.Config, error) {
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: true})
+	repo, err := openRepo(dir, true)
 	if errors.Is(err, git.ErrRepositoryNotExists) {
 		return gitconfig.LoadConfig(gitconfig.GlobalScope)
 	}

@@ -120,20 +120,20 @@ func (r *Repo) walkHistory(head plumbing.Hash, prefix string, stop map[plumbing.
 	w := &historyWalk{r: r, prefix: prefix, files: map[string]*postmortem.FileHistory{}, seen: map[string]map[string]bool{},
 		sub: map[plumbing.Hash]plumbing.Hash{}, raw: map[plumbing.Hash][]byte{}}
 	for _, h := range r.reachable(head) {
-		n := r.nodes[h]
-		if len(n.parents) > 1 || stop[h] {
+		n := r.node(h)
+		if len(n.Parents) > 1 || stop[h] {
 			continue
 		}
-		cur, err := w.subtree(n.tree)
+		cur, err := w.subtree(n.Tree)
 		if err != nil {
 			return nil, err
 		}
 		prev := plumbing.ZeroHash
-		if len(n.parents) == 1 {
+		if len(n.Parents) == 1 {
 			// A parent missing beyond a shallow boundary leaves prev zero:
 			// everything in the commit counts as added by it.
-			if pn := r.nodes[n.parents[0]]; pn != nil {
-				if prev, err = w.subtree(pn.tree); err != nil {
+			if pn := r.node(n.Parents[0]); pn != nil {
+				if prev, err = w.subtree(pn.Tree); err != nil {
 					return nil, err
 				}
 			}
@@ -165,7 +165,7 @@ type historyWalk struct {
 	sub    map[plumbing.Hash]plumbing.Hash // root tree -> prefix subtree
 	raw    map[plumbing.Hash][]byte        // recently read tree objects
 	commit plumbing.Hash
-	node   *node
+	node   *fact
 }
 
 // subtree returns the hash of the tree at the prefix below a root tree, or
@@ -373,43 +373,16 @@ func (w *historyWalk) changed(e treeEntry, old plumbing.Hash, oldMode filemode.F
 	}
 	fh := w.files[name]
 	if fh == nil {
-		fh = &postmortem.FileHistory{Changed: w.node.authored, ChangedBy: w.node.author, LastCommit: w.commit.String()}
+		fh = &postmortem.FileHistory{Changed: w.node.Authored, ChangedBy: w.node.Author, LastCommit: w.commit.String()}
 		w.files[name] = fh
 		w.seen[name] = map[string]bool{}
 	}
-	fh.Added, fh.AddedBy = w.node.authored, w.node.author
-	if !w.seen[name][w.node.author] {
-		w.seen[name][w.node.author] = true
-		fh.Contributors = append(fh.Contributors, w.node.author)
+	fh.Added, fh.AddedBy = w.node.Authored, w.node.Author
+	if !w.seen[name][w.node.Author] {
+		w.seen[name][w.node.Author] = true
+		fh.Contributors = append(fh.Contributors, w.node.Author)
 	}
 	return nil
-}
-
-// reachable returns the commits reachable from head, newest first by
-// committer time, from the index; parents missing beyond a shallow
-// boundary are skipped.
-func (r *Repo) reachable(head plumbing.Hash) []plumbing.Hash {
-	r.index()
-	seen := map[plumbing.Hash]bool{head: true}
-	stack := []plumbing.Hash{head}
-	var out []plumbing.Hash
-	for len(stack) > 0 {
-		h := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		n := r.nodes[h]
-		if n == nil {
-			continue
-		}
-		out = append(out, h)
-		for _, p := range n.parents {
-			if !seen[p] {
-				seen[p] = true
-				stack = append(stack, p)
-			}
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return r.nodes[out[i]].when.After(r.nodes[out[j]].when) })
-	return out
 }
 
 // subtree returns the tree at prefix in a commit, or nil when it has none.

@@ -1,7 +1,6 @@
 package gitlink
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -10,16 +9,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5"
-	gitconfig "github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
@@ -32,8 +28,9 @@ type Spec struct {
 	Web  string
 }
 
-// Repo is one git repository, opened lazily and indexed once: every commit
-// object's hash (sorted, for prefix lookups), parents and times.
+// Repo is one git repository, opened lazily. What it knows of commits
+// comes from the repository's persistent cache of commit facts, and from
+// single object reads for what the cache lacks: nothing lists every commit.
 type Repo struct {
 	// Name is the config's name for it; "" for the repository holding the
 	// postmortems.
@@ -47,34 +44,29 @@ type Repo struct {
 	// Problem says why the repository is unavailable, and how to fix it;
 	// empty when it is usable.
 	Problem string
-
-	r       *git.Repository
-	spec    Spec
-	ctx     context.Context
-	once    sync.Once
-	mu      sync.Mutex
-	hashes  []plumbing.Hash // sorted
-	nodes   map[plumbing.Hash]*node
-	actions []ActionClose
-	fetched bool
-	info    map[plumbing.Hash]*postmortem.CommitInfo
-	timeout time.Duration
 	// Stale says why a commit missing from a remote repository's cached
 	// clone proves nothing (it could not be fetched again); empty when
 	// the clone is current.
 	Stale string
+
+	r        *git.Repository
+	objects  string // the object folder (the common one, for a worktree)
+	spec     Spec
+	ctx      context.Context
+	mu       sync.Mutex
+	fetched  bool
+	timeout  time.Duration
+	cacheDir string
+	facts    *factStore
+	packs    string        // packSignature when opened
+	all      []plumbing.Hash // every object's hash, sorted; read once a run when a prefix needs it
+	allRead  bool
+	closes   []ActionClose
+	closesOK bool
 }
 
 // DefaultTimeout bounds one clone or fetch of a remote repository.
 const DefaultTimeout = 60 * time.Second
-
-type node struct {
-	parents  []plumbing.Hash
-	when     time.Time // committer time
-	tree     plumbing.Hash
-	author   string
-	authored time.Time
-}
 
 // ActionClose is a commit whose message closes an action item with a
 // `Postmortem-Action: <id>#<n>` trailer.
@@ -135,7 +127,7 @@ func (s *Set) Repo(name string) *Repo {
 	if r, ok := s.repos[name]; ok {
 		return r
 	}
-	r := &Repo{Name: name, ctx: s.ctx, timeout: cmp.Or(s.Timeout, DefaultTimeout)}
+	r := &Repo{Name: name, ctx: s.ctx, timeout: cmp.Or(s.Timeout, DefaultTimeout), cacheDir: s.cacheDir}
 	s.repos[name] = r
 	spec, ok := s.specs[name]
 	switch {
@@ -162,15 +154,18 @@ func (s *Set) Repo(name string) *Repo {
 
 func (r *Repo) open(dir string, detect bool) {
 	r.Dir = dir
-	repo, err := git.PlainOpenWithOptions(dir, &git.PlainOpenOptions{DetectDotGit: detect})
+	repo, err := openRepo(dir, detect)
 	if err != nil {
 		what := "the repository holding the postmortems"
 		if r.Name != "" {
 			what = fmt.Sprintf("repo %q (%s)", r.Name, dir)
 		}
-		if errors.Is(err, git.ErrRepositoryNotExists) {
+		switch {
+		case errors.Is(err, git.ErrRepositoryNotExists):
 			r.Problem = fmt.Sprintf("%s is not a git repository, so its commits cannot be checked; run inside a clone or fix its path", what)
-		} else {
+		case strings.Contains(strings.ToLower(err.Error()), "worktreeconfig"):
+			r.Problem = fmt.Sprintf("%s sets extensions.worktreeConfig (git sparse-checkout does), which the git library cannot read; run `git sparse-checkout disable` there, or point path: at a plain clone", what)
+		default:
 			r.Problem = fmt.Sprintf("cannot open %s: %v", what, err)
 		}
 		return
@@ -222,7 +217,7 @@ func (r *Repo) clone(url, cacheDir string) {
 	sum := sha256.Sum256([]byte(url))
 	dir := filepath.Join(cacheDir, hex.EncodeToString(sum[:8]))
 	r.Dir = dir
-	repo, err := git.PlainOpen(dir)
+	repo, err := openRepo(dir, false)
 	if err == nil && !hasRefs(repo) {
 		err = errors.New("empty")
 	}
@@ -250,7 +245,7 @@ func (r *Repo) clone(url, cacheDir string) {
 			err = os.Rename(tmp, dir)
 		}
 		if err == nil {
-			repo, err = git.PlainOpen(dir)
+			repo, err = openRepo(dir, false)
 		}
 		if err != nil {
 			r.Problem = fmt.Sprintf("repo %q: cannot clone %s: %v; check the url and your access, the check goes on without it", r.Name, url, err)
@@ -268,6 +263,13 @@ func (r *Repo) clone(url, cacheDir string) {
 
 func (r *Repo) attach(repo *git.Repository) {
 	r.r = repo
+	r.objects = objectsDir(repo)
+	r.packs = packSignature(r.objects)
+	key := r.objects
+	if r.spec.URL != "" {
+		key = r.spec.URL
+	}
+	r.facts = loadFacts(factsPath(r.cacheDir, key))
 	if shallow, err := repo.Storer.Shallow(); err == nil && len(shallow) > 0 {
 		r.Shallow = true
 	}
@@ -278,43 +280,6 @@ func (r *Repo) attach(repo *git.Repository) {
 			}
 		}
 	}
-}
-
-// index reads every commit object once.
-func (r *Repo) index() {
-	r.once.Do(func() { r.reindex() })
-}
-
-func (r *Repo) reindex() {
-	r.hashes = r.hashes[:0]
-	r.nodes = map[plumbing.Hash]*node{}
-	r.actions = nil
-	r.info = map[plumbing.Hash]*postmortem.CommitInfo{}
-	if r.r == nil {
-		return
-	}
-	iter, err := r.r.CommitObjects()
-	if err != nil {
-		r.Problem = fmt.Sprintf("cannot read the commits of %s: %v", r.describe(), err)
-		return
-	}
-	err = iter.ForEach(func(c *object.Commit) error {
-		r.hashes = append(r.hashes, c.Hash)
-		r.nodes[c.Hash] = &node{parents: c.ParentHashes, when: c.Committer.When, tree: c.TreeHash, author: c.Author.Name, authored: c.Author.When}
-		if strings.Contains(c.Message, TrailerKey) {
-			for _, item := range trailers(c.Message) {
-				r.actions = append(r.actions, ActionClose{Item: item, Commit: r.commitInfo(c, false)})
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		// A history read in part would report the rest as missing.
-		r.Problem = fmt.Sprintf("cannot read the commits of %s: %v", r.describe(), err)
-		r.hashes, r.nodes = r.hashes[:0], map[plumbing.Hash]*node{}
-		return
-	}
-	slices.SortFunc(r.hashes, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
 }
 
 // hasRefs reports whether a repository has a reference to a commit (an
@@ -360,62 +325,6 @@ func trailers(msg string) []string {
 	return items
 }
 
-// Resolve finds the one commit a sha or sha prefix names. It fetches a
-// remote repository again once when the commit is not found.
-func (r *Repo) Resolve(sha string) (postmortem.CommitInfo, error) {
-	if r.Problem != "" {
-		return postmortem.CommitInfo{}, errors.New(r.Problem)
-	}
-	r.index()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.Problem != "" {
-		return postmortem.CommitInfo{}, errors.New(r.Problem)
-	}
-	h, err := r.lookup(sha)
-	if errors.Is(err, postmortem.ErrCommitNotFound) && r.spec.URL != "" && !r.fetched {
-		r.fetched = true
-		ferr := r.bounded(func(ctx context.Context) error {
-			return r.r.FetchContext(ctx, &git.FetchOptions{RefSpecs: []gitconfig.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}, Tags: git.AllTags})
-		})
-		switch {
-		case ferr == nil || errors.Is(ferr, git.NoErrAlreadyUpToDate):
-			r.reindex()
-			if r.Problem != "" {
-				return postmortem.CommitInfo{}, errors.New(r.Problem)
-			}
-			h, err = r.lookup(sha)
-		default:
-			r.Stale = fmt.Sprintf("the cached clone lacks some commits and %s could not be fetched (%v); run again when it can be reached", r.spec.URL, ferr)
-		}
-	}
-	if err != nil {
-		return postmortem.CommitInfo{}, err
-	}
-	return r.infoFor(h)
-}
-
-func (r *Repo) lookup(sha string) (plumbing.Hash, error) {
-	sha = strings.ToLower(sha)
-	lo := hexPrefix(sha, '0')
-	i := sort.Search(len(r.hashes), func(i int) bool { return bytes.Compare(r.hashes[i][:], lo[:]) >= 0 })
-	var found []plumbing.Hash
-	for ; i < len(r.hashes) && strings.HasPrefix(r.hashes[i].String(), sha); i++ {
-		found = append(found, r.hashes[i])
-	}
-	switch len(found) {
-	case 0:
-		return plumbing.ZeroHash, postmortem.ErrCommitNotFound
-	case 1:
-		return found[0], nil
-	}
-	amb := &postmortem.AmbiguousCommitError{Prefix: sha}
-	for _, h := range found {
-		amb.Candidates = append(amb.Candidates, h.String())
-	}
-	return plumbing.ZeroHash, amb
-}
-
 // hexPrefix pads a hex prefix with c to a full hash.
 func hexPrefix(prefix string, c byte) plumbing.Hash {
 	full := []byte(strings.Repeat(string(c), 40))
@@ -425,129 +334,3 @@ func hexPrefix(prefix string, c byte) plumbing.Hash {
 	return h
 }
 
-// infoFor returns a commit's details without its changed files, which
-// ChangedFiles adds on demand.
-func (r *Repo) infoFor(h plumbing.Hash) (postmortem.CommitInfo, error) {
-	if ci, ok := r.info[h]; ok {
-		return *ci, nil
-	}
-	c, err := r.r.CommitObject(h)
-	if err != nil {
-		return postmortem.CommitInfo{}, fmt.Errorf("reading commit %s: %w", h, err)
-	}
-	ci := r.commitInfo(c, false)
-	r.info[h] = &ci
-	return ci, nil
-}
-
-func (r *Repo) commitInfo(c *object.Commit, files bool) postmortem.CommitInfo {
-	subject, _, _ := strings.Cut(strings.TrimSpace(c.Message), "\n")
-	ci := postmortem.CommitInfo{
-		SHA:         c.Hash.String(),
-		Repo:        r.Name,
-		Subject:     subject,
-		Author:      c.Author.Name,
-		AuthorEmail: c.Author.Email,
-		Date:        c.Author.When,
-		Committed:   c.Committer.When,
-		URL:         r.Web.Commit(c.Hash.String()),
-	}
-	return ci
-}
-
-// ChangedFiles lists the paths a commit changed against its first parent
-// (every path, for a root commit), from the tree diff.
-func (r *Repo) ChangedFiles(sha string) ([]string, error) {
-	if r.r == nil {
-		return nil, errors.New(r.Problem)
-	}
-	c, err := r.r.CommitObject(plumbing.NewHash(sha))
-	if err != nil {
-		return nil, err
-	}
-	tree, err := c.Tree()
-	if err != nil {
-		return nil, err
-	}
-	var parent *object.Tree
-	if c.NumParents() > 0 {
-		if p, err := c.Parent(0); err == nil {
-			parent, _ = p.Tree()
-		}
-	}
-	changes, err := object.DiffTreeWithOptions(r.ctx, parent, tree, &object.DiffTreeOptions{})
-	if err != nil {
-		return nil, err
-	}
-	files := make([]string, 0, len(changes))
-	for _, ch := range changes {
-		name := ch.To.Name
-		if name == "" {
-			name = ch.From.Name
-		}
-		files = append(files, name)
-	}
-	sort.Strings(files)
-	return files, nil
-}
-
-// IsAncestor reports whether ancestor is reachable from descendant through
-// parents (a commit is its own ancestor). The walk skips commits older than
-// the ancestor by more than a day, allowing for clock skew.
-func (r *Repo) IsAncestor(ancestor, descendant string) (bool, error) {
-	r.index()
-	a, d := plumbing.NewHash(ancestor), plumbing.NewHash(descendant)
-	an, ok := r.nodes[a]
-	if !ok || r.nodes[d] == nil {
-		return false, postmortem.ErrCommitNotFound
-	}
-	floor := an.when.Add(-24 * time.Hour)
-	seen := map[plumbing.Hash]bool{d: true}
-	queue := []plumbing.Hash{d}
-	for len(queue) > 0 {
-		h := queue[0]
-		queue = queue[1:]
-		if h == a {
-			return true, nil
-		}
-		n := r.nodes[h]
-		if n == nil {
-			continue // beyond a shallow boundary
-		}
-		for _, p := range n.parents {
-			if pn := r.nodes[p]; !seen[p] && (pn == nil || !pn.when.Before(floor)) {
-				seen[p] = true
-				queue = append(queue, p)
-			}
-		}
-	}
-	return false, nil
-}
-
-// ActionCloses returns the commits whose messages close action items,
-// among those HEAD reaches: not a commit amended or rebased away, nor one
-// on a branch that has not landed.
-func (r *Repo) ActionCloses() []ActionClose {
-	if r.Problem != "" {
-		return nil
-	}
-	r.index()
-	if len(r.actions) == 0 {
-		return nil
-	}
-	head, err := r.r.Head()
-	if err != nil {
-		return nil // no commits yet
-	}
-	reach := map[string]bool{}
-	for _, h := range r.reachable(head.Hash()) {
-		reach[h.String()] = true
-	}
-	var out []ActionClose
-	for _, ac := range r.actions {
-		if reach[ac.Commit.SHA] {
-			out = append(out, ac)
-		}
-	}
-	return out
-}
