@@ -58,7 +58,7 @@ type Repo struct {
 	timeout  time.Duration
 	cacheDir string
 	facts    *factStore
-	packs    string        // packSignature when opened
+	packs    string          // packSignature when opened
 	all      []plumbing.Hash // every object's hash, sorted; read once a run when a prefix needs it
 	allRead  bool
 	closes   []ActionClose
@@ -333,4 +333,3 @@ func hexPrefix(prefix string, c byte) plumbing.Hash {
 	_, _ = hex.Decode(h[:], full)
 	return h
 }
-
