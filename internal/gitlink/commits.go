@@ -102,8 +102,11 @@ func (r *Repo) lookup(sha string) (plumbing.Hash, error) {
 	sha = strings.ToLower(sha)
 	if len(sha) == 40 {
 		h := plumbing.NewHash(sha)
-		if f := r.facts.get(h); f != nil && r.exists(h, f) {
-			return h, nil
+		if f := r.facts.get(h); f != nil {
+			if r.exists(h, f) {
+				return h, nil
+			}
+			return plumbing.ZeroHash, postmortem.ErrCommitNotFound // rewritten away
 		}
 		if r.node(h) == nil {
 			return plumbing.ZeroHash, postmortem.ErrCommitNotFound
