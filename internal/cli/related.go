@@ -81,13 +81,20 @@ func relatedRun(opts *RelatedOptions) error {
 	}
 	var target *gitlink.Repo
 	var names []string
+	here := gitlink.NewSet(f.ctx, f.IO.WorkDir, nil, "").Repo("")
 	if opts.Repo != "" {
 		if !repos.Known(opts.Repo) {
 			return usageError("--repo %q is not in hindsight.yaml; the configured repos are: %s", opts.Repo, strings.Join(repos.Names(), ", "))
 		}
+		// Run inside the service's own checkout, the change to compare is
+		// that checkout's, whatever clone the config points at; run from
+		// the postmortems' repository, it is the configured repository's.
 		target, names = repos.Repo(opts.Repo), []string{opts.Repo}
+		if here.Problem == "" && !sameDir(here.Root(), repos.Repo("").Root()) {
+			target = here
+		}
 	} else {
-		target = gitlink.NewSet(f.ctx, f.IO.WorkDir, nil, "").Repo("")
+		target = here
 		// Refs count when their repository is this same work tree.
 		for _, name := range append([]string{""}, repos.Names()...) {
 			if r := repos.Repo(name); r.Root() != "" && sameDir(r.Root(), target.Root()) {
