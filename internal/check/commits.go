@@ -49,6 +49,10 @@ func commitOrder(r *run, pm *postmortem.Postmortem) {
 			r.at("commit-order", pm, pm.ValuePos(path+".sha"), "trigger %s was committed %s, after the incident started (%s); check the sha and times.started",
 				short(lc.Info.SHA), stamp(lc.Info.Committed), stamp(pm.Times.Started))
 		}
+		if lc.Ref.Role == postmortem.RoleFix && !pm.Times.Started.IsZero() && lc.Info.Committed.Before(pm.Times.Started) {
+			r.at("commit-order", pm, pm.ValuePos(path+".sha"), "fix %s was committed %s, before the incident started (%s); check the sha and times.started, or give it role: related",
+				short(lc.Info.SHA), stamp(lc.Info.Committed), stamp(pm.Times.Started))
+		}
 		if lc.Shallow {
 			continue // history may be cut off: commit-unverifiable says so
 		}

@@ -58,8 +58,8 @@ type LinkedCommit struct {
 // incident: how long the change waited before it hurt.
 func (p *Postmortem) TriggerLatency() (time.Duration, bool) {
 	for _, c := range p.Linked {
-		if c.Ref.Role == RoleTrigger && c.Info != nil && !p.Times.Started.IsZero() {
-			return p.Times.Started.Sub(c.Info.Committed), true
+		if c.Ref.Role == RoleTrigger && c.Info != nil {
+			return span(c.Info.Committed, p.Times.Started)
 		}
 	}
 	return 0, false
@@ -74,10 +74,7 @@ func (p *Postmortem) FixLeadTime() (time.Duration, bool) {
 			first = c.Info.Committed
 		}
 	}
-	if first.IsZero() || p.Times.Started.IsZero() {
-		return 0, false
-	}
-	return first.Sub(p.Times.Started), true
+	return span(p.Times.Started, first)
 }
 
 // FileHistory is a postmortem file's life in git.

@@ -99,8 +99,10 @@ func (p *Postmortem) TimeToResolve() (time.Duration, bool) {
 	return span(p.Times.Started, p.Times.Resolved)
 }
 
+// span is to - from; a missing time, or times out of order (which the
+// check reports), give no figure rather than a negative one.
 func span(from, to time.Time) (time.Duration, bool) {
-	if from.IsZero() || to.IsZero() {
+	if from.IsZero() || to.IsZero() || to.Before(from) {
 		return 0, false
 	}
 	return to.Sub(from), true
