@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/gitlink"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 	"github.com/hindsight-dev/hindsight/internal/search"
 	"github.com/hindsight-dev/hindsight/internal/site"
@@ -91,6 +92,9 @@ func searchRun(opts *SearchOptions) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	// Commits and the files they changed are searchable too; their facts
+	// come from the commit cache.
+	f.Repos(cfg).Link(c.Postmortems, gitlink.LinkOptions{Files: true})
 	ix, err := search.Open(searchCache(f, cfg.Root))
 	if err != nil {
 		return err

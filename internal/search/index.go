@@ -419,6 +419,9 @@ func docFields(d *Doc) map[string]any {
 	if items := nonEmpty(d.ActionItems); len(items) > 0 {
 		f[fieldActionItems] = items
 	}
+	if refs := nonEmpty(d.Commits); len(refs) > 0 {
+		f[fieldCommits] = refs
+	}
 	if d.URL != "" {
 		f[fieldURL] = d.URL
 	}
@@ -1103,7 +1106,7 @@ func (rw *rewriter) field(name string) (string, bool) {
 			return name, true
 		}
 	}
-	rw.fail("unknown field %q: the fields are title, summary, body, action_items, severity, status, services (or service), tags (or tag), owner, visibility, year and date; to search for a colon, escape it with \\", name)
+	rw.fail("unknown field %q: the fields are title, summary, body, action_items, commits (or commit, sha, file), severity, status, services (or service), tags (or tag), owner, visibility, year and date; to search for a colon, escape it with \\", name)
 	return "", false
 }
 

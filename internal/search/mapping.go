@@ -19,6 +19,7 @@ const (
 	fieldSummary     = "summary"
 	fieldBody        = "body"
 	fieldActionItems = "action_items"
+	fieldCommits     = "commits"
 	fieldURL         = "url"
 	fieldDate        = "date"
 	fieldYear        = "year"
@@ -62,6 +63,7 @@ var textFields = []textField{
 	{fieldSummary, 2},
 	{fieldBody, 1},
 	{fieldActionItems, 1},
+	{fieldCommits, 1},
 }
 
 // keywordFields are indexed whole (no tokenising, no lower-casing), for
@@ -82,6 +84,10 @@ var fieldAliases = map[string]string{
 	"tag":         fieldTags,
 	"action_item": fieldActionItems,
 	"actions":     fieldActionItems,
+	"commit":      fieldCommits,
+	"sha":         fieldCommits,
+	"file":        fieldCommits,
+	"files":       fieldCommits,
 }
 
 // storedFields are the fields a Hit shows (plus body, which highlighting
@@ -134,6 +140,7 @@ func newMapping() *mapping.IndexMappingImpl {
 	doc.AddFieldMappingsAt(fieldBody, text(true, true))
 	// Term vectors so that phrases work in action items too.
 	doc.AddFieldMappingsAt(fieldActionItems, text(false, true))
+	doc.AddFieldMappingsAt(fieldCommits, text(false, true))
 
 	url := mapping.NewTextFieldMapping()
 	url.Index = false

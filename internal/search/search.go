@@ -23,6 +23,9 @@ type Doc struct {
 	Tags       []string
 	// ActionItems are the titles of the action items.
 	ActionItems []string
+	// Commits are the linked commits as one finds them: their shas (whole,
+	// and the short forms people quote) and the paths they changed.
+	Commits []string
 	// Hash identifies this version of the document: an update re-indexes
 	// only documents whose hash changed.
 	Hash string

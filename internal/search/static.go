@@ -188,6 +188,8 @@ func staticFields() []staticField {
 			out[i].text = func(d *Doc) string { return d.Body }
 		case fieldActionItems:
 			out[i].text = func(d *Doc) string { return strings.Join(d.ActionItems, "\n") }
+		case fieldCommits:
+			out[i].text = func(d *Doc) string { return strings.Join(d.Commits, "\n") }
 		default:
 			panic("search: no static text for field " + f.name)
 		}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
@@ -40,8 +41,9 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 		for _, a := range pm.ActionItems {
 			d.ActionItems = append(d.ActionItems, a.Title)
 		}
+		d.Commits = commitTerms(pm)
 		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", d.URL, d.Owner, opts.Public)
+		fmt.Fprintf(h, "%s\x00%s\x00%v\x00%s\x00", d.URL, d.Owner, opts.Public, strings.Join(d.Commits, "\x00"))
 		h.Write(pm.Source)
 		d.Hash = hex.EncodeToString(h.Sum(nil))[:24]
 		if held == nil || !held(d.ID, d.Hash) {
@@ -50,6 +52,32 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 		docs = append(docs, d)
 	}
 	return docs, nil
+}
+
+// commitTerms are what a search finds a postmortem's commits by: each sha
+// whole and in the short forms people quote (7, 10 and 12 digits), and the
+// paths it changed.
+func commitTerms(pm *postmortem.Postmortem) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, lc := range pm.Linked {
+		if lc.Info == nil {
+			continue
+		}
+		for _, n := range []int{7, 10, 12, 40} {
+			add(lc.Info.SHA[:min(n, len(lc.Info.SHA))])
+		}
+		for _, f := range lc.Info.Files {
+			add(f)
+		}
+	}
+	return out
 }
 
 // exportSearch writes the static search index of the build under search/.
