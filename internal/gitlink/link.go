@@ -92,7 +92,12 @@ func (s *Set) order(pm *postmortem.Postmortem) {
 func (s *Set) closeItems(pms []*postmortem.Postmortem) {
 	byID := map[string]*postmortem.Postmortem{}
 	for _, pm := range pms {
-		byID[pm.ID] = pm
+		if len(pm.ActionItems) > 0 {
+			byID[pm.ID] = pm
+		}
+	}
+	if len(byID) == 0 {
+		return // nothing to close: no need to read the history
 	}
 	repos := []*Repo{s.Repo("")}
 	for _, name := range s.Names() {
