@@ -28,6 +28,11 @@ type Options struct {
 	N int
 	// Seed makes the corpus reproducible.
 	Seed uint64
+	// Commits, when given, are commits of a real repository named Repo in
+	// hindsight.yaml: postmortem i names commits 2i and 2i+1 (modulo their
+	// number) as its trigger and fix, by 10-digit short sha.
+	Commits []string
+	Repo    string
 }
 
 // Write writes N postmortems of about 5 KB each into dir and returns their
@@ -48,6 +53,11 @@ func Write(dir string, opts Options) ([]string, error) {
 		}
 		ids = append(ids, id)
 		src := render(r, i, start, related)
+		if len(opts.Commits) > 0 {
+			refs := fmt.Sprintf("commits:\n  - sha: %s\n    role: trigger\n    repo: %s\n  - sha: %s\n    role: fix\n    repo: %s\n",
+				opts.Commits[(2*i)%len(opts.Commits)][:10], opts.Repo, opts.Commits[(2*i+1)%len(opts.Commits)][:10], opts.Repo)
+			src = strings.Replace(src, "tickets: [", refs+"tickets: [", 1)
+		}
 		if err := os.WriteFile(filepath.Join(dir, id+".md"), []byte(src), 0o644); err != nil {
 			return nil, err
 		}

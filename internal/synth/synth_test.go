@@ -1,13 +1,16 @@
 package synth
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/gitlink"
 )
 
 // TestWrite checks that a generated corpus parses cleanly. With
@@ -31,8 +34,54 @@ func TestWrite(t *testing.T) {
 	}
 	if dir := os.Getenv("HINDSIGHT_SYNTH_DIR"); dir != "" {
 		n, _ := strconv.Atoi(os.Getenv("HINDSIGHT_SYNTH_N"))
+		if commits, _ := strconv.Atoi(os.Getenv("HINDSIGHT_SYNTH_COMMITS")); commits > 0 {
+			docs, err := WriteTeam(dir, TeamOptions{Postmortems: max(n, 1), Commits: commits, Batches: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("docs repository: %s", docs)
+			return
+		}
 		if _, err := Write(filepath.Join(dir, "postmortems"), Options{N: max(n, 1), Seed: 1}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A team's repositories: every commit a postmortem names resolves in the
+// service repository, which is packed, and the docs repository has a
+// history of its own.
+func TestWriteTeam(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	docs, err := WriteTeam(dir, TeamOptions{Postmortems: 20, Commits: 100, Batches: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(filepath.Join(docs, config.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: docs, Drafts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := gitlink.NewSet(context.Background(), docs, map[string]gitlink.Spec{"svc": {Path: filepath.Join(dir, "svc")}}, t.TempDir())
+	defer set.Close()
+	set.Link(c.Postmortems, gitlink.LinkOptions{})
+	for _, pm := range c.Postmortems {
+		if len(pm.Linked) != 2 {
+			t.Fatalf("%s names %d commits", pm.ID, len(pm.Linked))
+		}
+		for _, lc := range pm.Linked {
+			if lc.Info == nil {
+				t.Errorf("%s: %s does not resolve: %v %s", pm.ID, lc.Ref.SHA, lc.Err, lc.RepoProblem)
+			}
+		}
+	}
+	if packs, _ := filepath.Glob(filepath.Join(dir, "svc", ".git", "objects", "pack", "*.pack")); len(packs) != 1 {
+		t.Errorf("the service repository has %d packfiles, want 1", len(packs))
 	}
 }
