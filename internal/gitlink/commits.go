@@ -192,29 +192,10 @@ func (r *Repo) ChangedFiles(sha string) ([]string, error) {
 	if f.FilesKnown {
 		return f.Files, nil
 	}
-	tree, err := object.GetTree(r.r.Storer, f.Tree)
+	files, err := r.changedFiles(f)
 	if err != nil {
 		return nil, err
 	}
-	var parent *object.Tree
-	if len(f.Parents) > 0 {
-		if p := r.node(f.Parents[0]); p != nil {
-			parent, _ = object.GetTree(r.r.Storer, p.Tree)
-		}
-	}
-	changes, err := object.DiffTreeWithOptions(r.ctx, parent, tree, &object.DiffTreeOptions{})
-	if err != nil {
-		return nil, err
-	}
-	files := make([]string, 0, len(changes))
-	for _, ch := range changes {
-		name := ch.To.Name
-		if name == "" {
-			name = ch.From.Name
-		}
-		files = append(files, name)
-	}
-	sort.Strings(files)
 	withFiles := *f
 	withFiles.Files, withFiles.FilesKnown = files, true
 	r.facts.put(h, &withFiles)
