@@ -1,12 +1,12 @@
 package gitlink
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
 
 // rawTree reads a tree object's bytes; the zero hash is the empty tree.
@@ -30,24 +30,51 @@ func (r *Repo) rawTree(h plumbing.Hash) ([]byte, error) {
 	return b, nil
 }
 
-// entries parses a raw tree object.
-func entries(h plumbing.Hash, b []byte) ([]treeEntry, error) {
-	var out []treeEntry
-	for len(b) > 0 {
-		e, ok := nextEntry(b)
-		if !ok {
-			return nil, fmt.Errorf("tree %s: malformed entry", h)
-		}
-		out = append(out, e)
-		b = b[e.size:]
+// rawEntry is one entry of a raw tree object, its name not copied.
+type rawEntry struct {
+	dir, submodule bool
+	name           []byte
+	hash           plumbing.Hash
+	size           int
+}
+
+// nextRaw reads the entry at the start of b: "<mode> <name>\x00<hash>".
+func nextRaw(b []byte) (rawEntry, bool) {
+	sp := bytes.IndexByte(b, ' ')
+	nul := bytes.IndexByte(b, 0)
+	if sp < 0 || nul < sp || nul+21 > len(b) {
+		return rawEntry{}, false
 	}
-	return out, nil
+	mode := b[:sp]
+	e := rawEntry{dir: string(mode) == "40000", submodule: string(mode) == "160000", name: b[sp+1 : nul], size: nul + 21}
+	copy(e.hash[:], b[nul+1:nul+21])
+	return e, true
+}
+
+// rawLess orders entries as git does: by name, a folder's as if it ended
+// in "/".
+func rawLess(a, b rawEntry) bool {
+	n := min(len(a.name), len(b.name))
+	if c := bytes.Compare(a.name[:n], b.name[:n]); c != 0 {
+		return c < 0
+	}
+	end := func(e rawEntry) byte {
+		switch {
+		case len(e.name) > n:
+			return e.name[n]
+		case e.dir:
+			return '/'
+		}
+		return 0
+	}
+	return end(a) < end(b)
 }
 
 // diffTrees appends to out the paths below dir that differ between the
 // trees a and b (either may be zero, for an empty tree): added, changed
-// and removed files, from the raw tree objects, skipping every subtree
-// whose hash is the same on both sides.
+// and removed files. It reads the raw tree objects, skips the bytes both
+// share at the start and the end (a commit usually changes one entry of a
+// large folder), and every subtree whose hash is the same on both sides.
 func (r *Repo) diffTrees(a, b plumbing.Hash, dir string, out *[]string) error {
 	if a == b {
 		return nil
@@ -60,66 +87,82 @@ func (r *Repo) diffTrees(a, b plumbing.Hash, dir string, out *[]string) error {
 	if err != nil {
 		return err
 	}
-	ae, err := entries(a, ab)
-	if err != nil {
-		return err
-	}
-	be, err := entries(b, bb)
-	if err != nil {
-		return err
-	}
-	path := func(name string) string {
+	path := func(name []byte) string {
 		if dir == "" {
-			return name
+			return string(name)
 		}
-		return dir + "/" + name
+		return dir + "/" + string(name)
 	}
-	// one side only: every file below a folder, or the file itself
-	side := func(e treeEntry, inA bool) error {
-		switch e.mode {
-		case filemode.Dir:
-			if inA {
-				return r.diffTrees(e.hash, plumbing.ZeroHash, path(e.name), out)
-			}
+	// One side only: every file below a folder, or the file itself.
+	side := func(e rawEntry, inA bool) error {
+		switch {
+		case e.dir && inA:
+			return r.diffTrees(e.hash, plumbing.ZeroHash, path(e.name), out)
+		case e.dir:
 			return r.diffTrees(plumbing.ZeroHash, e.hash, path(e.name), out)
-		case filemode.Submodule:
+		case e.submodule:
 			return nil
 		}
 		*out = append(*out, path(e.name))
 		return nil
 	}
-	i, j := 0, 0
-	for i < len(ae) || j < len(be) {
+	// Entry boundaries agree within the shared prefix: start after the
+	// last whole entry in it. The shared suffix ends the walk once both
+	// sides have exactly it left.
+	common := commonPrefix(ab, bb)
+	i := 0
+	for {
+		n := entrySize(ab[i:])
+		if n == 0 || i+n > common {
+			break
+		}
+		i += n
+	}
+	j := i
+	suffix := commonSuffix(ab[i:], bb[j:])
+	for i < len(ab) || j < len(bb) {
+		if len(ab)-i == len(bb)-j && len(ab)-i <= suffix {
+			break
+		}
+		var x, y rawEntry
+		xok, yok := i < len(ab), j < len(bb)
+		if xok {
+			if x, xok = nextRaw(ab[i:]); !xok {
+				return fmt.Errorf("tree %s: malformed entry", a)
+			}
+		}
+		if yok {
+			if y, yok = nextRaw(bb[j:]); !yok {
+				return fmt.Errorf("tree %s: malformed entry", b)
+			}
+		}
 		switch {
-		case j == len(be) || i < len(ae) && treeLess(ae[i], be[j]) && ae[i].name != be[j].name:
-			if err := side(ae[i], true); err != nil {
+		case xok && (!yok || !bytes.Equal(x.name, y.name) && rawLess(x, y)):
+			if err := side(x, true); err != nil {
 				return err
 			}
-			i++
-		case i == len(ae) || ae[i].name != be[j].name:
-			if err := side(be[j], false); err != nil {
+			i += x.size
+		case !xok || !bytes.Equal(x.name, y.name):
+			if err := side(y, false); err != nil {
 				return err
 			}
-			j++
+			j += y.size
 		default:
-			x, y := ae[i], be[j]
-			i, j = i+1, j+1
-			if x.hash == y.hash && x.mode == y.mode {
-				continue
-			}
-			xd, yd := x.mode == filemode.Dir, y.mode == filemode.Dir
+			i, j = i+x.size, j+y.size
 			switch {
-			case xd && yd:
+			case x.hash == y.hash && x.dir == y.dir && x.submodule == y.submodule:
+			case x.dir && y.dir:
 				if err := r.diffTrees(x.hash, y.hash, path(x.name), out); err != nil {
 					return err
 				}
-			case xd || yd:
+			case x.dir || y.dir:
 				if err := side(x, true); err != nil {
 					return err
 				}
 				if err := side(y, false); err != nil {
 					return err
 				}
+			case x.submodule && y.submodule:
 			default:
 				*out = append(*out, path(x.name))
 			}

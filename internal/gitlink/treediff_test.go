@@ -2,6 +2,7 @@ package gitlink
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"testing"
@@ -21,6 +22,9 @@ func TestChangedFilesMatchesTreeDiff(t *testing.T) {
 		{"dir/b.go": "", "dir/sub/c.go": "", "a.txt": "t"},
 		{"x": "", "x/inside.go": "now a folder"},
 		{"e/f/g.go": "2", "e/h.go": "1", "a.go": ""},
+		big(func(i int) string { return "1" }),
+		big(func(i int) string { return map[bool]string{true: "2", false: "1"}[i == 100] }),
+		big(func(i int) string { return map[bool]string{true: "", false: "1"}[i == 0 || i == 199] }),
 	} {
 		shas = append(shas, tr.commit("Ada", "change", files))
 	}
@@ -57,4 +61,13 @@ func TestChangedFilesMatchesTreeDiff(t *testing.T) {
 			t.Errorf("commit %s: %v, want %v", sha[:7], got, want)
 		}
 	}
+}
+
+// big is a folder of 200 files, their contents chosen by content.
+func big(content func(i int) string) map[string]string {
+	m := map[string]string{}
+	for i := range 200 {
+		m[fmt.Sprintf("big/f%03d.go", i)] = content(i)
+	}
+	return m
 }
