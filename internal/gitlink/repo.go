@@ -164,7 +164,7 @@ func (r *Repo) open(dir string, detect bool) {
 		case errors.Is(err, git.ErrRepositoryNotExists):
 			r.Problem = fmt.Sprintf("%s is not a git repository, so its commits cannot be checked; run inside a clone or fix its path", what)
 		case strings.Contains(strings.ToLower(err.Error()), "worktreeconfig"):
-			r.Problem = fmt.Sprintf("%s sets extensions.worktreeConfig (git sparse-checkout does), which the git library cannot read; run `git sparse-checkout disable` there, or point path: at a plain clone", what)
+			r.Problem = fmt.Sprintf("%s sets extensions.worktreeConfig (git sparse-checkout does), which the git library cannot read; run `git sparse-checkout disable` and `git config --unset extensions.worktreeConfig` there, or point path: at a plain clone", what)
 		default:
 			r.Problem = fmt.Sprintf("cannot open %s: %v", what, err)
 		}
