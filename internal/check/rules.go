@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,6 +38,7 @@ var registry = []Rule{
 	{ID: "action-item", Level: errorLevel, Doc: "an action item without title, owner or due date", Check: actionItems},
 	{ID: "action-item-overdue", Level: warnLevel, Doc: "an open or in-progress action item past its due date", Check: overdueItems},
 	{ID: "related-missing", Level: errorLevel, Doc: "`related` names an id that no postmortem has", Check: relatedMissing},
+	{ID: "link-not-published", Level: warnLevel, Doc: "a link from a postmortem to a draft, or from a public postmortem to an internal one: builds that leave the target out show the link as plain text"},
 	{ID: "broken-link", Level: errorLevel, Doc: "a relative link to a file that does not exist or lies outside the repository, or an unsafe link scheme", Check: brokenLinks},
 	{ID: "commit-missing", Level: errorLevel, Doc: "a commit sha not found or ambiguous in its repo, or a `repo:` not in the config", Check: commitMissing},
 	{ID: "commit-order", Level: warnLevel, Doc: "a fix that does not descend from its trigger, or a trigger committed after `started`", Check: commitOrder},
@@ -304,14 +306,20 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 			r.emit("broken-link", pm, l.Line, l.Col, "link %q points outside the repository; link to a page by URL instead", dest)
 			continue
 		}
+		content := filepath.ToSlash(r.cfg.Content)
+		inContent := target == content || strings.HasPrefix(target, content+"/")
+		if other := r.c.ByRel(target); other != nil && !l.Image {
+			linkPublished(r, pm, other, l.Line, l.Col, dest)
+			continue
+		}
 		_, err = corpus.Attachment(r.cfg.Root, r.cfg.ContentDir(), target)
 		switch {
 		case err == nil, errors.Is(err, corpus.ErrNotAttachment):
-		case !errors.Is(err, fs.ErrNotExist):
+		case !errors.Is(err, fs.ErrNotExist) && !(inContent && strings.HasSuffix(target, ".md")):
 			r.emit("broken-link", pm, l.Line, l.Col, "link to file %q: %v", dest, err)
 		default:
 			what := "file"
-			if content := filepath.ToSlash(r.cfg.Content); strings.HasSuffix(target, ".md") && (target == content || strings.HasPrefix(target, content+"/")) {
+			if strings.HasSuffix(target, ".md") && inContent {
 				what = "postmortem"
 			}
 			hint := "; fix the path (it is relative to this file) or remove the link"
@@ -320,6 +328,19 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 			}
 			r.emit("broken-link", pm, l.Line, l.Col, "link to %s %q: no such %s%s", what, dest, what, hint)
 		}
+	}
+}
+
+// linkPublished warns about a link to a postmortem whose page some builds
+// leave out: a draft's, in every build without --drafts; an internal
+// one's, in a public build, when the linking one is public. The link is
+// shown as plain text there; its file is never published.
+func linkPublished(r *run, pm, other *postmortem.Postmortem, line, col int, dest string) {
+	switch {
+	case other.Status == postmortem.StatusDraft && pm.Status != postmortem.StatusDraft:
+		r.emit("link-not-published", pm, line, col, "link to %q, a draft: builds without --drafts show it as plain text; link once it is published, or keep it in mind", dest)
+	case pm.Visibility == postmortem.Public && other.Visibility != postmortem.Public:
+		r.emit("link-not-published", pm, line, col, "link to %q, which is %s: the public build shows it as plain text; make that postmortem public or describe it in words", dest, cmp.Or(string(other.Visibility), "internal"))
 	}
 }
 

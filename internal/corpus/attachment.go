@@ -18,23 +18,27 @@ const MaxAttachment = 20 << 20
 // folder, so the site links to it in the web UI instead of copying it.
 var ErrNotAttachment = errors.New("not in the content folder")
 
-// activeTypes are the kinds of file that a browser runs or renders as a
-// document of the site's own origin: published, they would run script
-// with the site's rights wherever it is hosted without a CSP header.
-var activeTypes = map[string]bool{
-	".html": true, ".htm": true, ".xhtml": true, ".shtml": true, ".xht": true, ".mht": true, ".mhtml": true,
-	".js": true, ".mjs": true, ".cjs": true, ".jsx": true, ".ts": true, ".wasm": true,
-	".svg": true, ".svgz": true, ".xml": true, ".xsl": true, ".xslt": true,
-	".swf": true, ".jar": true, ".hta": true, ".appcache": true, ".manifest": true, ".webmanifest": true,
+// publishedTypes are the kinds of file the site copies from the content
+// folder: images, PDF and plain text. Nothing else is published: not a
+// browser-run type (HTML, SVG, script), and not Markdown or YAML, which
+// would ship a postmortem's raw text (a draft's, an internal one's) with
+// every field in it.
+var publishedTypes = map[string]bool{
+	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".webp": true, ".avif": true, ".bmp": true, ".ico": true,
+	".pdf": true, ".txt": true, ".csv": true, ".tsv": true,
 }
+
+// PublishedTypes lists the file types the site copies, for messages.
+const PublishedTypes = "PNG, JPEG, GIF, WebP, AVIF, BMP, ICO, PDF, TXT, CSV or TSV"
 
 // Attachment resolves a file a postmortem links to (rel, relative to the
 // repository root) and says whether the site may publish it: a regular
 // file inside the content folder, reached through no symlink leading out
-// of the repository, at most MaxAttachment bytes and of no type a browser
-// runs. It returns the file's real path, or an error that says what is
-// wrong in words for a finding: ErrNotAttachment for a file elsewhere in
-// the repository.
+// of the repository, at most MaxAttachment bytes, of a published type
+// (see publishedTypes), and in no folder or name starting with _ or .. It
+// returns the file's real path, or an error that says what is wrong in
+// words for a finding: ErrNotAttachment for a file elsewhere in the
+// repository.
 func Attachment(root, content, rel string) (string, error) {
 	root, content = realPath(root), realPath(content)
 	joined := filepath.Join(root, filepath.FromSlash(rel))
@@ -59,10 +63,33 @@ func Attachment(root, content, rel string) (string, error) {
 		return "", errors.New("it is not a regular file, so it is not published")
 	case st.Size() > MaxAttachment:
 		return "", fmt.Errorf("it is %.1f MiB, over the %d MiB limit for a published file; link to it elsewhere", float64(st.Size())/(1<<20), MaxAttachment>>20)
-	case activeTypes[strings.ToLower(path.Ext(rel))]:
-		return "", fmt.Errorf("%s files could run script on the site, so they are never published; attach a PNG, a PDF or plain text instead", strings.ToLower(path.Ext(rel)))
+	case hiddenPart(content, abs):
+		return "", errors.New("it is in a folder or has a name starting with _ or ., which are never published")
+	case !publishedTypes[strings.ToLower(path.Ext(rel))]:
+		ext := strings.ToLower(path.Ext(rel))
+		if ext == "" {
+			ext = "files without an extension"
+		} else {
+			ext += " files"
+		}
+		return "", fmt.Errorf("%s are not published (a browser could run them, or they hold raw text); attach a %s instead", ext, PublishedTypes)
 	}
 	return abs, nil
+}
+
+// hiddenPart reports whether a path below the content folder has a part
+// starting with _ or . (drafts folders, dotfiles).
+func hiddenPart(content, abs string) bool {
+	rel, err := filepath.Rel(content, abs)
+	if err != nil {
+		return true
+	}
+	for part := range strings.SplitSeq(filepath.ToSlash(rel), "/") {
+		if hidden(part) {
+			return true
+		}
+	}
+	return false
 }
 
 func realPath(p string) string {

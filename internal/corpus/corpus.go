@@ -43,6 +43,7 @@ type Corpus struct {
 	Targets map[string]bool
 
 	byID    map[string][]*postmortem.Postmortem
+	byRel   map[string]*postmortem.Postmortem
 	rel     map[string]string
 	digests map[string]string
 	// parsed keeps each file's stamp and parse result for a later load.
@@ -270,6 +271,7 @@ func (l *loader) parse(c *Corpus, opts Options) {
 
 	c.reused = int(reused.Load())
 	c.byID = map[string][]*postmortem.Postmortem{}
+	c.byRel = map[string]*postmortem.Postmortem{}
 	c.rel = map[string]string{}
 	c.digests = map[string]string{}
 	c.parsed = map[string]parsed{}
@@ -289,6 +291,7 @@ func (l *loader) parse(c *Corpus, opts Options) {
 			continue
 		}
 		c.byID[pm.ID] = append(c.byID[pm.ID], pm)
+		c.byRel[pm.Rel] = pm
 		if pm.Status == postmortem.StatusDraft && !opts.Drafts && !f.target {
 			continue
 		}
@@ -406,6 +409,10 @@ func inside(root, path string) bool {
 	rel, err := filepath.Rel(root, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
+
+// ByRel returns the postmortem at a path relative to the repository root,
+// nil when none is there.
+func (c *Corpus) ByRel(rel string) *postmortem.Postmortem { return c.byRel[rel] }
 
 // ByID returns the postmortems with an id (more than one is a conflict).
 func (c *Corpus) ByID(id string) []*postmortem.Postmortem { return c.byID[id] }

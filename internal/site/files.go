@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -94,6 +95,12 @@ func (b *builder) link(pm *postmortem.Postmortem, files *linkedFiles, dest strin
 		if other := b.byRel(target); other != nil {
 			return b.pageURL(other.ID) + frag
 		}
+		// A postmortem this build leaves out (a draft, an internal one in
+		// a public build): plain text. Its file is never copied (see
+		// corpus.Attachment), so none of it reaches the site.
+		if b.inContent(target) {
+			return ""
+		}
 	}
 	if files.add(target) {
 		return b.url("files/"+escapePath(target)) + frag
@@ -104,6 +111,13 @@ func (b *builder) link(pm *postmortem.Postmortem, files *linkedFiles, dest strin
 		}
 	}
 	return ""
+}
+
+// inContent reports whether a repo-relative path is inside the content
+// folder.
+func (b *builder) inContent(rel string) bool {
+	content := path.Clean(filepath.ToSlash(b.cfg.Content))
+	return rel == content || strings.HasPrefix(rel, content+"/")
 }
 
 // byRel finds a postmortem of this build by its repo-relative path.
