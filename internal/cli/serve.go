@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +27,7 @@ type ServeOptions struct {
 	Addr    string
 	NoWatch bool
 	Hosts   []string
+	Expose  bool
 }
 
 // NewCmdServe builds `hindsight serve`; runF replaces the run in tests.
@@ -50,6 +53,7 @@ a preview. Ctrl+C stops the server gracefully.`,
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	cmd.Flags().StringSliceVar(&opts.Hosts, "allow-host", nil, "host name requests may use besides loopback names and IP addresses (repeatable), e.g. for a dev container's forwarded name")
+	cmd.Flags().BoolVar(&opts.Expose, "expose", false, "allow an --addr beyond loopback: the preview, drafts and internal postmortems included, is then open to the network")
 	cmd.Flags().BoolVar(&opts.NoWatch, "no-watch", false, "build once; do not watch for changes or reload pages")
 	cmd.Flags().BoolVar(&opts.Drafts, "drafts", true, "include drafts")
 	cmd.Flags().BoolVar(&opts.Public, "public", false, "only public postmortems, without internal details")
@@ -61,6 +65,12 @@ a preview. Ctrl+C stops the server gracefully.`,
 func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 	f := opts.Factory
 	ctx := cmd.Context()
+	if !loopbackAddr(opts.Addr) {
+		if !opts.Expose {
+			return usageError("--addr %s would open the preview, drafts and internal postmortems included, to the network; serve is a preview for the writer, not a production server: pass --expose to do it anyway, or publish a built site behind your organisation's sign-on", opts.Addr)
+		}
+		fmt.Fprintf(f.IO.Err, "hindsight: warning: serving the preview on %s, beyond this machine: drafts and internal postmortems included\n", opts.Addr)
+	}
 	cfg, err := f.Config()
 	if err != nil {
 		return err
@@ -182,4 +192,19 @@ func stamp(path string) string {
 		return "missing"
 	}
 	return fmt.Sprint(st.Size(), st.ModTime().UnixNano())
+}
+
+// loopbackAddr reports whether a listen address stays on this machine: a
+// loopback IP or the name localhost. An empty host (":8080") listens on
+// every interface.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -29,3 +29,16 @@ func TestSplitBaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRemoteURLAllowed(t *testing.T) {
+	for u, want := range map[string]bool{
+		"https://github.com/org/svc.git": true, "ssh://git@example.com/svc.git": true, "git@github.com:org/svc.git": true,
+		"file:///srv/svc.git": true, "../svc": true, "/srv/git/svc.git": true, "git://example.com/svc": true,
+		"--upload-pack=touch /tmp/pwned": false, "-u evil": false, "ext::sh -c touch% /tmp/pwned": false,
+		"fd::17": false, "ftp://example.com/svc": false, "https://x/\nevil": false,
+	} {
+		if got := remoteURLAllowed(u); got != want {
+			t.Errorf("remoteURLAllowed(%q) = %v, want %v", u, got, want)
+		}
+	}
+}

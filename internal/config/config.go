@@ -306,6 +306,9 @@ func (c *Config) validate(name string, res *yamlnode.Result) ErrorList {
 		if (r.Path == "") == (r.URL == "") {
 			at(path, "%s: give exactly one of `path:` (a local clone) or `url:` (a remote to clone)", path)
 		}
+		if r.URL != "" && !remoteURLAllowed(r.URL) {
+			at(path+".url", "%s.url %q is not a git URL hindsight clones: use https://, http://, ssh://, git://, file://, user@host:path or a path (never an option such as --upload-pack, nor ext::)", path, r.URL)
+		}
 	}
 	for _, key := range sortedKeys(c.CustomFields) {
 		if !customKey.MatchString(key) {
@@ -317,6 +320,19 @@ func (c *Config) validate(name string, res *yamlnode.Result) ErrorList {
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// remoteURLAllowed reports whether a repos url: is one of the plain forms
+// of a git remote. An option in disguise (-u, --upload-pack=...) or a
+// transport that runs a command (ext::) is refused before anything sees it.
+func remoteURLAllowed(u string) bool {
+	if u == "" || strings.HasPrefix(u, "-") || strings.ContainsAny(u, "\x00\n\r") {
+		return false
+	}
+	if scheme, _, ok := strings.Cut(u, "://"); ok {
+		return slices.Contains([]string{"https", "http", "ssh", "git", "file"}, strings.ToLower(scheme))
+	}
+	return !strings.Contains(u, "::")
+}
 
 // ContentDir is the absolute path of the content folder.
 func (c *Config) ContentDir() string { return filepath.Join(c.Root, c.Content) }
