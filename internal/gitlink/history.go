@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -195,26 +194,16 @@ func (w *historyWalk) subtree(root plumbing.Hash) (plumbing.Hash, error) {
 }
 
 func (w *historyWalk) tree(h plumbing.Hash) ([]byte, error) {
-	if h.IsZero() {
-		return nil, nil
-	}
 	if b, ok := w.raw[h]; ok {
 		return b, nil
 	}
-	obj, err := w.r.r.Storer.EncodedObject(plumbing.TreeObject, h)
+	b, err := w.r.rawTree(h)
 	if err != nil {
 		return nil, err
 	}
-	rd, err := obj.Reader()
-	if err != nil {
-		return nil, err
+	if b != nil {
+		w.raw[h] = b
 	}
-	defer rd.Close()
-	b := make([]byte, obj.Size())
-	if _, err := io.ReadFull(rd, b); err != nil {
-		return nil, err
-	}
-	w.raw[h] = b
 	return b, nil
 }
 

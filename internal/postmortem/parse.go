@@ -400,16 +400,12 @@ func toNode(v any, depth int) (*yaml.Node, error) {
 			n.Content = append(n.Content, scalar("!!str", k), c)
 		}
 		return n, nil
-	case []map[string]any:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		for _, e := range x {
-			c, err := toNode(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, c)
+	case []map[string]any: // TOML's arrays of tables
+		items := make([]any, len(x))
+		for i, e := range x {
+			items[i] = e
 		}
-		return n, nil
+		return toNode(items, depth)
 	case []any:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		for _, e := range x {
