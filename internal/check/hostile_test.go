@@ -43,6 +43,16 @@ func hostileFiles() map[string]string {
 		"blaming":   hostileHead + "---\n\n## Impact\n\n" + rep("should have ", 40_000) + "\n",
 		// 150,000 keys in a custom field's map
 		"custom-keys": strings.Replace(hostileHead, "owner:", "extra:\n"+keys.String()+"owner:", 1) + "---\n\n## Impact\n",
+		// aliases that expand exponentially (a billion laughs), in a custom field
+		"alias-bomb": strings.Replace(hostileHead, "owner:", laughs()+"owner:", 1) + "---\n\n## Impact\n",
+		// a 100,000-line timeline
+		"long-timeline": hostileHead + "---\n\n## Timeline\n\n" + rep("- 14:02 — something happened\n", 60_000),
+		// 1,200-deep nested lists (1.4 MB), 10,000-deep quotes, 50,000 brackets, a flood of
+		// link reference definitions
+		"deep-lists":  hostileHead + "---\n\n## Impact\n\n" + deepList(1_200),
+		"deep-quotes": hostileHead + "---\n\n## Impact\n\n" + rep(">", 10_000) + " x\n",
+		"brackets":    hostileHead + "---\n\n## Impact\n\n" + rep("[", 50_000) + "\n",
+		"references":  hostileHead + "---\n\n## Impact\n\n" + refDefs(40_000),
 	}
 }
 
@@ -138,4 +148,45 @@ func countByRule(rep *Report) map[string]int {
 		n[f.Rule]++
 	}
 	return n
+}
+
+// laughs is a custom field of nine levels of aliases, each naming the one
+// before ten times: 10^9 values if expanded.
+func laughs() string {
+	var b strings.Builder
+	b.WriteString("extra:\n  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "  l%d: &l%d [", i, i)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*l%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
+}
+
+// deepList nests n list items, each two spaces deeper.
+func deepList(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(strings.Repeat("  ", i))
+		b.WriteString("- x\n")
+	}
+	return b.String()
+}
+
+// refDefs is n link reference definitions and one use of each.
+func refDefs(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "[r%d]: https://example.com/%d\n", i, i)
+	}
+	b.WriteString("\n")
+	for i := 0; i < n; i += 1000 {
+		fmt.Fprintf(&b, "[x][r%d] ", i)
+	}
+	return b.String() + "\n"
 }
