@@ -34,6 +34,10 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 // (under files/): a sandbox in which no script runs and nothing loads.
 const FilesCSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
+// MaxEventStreams bounds the open live-reload streams: each holds a
+// connection and a goroutine for as long as its page is open.
+const MaxEventStreams = 64
+
 // Searcher answers search requests; the search index is one.
 type Searcher interface {
 	Search(ctx context.Context, r search.Request) (*search.Result, error)
@@ -258,6 +262,11 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the write timeout
 	ch := make(chan event, 4)
 	s.mu.Lock()
+	if len(s.subs) >= MaxEventStreams {
+		s.mu.Unlock()
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("%d pages are already listening for reloads; close some tabs", MaxEventStreams))
+		return
+	}
 	s.subs[ch] = true
 	s.mu.Unlock()
 	defer func() {

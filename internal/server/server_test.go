@@ -298,3 +298,17 @@ func TestBaseEscapedAndFilesSandboxed(t *testing.T) {
 		t.Errorf("GET /files/x.svg: %d with policy %q, want 200 in a sandbox", rec.Code, csp)
 	}
 }
+
+// Live-reload streams are capped: past MaxEventStreams a client gets 503
+// at once instead of holding one more connection.
+func TestEventStreamsCapped(t *testing.T) {
+	s := New(Options{Dir: site(t), LiveReload: true})
+	for range MaxEventStreams {
+		s.subs[make(chan event, 1)] = true
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, localRequest("GET", "/api/events", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("stream %d: %d, want 503", MaxEventStreams+1, rec.Code)
+	}
+}
