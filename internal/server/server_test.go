@@ -312,3 +312,39 @@ func TestEventStreamsCapped(t *testing.T) {
 		t.Errorf("stream %d: %d, want 503", MaxEventStreams+1, rec.Code)
 	}
 }
+
+// Traversal in every spelling reaches nothing outside the site, nor its
+// hidden files: encoded dots and slashes, double encoding, backslashes,
+// very long paths.
+func TestTraversalSpellings(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "site")
+	if err := os.CopyFS(dir, os.DirFS(site(t))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(parent, "secret.txt"), []byte("SECRET"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(Options{Dir: dir}))
+	defer srv.Close()
+	for _, p := range []string{
+		"/../secret.txt", "/%2e%2e/secret.txt", "/%2e%2e%2fsecret.txt", "/..%2fsecret.txt", "/%252e%252e/secret.txt",
+		"/..\\secret.txt", "/%5c..%5csecret.txt", "/static/../../secret.txt", "/.hindsight-site", "/%2ehindsight-site",
+		"/.index/store/root", "/static/%2e%2e/%2e%2e/secret.txt", "/" + strings.Repeat("a/", 2000) + "x",
+	} {
+		req, err := http.NewRequest("GET", srv.URL+p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.URL.Opaque = p // sent exactly as written
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(body), "SECRET") || res.StatusCode == 200 && strings.Contains(string(body), "{}") || strings.Contains(string(body), "x") && res.StatusCode == 200 && strings.Contains(p, ".index") {
+			t.Errorf("GET %s = %d %q: reached a file it must not", p, res.StatusCode, body)
+		}
+	}
+}
