@@ -309,7 +309,7 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 		content := filepath.ToSlash(r.cfg.Content)
 		inContent := target == content || strings.HasPrefix(target, content+"/")
 		if other := r.c.ByRel(target); other != nil && !l.Image {
-			linkPublished(r, pm, other, l.Line, l.Col, dest)
+			linkPublished(r, pm, other, l.Line, l.Col)
 			continue
 		}
 		_, err = corpus.Attachment(r.cfg.Root, r.cfg.ContentDir(), target)
@@ -334,13 +334,15 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 // linkPublished warns about a link to a postmortem whose page some builds
 // leave out: a draft's, in every build without --drafts; an internal
 // one's, in a public build, when the linking one is public. The link is
-// shown as plain text there; its file is never published.
-func linkPublished(r *run, pm, other *postmortem.Postmortem, line, col int, dest string) {
+// shown as plain text there; its file is never published. The message
+// does not name the target: the site shows warnings on the linking page,
+// where a left-out postmortem's name must not appear.
+func linkPublished(r *run, pm, other *postmortem.Postmortem, line, col int) {
 	switch {
 	case other.Status == postmortem.StatusDraft && pm.Status != postmortem.StatusDraft:
-		r.emit("link-not-published", pm, line, col, "link to %q, a draft: builds without --drafts show it as plain text; link once it is published, or keep it in mind", dest)
+		r.emit("link-not-published", pm, line, col, "this link goes to a draft: builds without --drafts show it as plain text; link once it is published, or keep it in mind")
 	case pm.Visibility == postmortem.Public && other.Visibility != postmortem.Public:
-		r.emit("link-not-published", pm, line, col, "link to %q, which is %s: the public build shows it as plain text; make that postmortem public or describe it in words", dest, cmp.Or(string(other.Visibility), "internal"))
+		r.emit("link-not-published", pm, line, col, "this link goes to a postmortem that is %s: the public build shows it as plain text; make that postmortem public or describe it in words", cmp.Or(string(other.Visibility), "internal"))
 	}
 }
 
