@@ -256,6 +256,23 @@ func commonSuffix(a, b []byte) int {
 	return i
 }
 
+// sharedEnds returns where two raw trees may start to differ, at the
+// first entry not wholly inside their common prefix (entry boundaries
+// agree there), and the length of the bytes they share at the end after
+// it: a walk of both can start there, and stop once each has exactly that
+// suffix left.
+func sharedEnds(a, b []byte) (start, suffix int) {
+	common := commonPrefix(a, b)
+	for {
+		n := entrySize(a[start:])
+		if n == 0 || start+n > common {
+			break
+		}
+		start += n
+	}
+	return start, commonSuffix(a[start:], b[start:])
+}
+
 // entrySize is the length of the tree entry at the start of b, or 0.
 func entrySize(b []byte) int {
 	nul := bytes.IndexByte(b, 0)
@@ -291,17 +308,7 @@ func (w *historyWalk) diff(prev, cur plumbing.Hash, dir string) error {
 	if err != nil {
 		return err
 	}
-	// Skip the entries both share at the start; the boundaries agree there.
-	common := commonPrefix(pb, cb)
-	suffix := commonSuffix(pb[common:], cb[common:])
-	ci := 0
-	for {
-		n := entrySize(cb[ci:])
-		if n == 0 || ci+n > common {
-			break
-		}
-		ci += n
-	}
+	ci, suffix := sharedEnds(cb, pb)
 	pi := ci
 	for ci < len(cb) {
 		if len(cb)-ci == len(pb)-pi && len(cb)-ci <= suffix {

@@ -106,20 +106,8 @@ func (r *Repo) diffTrees(a, b plumbing.Hash, dir string, out *[]string) error {
 		*out = append(*out, path(e.name))
 		return nil
 	}
-	// Entry boundaries agree within the shared prefix: start after the
-	// last whole entry in it. The shared suffix ends the walk once both
-	// sides have exactly it left.
-	common := commonPrefix(ab, bb)
-	i := 0
-	for {
-		n := entrySize(ab[i:])
-		if n == 0 || i+n > common {
-			break
-		}
-		i += n
-	}
+	i, suffix := sharedEnds(ab, bb)
 	j := i
-	suffix := commonSuffix(ab[i:], bb[j:])
 	for i < len(ab) || j < len(bb) {
 		if len(ab)-i == len(bb)-j && len(ab)-i <= suffix {
 			break
