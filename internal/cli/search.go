@@ -155,7 +155,11 @@ func dateRange(since, until string) (from, to time.Time, err error) {
 }
 
 // searchCache is the index folder for a repository in the cache.
-func searchCache(f *Factory, root string) string {
+func searchCache(f *Factory, root string) string { return repoCache(f, "index", root) }
+
+// repoCache is a folder of the cache ($HINDSIGHT_CACHE, else the user's
+// cache folder) for one repository's kind of cached data.
+func repoCache(f *Factory, kind, root string) string {
 	dir := f.IO.Getenv("HINDSIGHT_CACHE")
 	if dir == "" {
 		if d, err := os.UserCacheDir(); err == nil {
@@ -165,7 +169,7 @@ func searchCache(f *Factory, root string) string {
 		}
 	}
 	sum := sha256.Sum256([]byte(root))
-	return filepath.Join(dir, "index-"+hex.EncodeToString(sum[:8]))
+	return filepath.Join(dir, kind+"-"+hex.EncodeToString(sum[:8]))
 }
 
 // highlight turns a fragment's <mark> into bold on a terminal, and drops

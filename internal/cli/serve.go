@@ -57,7 +57,7 @@ a preview. Ctrl+C stops the server gracefully.`,
 	cmd.Flags().BoolVar(&opts.NoWatch, "no-watch", false, "build once; do not watch for changes or reload pages")
 	cmd.Flags().BoolVar(&opts.Drafts, "drafts", true, "include drafts")
 	cmd.Flags().BoolVar(&opts.Public, "public", false, "only public postmortems, without internal details")
-	cmd.Flags().StringVar(&opts.Out, "out", "", "where to build (default: a temporary folder, removed on exit)")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "where to build (default: a folder of the cache kept between runs, so that a restart rebuilds only what changed)")
 	cmd.Flags().StringVar(&opts.Theme, "theme", "", "folder whose files override the built-in theme")
 	return cmd
 }
@@ -75,29 +75,15 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	out := opts.Out
-	if out == "" {
-		tmp, err := os.MkdirTemp("", "hindsight-serve-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(tmp)
-		out = filepath.Join(tmp, "site")
-	} else {
-		out = opts.outDir(f, cfg)
-	}
 	base, _, err := config.SplitBaseURL(cmp.Or(opts.BaseURL, cfg.BaseURL))
 	if err != nil {
 		return usageError("%v", err)
 	}
-
-	if err := site.CheckOutput(cfg, out); err != nil {
-		return usageError("%v", err)
-	}
-	ix, err := openIndex(out, opts.Public)
+	out, ix, cleanup, err := serveOutput(f, opts, cfg)
 	if err != nil {
 		return err
 	}
+	defer cleanup()
 	defer ix.Close()
 	p := newPreviewer(ctx, opts, cfg, out, ix)
 	if err := p.rebuild(); err != nil {
@@ -207,4 +193,37 @@ func loopbackAddr(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// serveOutput opens where serve builds: --out, or else a folder of the
+// cache kept between runs, so that a second start rebuilds only what
+// changed; when another serve of the same repository holds that one, a
+// temporary folder, removed by cleanup.
+func serveOutput(f *Factory, opts *ServeOptions, cfg *config.Config) (out string, ix *search.Index, cleanup func(), err error) {
+	cleanup = func() {}
+	if opts.Out != "" {
+		out = opts.outDir(f, cfg)
+		if err := site.CheckOutput(cfg, out); err != nil {
+			return "", nil, cleanup, usageError("%v", err)
+		}
+		ix, err = openIndex(out, opts.Public)
+		return out, ix, cleanup, err
+	}
+	out = filepath.Join(repoCache(f, "serve", cfg.Root), "site")
+	if site.CheckOutput(cfg, out) == nil {
+		if ix, err := openIndex(out, opts.Public); err == nil {
+			return out, ix, cleanup, nil
+		}
+	}
+	tmp, err := os.MkdirTemp("", "hindsight-serve-")
+	if err != nil {
+		return "", nil, cleanup, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	out = filepath.Join(tmp, "site")
+	if ix, err = openIndex(out, opts.Public); err != nil {
+		cleanup()
+		return "", nil, func() {}, err
+	}
+	return out, ix, cleanup, nil
 }
