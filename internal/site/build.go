@@ -120,7 +120,7 @@ func CheckOutput(cfg *config.Config, out string) error {
 		return fmt.Errorf("the output folder %s is the repository root; build into a folder of its own, such as site", out)
 	case err == nil && (rel == "." || !strings.HasPrefix(rel, "..")):
 		return fmt.Errorf("the output folder %s is inside the content folder %s; build into a folder outside it, such as site", out, cfg.Content)
-	case strings.HasPrefix(root, abs+string(filepath.Separator)):
+	case contains(abs, root):
 		return fmt.Errorf("the output folder %s contains the repository; build into a folder of its own, such as site", out)
 	}
 	if st, err := os.Lstat(abs); err == nil && st.Mode()&fs.ModeSymlink != 0 {
@@ -146,6 +146,13 @@ func CheckOutput(cfg *config.Config, out string) error {
 		return fmt.Errorf("the output folder %s is not a previous Hindsight build: %v; empty it or choose another folder", out, err)
 	}
 	return nil
+}
+
+// contains reports whether folder dir holds path below it ("/" holds
+// everything).
+func contains(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) (*builder, error) {
