@@ -312,7 +312,7 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 			linkPublished(r, pm, other, l.Line, l.Col)
 			continue
 		}
-		_, err = corpus.Attachment(r.cfg.Root, r.cfg.ContentDir(), target)
+		_, err = r.c.Attachments().Attachment(target)
 		switch {
 		case err == nil, errors.Is(err, corpus.ErrNotAttachment):
 		case !errors.Is(err, fs.ErrNotExist) && !(inContent && strings.HasSuffix(target, ".md")):

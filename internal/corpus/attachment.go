@@ -31,6 +31,21 @@ var publishedTypes = map[string]bool{
 // PublishedTypes lists the file types the site copies, for messages.
 const PublishedTypes = "PNG, JPEG, GIF, WebP, AVIF, BMP, ICO, PDF, TXT, CSV or TSV"
 
+// Attachments resolves the files postmortems link to, against a
+// repository root and content folder whose real paths are found once.
+type Attachments struct{ root, content string }
+
+// NewAttachments resolves the root and content folder of a repository.
+func NewAttachments(root, content string) Attachments {
+	return Attachments{root: realPath(root), content: realPath(content)}
+}
+
+// within reports whether path is dir or below it; both are real paths.
+func within(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
 // Attachment resolves a file a postmortem links to (rel, relative to the
 // repository root) and says whether the site may publish it: a regular
 // file inside the content folder, reached through no symlink leading out
@@ -39,8 +54,8 @@ const PublishedTypes = "PNG, JPEG, GIF, WebP, AVIF, BMP, ICO, PDF, TXT, CSV or T
 // returns the file's real path, or an error that says what is wrong in
 // words for a finding: ErrNotAttachment for a file elsewhere in the
 // repository.
-func Attachment(root, content, rel string) (string, error) {
-	root, content = realPath(root), realPath(content)
+func (a Attachments) Attachment(rel string) (string, error) {
+	root, content := a.root, a.content
 	joined := filepath.Join(root, filepath.FromSlash(rel))
 	if _, err := os.Lstat(joined); err != nil {
 		return "", fs.ErrNotExist
@@ -49,10 +64,10 @@ func Attachment(root, content, rel string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("it is a symlink that cannot be followed (%v)", unwrap(err))
 	}
-	if !inside(root, abs) {
+	if !within(root, abs) {
 		return "", errors.New("it is a symlink leading out of the repository, which is never published; copy the file in instead")
 	}
-	if !inside(content, abs) {
+	if !within(content, abs) {
 		return abs, ErrNotAttachment
 	}
 	st, err := os.Stat(abs)

@@ -42,10 +42,13 @@ type Corpus struct {
 	// asked for, or every file when none were.
 	Targets map[string]bool
 
-	byID    map[string][]*postmortem.Postmortem
-	byRel   map[string]*postmortem.Postmortem
-	rel     map[string]string
-	digests map[string]string
+	byID  map[string][]*postmortem.Postmortem
+	byRel map[string]*postmortem.Postmortem
+	// attach is the link resolver, made once.
+	attach     Attachments
+	attachOnce sync.Once
+	rel        map[string]string
+	digests    map[string]string
 	// parsed keeps each file's stamp and parse result for a later load.
 	parsed map[string]parsed
 	reused int
@@ -408,6 +411,12 @@ func inside(root, path string) bool {
 	}
 	rel, err := filepath.Rel(root, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// Attachments resolves the files the postmortems link to.
+func (c *Corpus) Attachments() Attachments {
+	c.attachOnce.Do(func() { c.attach = NewAttachments(c.Config.Root, c.Config.ContentDir()) })
+	return c.attach
 }
 
 // ByRel returns the postmortem at a path relative to the repository root,

@@ -22,19 +22,19 @@ var words = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9_-]*[A-Za-z0-9]`)
 // linkedFiles are the files in the content folder that postmortems link
 // to (images, attachments): copied into the site under files/.
 type linkedFiles struct {
-	root, content string
-	mu            sync.Mutex
-	files         map[string]string // repo-relative path -> absolute path
+	resolve corpus.Attachments
+	mu      sync.Mutex
+	files   map[string]string // repo-relative path -> absolute path
 }
 
 func newFiles(cfg *config.Config) *linkedFiles {
-	return &linkedFiles{root: cfg.Root, content: cfg.ContentDir(), files: map[string]string{}}
+	return &linkedFiles{resolve: corpus.NewAttachments(cfg.Root, cfg.ContentDir()), files: map[string]string{}}
 }
 
 // add registers a repo-relative file when the site may publish it (see
 // corpus.Attachment; check reports the others), and reports whether it may.
 func (f *linkedFiles) add(rel string) bool {
-	abs, err := corpus.Attachment(f.root, f.content, rel)
+	abs, err := f.resolve.Attachment(rel)
 	if err != nil {
 		return false
 	}
