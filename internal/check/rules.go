@@ -38,7 +38,7 @@ var registry = []Rule{
 	{ID: "action-item", Level: errorLevel, Doc: "an action item without title, owner or due date", Check: actionItems},
 	{ID: "action-item-overdue", Level: warnLevel, Doc: "an open or in-progress action item past its due date", Check: overdueItems},
 	{ID: "related-missing", Level: errorLevel, Doc: "`related` names an id that no postmortem has", Check: relatedMissing},
-	{ID: "link-not-published", Level: warnLevel, Doc: "a link from a postmortem to a draft, or from a public postmortem to an internal one: builds that leave the target out show the link as plain text"},
+	{ID: "link-not-published", Level: warnLevel, Doc: "a link from a postmortem to a draft, or from a public postmortem to an internal one: builds that leave the target out show the link as plain text", Check: linksToLeftOut},
 	{ID: "broken-link", Level: errorLevel, Doc: "a relative link to a file that does not exist or lies outside the repository, or an unsafe link scheme", Check: brokenLinks},
 	{ID: "commit-missing", Level: errorLevel, Doc: "a commit sha not found or ambiguous in its repo, or a `repo:` not in the config", Check: commitMissing},
 	{ID: "commit-order", Level: warnLevel, Doc: "a fix that does not descend from its trigger, or a trigger committed after `started`", Check: commitOrder},
@@ -309,8 +309,7 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 		content := filepath.ToSlash(r.cfg.Content)
 		inContent := target == content || strings.HasPrefix(target, content+"/")
 		if other := r.c.ByRel(target); other != nil && !l.Image {
-			linkPublished(r, pm, other, l.Line, l.Col)
-			continue
+			continue // a page: linksToLeftOut judges it
 		}
 		_, err = r.c.Attachments().Attachment(target)
 		switch {
@@ -331,18 +330,26 @@ func brokenLinks(r *run, pm *postmortem.Postmortem) {
 	}
 }
 
-// linkPublished warns about a link to a postmortem whose page some builds
+// linksToLeftOut warns about links to postmortems whose page some builds
 // leave out: a draft's, in every build without --drafts; an internal
 // one's, in a public build, when the linking one is public. The link is
 // shown as plain text there; its file is never published. The message
 // does not name the target: the site shows warnings on the linking page,
 // where a left-out postmortem's name must not appear.
-func linkPublished(r *run, pm, other *postmortem.Postmortem, line, col int) {
-	switch {
-	case other.Status == postmortem.StatusDraft && pm.Status != postmortem.StatusDraft:
-		r.emit("link-not-published", pm, line, col, "this link goes to a draft: builds without --drafts show it as plain text; link once it is published, or keep it in mind")
-	case pm.Visibility == postmortem.Public && other.Visibility != postmortem.Public:
-		r.emit("link-not-published", pm, line, col, "this link goes to a postmortem that is %s: the public build shows it as plain text; make that postmortem public or describe it in words", cmp.Or(string(other.Visibility), "internal"))
+func linksToLeftOut(r *run, pm *postmortem.Postmortem) {
+	for _, l := range pm.Outline.Links {
+		u, err := url.Parse(strings.TrimSpace(l.Dest))
+		if l.Image || err != nil || u.Scheme != "" || u.Host != "" || u.Path == "" || strings.HasPrefix(u.Path, "/") {
+			continue
+		}
+		other := r.c.ByRel(path.Clean(path.Join(path.Dir(pm.Rel), u.Path)))
+		switch {
+		case other == nil:
+		case other.Status == postmortem.StatusDraft && pm.Status != postmortem.StatusDraft:
+			r.emit("link-not-published", pm, l.Line, l.Col, "this link goes to a draft: builds without --drafts show it as plain text; link once it is published, or keep it in mind")
+		case pm.Visibility == postmortem.Public && other.Visibility != postmortem.Public:
+			r.emit("link-not-published", pm, l.Line, l.Col, "this link goes to a postmortem that is %s: the public build shows it as plain text; make that postmortem public or describe it in words", cmp.Or(string(other.Visibility), "internal"))
+		}
 	}
 }
 
