@@ -92,9 +92,6 @@ func searchRun(opts *SearchOptions) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	// Commits and the files they changed are searchable too; their facts
-	// come from the commit cache.
-	f.Repos(cfg).Link(c.Postmortems, gitlink.LinkOptions{Files: true})
 	ix, err := search.Open(searchCache(f, cfg.Root))
 	if err != nil {
 		return err
@@ -104,10 +101,41 @@ func searchRun(opts *SearchOptions) error {
 	for _, pm := range c.Postmortems {
 		byID[pm.ID] = pm.File
 	}
-	// Only the documents the index does not hold get their body text.
-	docs, err := site.Docs(cfg, c.Postmortems, site.Options{Drafts: opts.Drafts}, ix.Holds)
+	// Only the documents the index does not hold are made whole: their
+	// body text, and their commits and the files those changed (linked
+	// through the commit cache), for which git is asked only then.
+	sopts := site.Options{Drafts: opts.Drafts}
+	lacking := map[string]bool{}
+	docs, err := site.Docs(cfg, c.Postmortems, sopts, func(id, hash string) bool {
+		if !ix.Holds(id, hash) {
+			lacking[id] = true
+		}
+		return true
+	})
 	if err != nil {
 		return err
+	}
+	if len(lacking) > 0 {
+		var pms []*postmortem.Postmortem
+		for _, pm := range c.Postmortems {
+			if lacking[pm.ID] {
+				pms = append(pms, pm)
+			}
+		}
+		f.Repos(cfg).Link(pms, gitlink.LinkOptions{Files: true})
+		whole, err := site.Docs(cfg, pms, sopts, nil)
+		if err != nil {
+			return err
+		}
+		byID := make(map[string]search.Doc, len(whole))
+		for _, d := range whole {
+			byID[d.ID] = d
+		}
+		for i := range docs {
+			if d, ok := byID[docs[i].ID]; ok {
+				docs[i] = d
+			}
+		}
 	}
 	for i := range docs {
 		docs[i].URL = byID[docs[i].ID]

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
@@ -22,7 +21,8 @@ const IndexDir = ".index"
 
 // Docs returns the search documents of the postmortems a build with opts
 // holds, with their page URLs. When held is given, documents it already
-// holds at their hash get no body text, which Sync does not read for them.
+// holds at their hash get no body text and no commit terms, which Sync
+// does not read for them.
 func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held func(id, hash string) bool) ([]search.Doc, error) {
 	b, err := newBuilder(cfg, pms, opts)
 	if err != nil {
@@ -41,13 +41,16 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 		for _, a := range pm.ActionItems {
 			d.ActionItems = append(d.ActionItems, a.Title)
 		}
-		d.Commits = commitTerms(pm)
+		// The file's bytes cover its commit refs, and what a commit changed
+		// never changes: the hash needs no git, so a caller can tell what
+		// the index lacks before linking anything.
 		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00%s\x00%v\x00%s\x00", d.URL, d.Owner, opts.Public, strings.Join(d.Commits, "\x00"))
+		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", d.URL, d.Owner, opts.Public)
 		h.Write(pm.Source)
 		d.Hash = hex.EncodeToString(h.Sum(nil))[:24]
 		if held == nil || !held(d.ID, d.Hash) {
 			d.Body = markdown.PlainText(pm.Body)
+			d.Commits = commitTerms(pm)
 		}
 		docs = append(docs, d)
 	}
