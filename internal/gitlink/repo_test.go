@@ -1,10 +1,12 @@
 package gitlink
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,7 +47,14 @@ func (tr *testRepo) commit(author, msg string, files map[string]string) string {
 	if err != nil {
 		tr.t.Fatal(err)
 	}
-	for p, content := range files {
+	// Removals first, in a fixed order, so that a file can become a
+	// folder in one commit.
+	paths := slices.Sorted(maps.Keys(files))
+	slices.SortStableFunc(paths, func(a, b string) int {
+		return cmp.Compare(min(len(files[a]), 1), min(len(files[b]), 1))
+	})
+	for _, p := range paths {
+		content := files[p]
 		full := filepath.Join(tr.dir, p)
 		if content == "" {
 			if _, err := wt.Remove(p); err != nil {
