@@ -122,7 +122,7 @@ func buildRun(cmd *cobra.Command, opts *BuildOptions) error {
 			return usageError("--theme %s: no such folder", opts.Theme)
 		}
 	}
-	res, err := buildSite(cmd.Context(), f, l, opts, out, f.IO.IsTTY, nil, false)
+	res, err := buildSite(cmd.Context(), f, l, opts, out, f.IO.ErrIsTTY, nil, false)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("build failed, the previous site is unchanged: %w", err)}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/hindsight-dev/hindsight/internal/check"
 	"github.com/hindsight-dev/hindsight/internal/config"
@@ -34,11 +35,12 @@ const DefaultMemoryLimit = 400 << 20
 
 // IO is where a command reads and writes; tests inject buffers.
 type IO struct {
-	In     io.Reader
-	Out    io.Writer
-	Err    io.Writer
-	IsTTY  bool
-	Getenv func(string) string
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+	// IsTTY and ErrIsTTY say whether Out and Err are terminals.
+	IsTTY, ErrIsTTY bool
+	Getenv          func(string) string
 	// WorkDir is the directory commands run in.
 	WorkDir string
 }
@@ -172,7 +174,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		// than letting the heap double; GOMEMLIMIT overrides it.
 		debug.SetMemoryLimit(DefaultMemoryLimit)
 	}
-	streams := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv, WorkDir: wd, IsTTY: isTerminal(stdout)}
+	streams := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv, WorkDir: wd, IsTTY: isTerminal(stdout), ErrIsTTY: isTerminal(stderr)}
 	return run(ctx, &Factory{IO: streams, ctx: ctx}, args)
 }
 
@@ -212,9 +214,5 @@ func run(ctx context.Context, f *Factory, args []string) int {
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
