@@ -16,6 +16,10 @@ import (
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/search"
+	"github.com/hindsight-dev/hindsight/internal/site"
+	"github.com/hindsight-dev/hindsight/theme"
 )
 
 // hostileHead is valid front matter for the bodies below.
@@ -53,7 +57,66 @@ func hostileFiles() map[string]string {
 		"deep-quotes": hostileHead + "---\n\n## Impact\n\n" + rep(">", 10_000) + " x\n",
 		"brackets":    hostileHead + "---\n\n## Impact\n\n" + rep("[", 50_000) + "\n",
 		"references":  hostileHead + "---\n\n## Impact\n\n" + refDefs(40_000),
+		// lists and quotes 10,000 deep on one line, emphasis runs, a
+		// 1.9 MB heading
+		"inline-lists": hostileHead + "---\n\n## Impact\n\n" + rep("- ", 10_000) + "x\n",
+		"quote-lists":  hostileHead + "---\n\n## Impact\n\n" + rep("> - ", 10_000) + "x\n",
+		"underscores":  hostileHead + "---\n\n## Impact\n\n" + rep("__a_", 400_000) + "\n",
+		"long-heading": hostileHead + "---\n\n## " + rep("a", 1_900_000) + "\n",
+		// a 1.9 MB scalar, merge keys that multiply, aliases in maps, a
+		// 1.4 MB !!binary value
+		"huge-scalar":  strings.Replace(hostileHead, "summary: s", "summary: "+rep("word ", 380_000), 1) + "---\n\n## Impact\n",
+		"merge-bomb":   strings.Replace(hostileHead, "owner:", merges()+"owner:", 1) + "---\n\n## Impact\n",
+		"alias-map":    strings.Replace(hostileHead, "owner:", mapLaughs()+"owner:", 1) + "---\n\n## Impact\n",
+		"binary":       strings.Replace(hostileHead, "owner:", "extra: !!binary "+rep("QUJD", 350_000)+"\nowner:", 1) + "---\n\n## Impact\n",
+		"known-merges": strings.Replace(hostileHead, "summary: s\n", "base: &b\n  summary: s\n", 1) + "<<: *b\n---\n\n## Impact\n",
+		// a file of exactly the size limit
+		"at-limit": atLimit(),
 	}
+}
+
+// atLimit is a valid postmortem of exactly corpus.MaxFileSize bytes.
+func atLimit() string {
+	head := hostileHead + "---\n\n## Impact\n\n"
+	pad := corpus.MaxFileSize - len(head)
+	line := strings.Repeat("y", 79) + "\n"
+	return head + strings.Repeat(line, pad/len(line)) + strings.Repeat("z", pad%len(line))
+}
+
+// merges is a custom field of nine levels of maps, each merging the one
+// before ten times over and adding a key.
+func merges() string {
+	var b strings.Builder
+	b.WriteString("extra:\n  m0: &m0 {a: 1, b: 2, c: 3}\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "  m%d: &m%d {<<: [", i, i)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*m%d", i-1)
+		}
+		fmt.Fprintf(&b, "], k%d: v}\n", i)
+	}
+	return b.String()
+}
+
+// mapLaughs is laughs with maps: each level a map of ten keys naming the
+// level before.
+func mapLaughs() string {
+	var b strings.Builder
+	b.WriteString("extra:\n  l0: &l0 {a: lol, b: lol, c: lol, d: lol, e: lol, f: lol, g: lol, h: lol, i: lol, j: lol}\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "  l%d: &l%d {", i, i)
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "k%d: *l%d", j, i-1)
+		}
+		b.WriteString("}\n")
+	}
+	return b.String()
 }
 
 // Each hostile file is checked in a child process limited to 6 GiB of
@@ -109,8 +172,8 @@ func TestHostileFilesStayBounded(t *testing.T) {
 	}
 }
 
-// checkHostile is the child: it checks one file and requires a finding
-// or a clean result, never a crash.
+// checkHostile is the child: it checks one file, requiring a finding or a
+// clean result and never a crash, then builds the site of it.
 func checkHostile(t *testing.T, name string) {
 	root := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(root, "postmortems"), 0o755); err != nil {
@@ -135,11 +198,39 @@ func checkHostile(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	rep := Run(c, Options{Now: time.Now()})
+	// Bodies past a bound of the Markdown parser are shown as plain text,
+	// and check says where.
+	if plain := map[string]bool{"deep-lists": true, "inline-lists": true, "quote-lists": true, "references": true}; plain[name] {
+		if countByRule(rep)[postmortem.RuleSyntax] != 1 {
+			t.Errorf("no syntax finding for a body read as plain text: %v", countByRule(rep))
+		}
+	}
 	for rule, n := range countByRule(rep) {
 		if n > MaxPerRule+1 {
 			t.Errorf("%d %s findings in one file, more than %d and a count", n, rule, MaxPerRule)
 		}
 	}
+	// The build of what parsed: the search documents, the search index,
+	// the pages and the static index.
+	out := filepath.Join(root, "site")
+	ix, err := search.Open(filepath.Join(out, site.IndexDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	opts := site.Options{Out: out, Now: time.Now(), Theme: theme.FS("")}
+	docs, err := site.Docs(cfg, c.Postmortems, opts, ix.Holds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Sync(docs); err != nil {
+		t.Fatal(err)
+	}
+	opts.Similar = ix
+	if _, err := site.Build(context.Background(), cfg, c.Postmortems, opts); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("findings: %v", countByRule(rep))
 }
 
 func countByRule(rep *Report) map[string]int {

@@ -357,6 +357,13 @@ func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) s
 	if pm != nil {
 		pm.Rel = f.rel
 		pm.Outline = markdown.Analyze(pm.Body, pm.BodyLine)
+		if plain := pm.Outline.PlainText; plain.Line > 0 {
+			msg := fmt.Sprintf("lists and quotes nest more than %d levels deep here, so the body is shown as plain text; flatten them", markdown.MaxNesting)
+			if !plain.Deep {
+				msg = fmt.Sprintf("this paragraph runs past %d lines, so the body is shown as plain text; break it up with blank lines", markdown.MaxParagraphLines)
+			}
+			diags = append(diags, postmortem.Diagnostic{File: f.display, Line: plain.Line, Col: 1, Rule: postmortem.RuleSyntax, Message: msg})
+		}
 		pm.UntimedItems = pm.ResolveTimeline()
 	}
 	res := parsed{pm: pm, diags: diags, size: st.Size(), mtime: st.ModTime(), read: read}

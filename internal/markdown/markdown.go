@@ -7,7 +7,9 @@ package markdown
 
 import (
 	"bytes"
+	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
@@ -28,22 +30,27 @@ import (
 // typographic punctuation, heading ids and anchors, code highlighted with
 // CSS classes, links rewritten and prose auto-linked. Raw HTML is never
 // rendered (goldmark's default without WithUnsafe), and dangerous link
-// schemes are dropped. The variants leave out tables or footnotes for
-// the bodies that would make them slow (see limits).
-var md = variants(func(tables, footnotes bool) goldmark.Markdown {
-	exts := []goldmark.Extender{extension.Linkify, extension.Strikethrough, extension.TaskList, extension.Typographer,
+// schemes are dropped. The variants leave out tables, footnotes, link
+// reference definitions or emphasis for the bodies that would make them
+// slow (see MaxTableColumns).
+var md = variants(func(c constructs) goldmark.Markdown {
+	exts := []goldmark.Extender{extension.Linkify, extension.TaskList, extension.Typographer,
 		highlighting.NewHighlighting(
 			highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
 			highlighting.WithGuessLanguage(false),
 		),
 	}
-	if tables {
+	if c.emphasis {
+		exts = append(exts, extension.Strikethrough)
+	}
+	if c.tables {
 		exts = append(exts, extension.Table)
 	}
-	if footnotes {
+	if c.footnotes {
 		exts = append(exts, extension.Footnote)
 	}
 	return goldmark.New(
+		goldmark.WithParser(newParser(c)),
 		goldmark.WithExtensions(exts...),
 		goldmark.WithParserOptions(
 			parser.WithAutoHeadingID(),
@@ -57,46 +64,121 @@ var md = variants(func(tables, footnotes bool) goldmark.Markdown {
 // extensions that only change rendering (bare-URL linking, smart quotes),
 // which are the slow part of parsing; a bare URL is never a relative link,
 // so the outline loses nothing.
-var outliner = variants(func(tables, footnotes bool) goldmark.Markdown {
-	exts := []goldmark.Extender{extension.Strikethrough, extension.TaskList}
-	if tables {
+var outliner = variants(func(c constructs) goldmark.Markdown {
+	exts := []goldmark.Extender{extension.TaskList}
+	if c.emphasis {
+		exts = append(exts, extension.Strikethrough)
+	}
+	if c.tables {
 		exts = append(exts, extension.Table)
 	}
-	if footnotes {
+	if c.footnotes {
 		exts = append(exts, extension.Footnote)
 	}
-	return goldmark.New(goldmark.WithExtensions(exts...))
+	return goldmark.New(goldmark.WithParser(newParser(c)), goldmark.WithExtensions(exts...))
 })
 
-// A Markdown for each choice of tables and footnotes, made once.
-type markdownVariants [2][2]goldmark.Markdown
-
-func variants(make func(tables, footnotes bool) goldmark.Markdown) *markdownVariants {
-	var v markdownVariants
-	for t := range 2 {
-		for f := range 2 {
-			v[t][f] = make(t == 1, f == 1)
-		}
+// newParser is goldmark's default parser without the constructs a body
+// may not use.
+func newParser(c constructs) parser.Parser {
+	inline := parser.DefaultInlineParsers()
+	if !c.emphasis {
+		// the emphasis parser, the one triggered by '*'
+		inline = slices.DeleteFunc(inline, func(p util.PrioritizedValue) bool {
+			ip, ok := p.Value.(parser.InlineParser)
+			return ok && bytes.IndexByte(ip.Trigger(), '*') >= 0
+		})
 	}
-	return &v
+	opts := []parser.Option{
+		parser.WithBlockParsers(parser.DefaultBlockParsers()...),
+		parser.WithInlineParsers(inline...),
+	}
+	if c.references {
+		opts = append(opts, parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...))
+	}
+	return parser.NewParser(opts...)
 }
 
-// MaxTableColumns and MaxFootnotes bound what a body may ask of the
-// parser: goldmark pads every row of a table to its header's width and
-// sorts footnotes in time that grows with their count squared, so a 27 KB
-// table of a 2,000-cell header and 5,000 rows took gigabytes. A body past
-// either limit is read with that extension off: its tables or footnotes
-// show as plain text.
+// constructs are the Markdown constructs a body may use.
+type constructs struct{ tables, footnotes, references, emphasis bool }
+
+// markdownVariants are a Markdown for each choice of constructs, made
+// when first needed.
+type markdownVariants struct {
+	make func(constructs) goldmark.Markdown
+	mu   sync.Mutex
+	made map[constructs]goldmark.Markdown
+}
+
+func variants(make func(constructs) goldmark.Markdown) *markdownVariants {
+	return &markdownVariants{make: make, made: map[constructs]goldmark.Markdown{}}
+}
+
+func (v *markdownVariants) get(c constructs) goldmark.Markdown {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	m, ok := v.made[c]
+	if !ok {
+		m = v.make(c)
+		v.made[c] = m
+	}
+	return m
+}
+
+// MaxTableColumns, MaxFootnotes, MaxReferences and MaxNesting bound what a
+// body may ask of the parser, whose time grows faster than the body's
+// size past them: goldmark pads every row of a table to its header's
+// width (a 27 KB table of a 2,000-cell header and 5,000 rows took
+// gigabytes), sorts footnotes in time that grows with their count
+// squared, copies a paragraph's remaining lines for each link reference
+// definition it takes from it (40,000 took 1.5 s), and rescans every open
+// list and quote on each line (1,200 nested lists, 1.4 MB, took 3.7 s). A
+// body past one of the first three is read with that construct off: its
+// tables, footnotes or reference definitions show as plain text. A body
+// nesting lists and quotes deeper than MaxNesting is shown whole as plain
+// text, and check reports the line.
 const (
 	MaxTableColumns = 64
 	MaxFootnotes    = 500
+	MaxReferences   = 1000
+	MaxNesting      = 100
+	// MaxEmphasis bounds the runs of * and _ (and ~) a body may have
+	// before they show as themselves: goldmark keeps an object of a few
+	// hundred bytes for each, so 400,000 of them took hundreds of MB.
+	MaxEmphasis = 20000
 )
 
-// Limits reports whether a body has a table header wider than
-// MaxTableColumns or more than MaxFootnotes footnote definitions.
-func Limits(body []byte) (wideTable, manyFootnotes bool) {
-	notes := 0
-	for len(body) > 0 {
+// MaxParagraphLines bounds the lines of one paragraph with brackets in
+// it: goldmark finds the text of each bracket by scanning the
+// paragraph's lines, so 40,000 lines of "[r1]: ..." took seconds. A body
+// with a longer one is shown as plain text like one nesting too deep.
+const MaxParagraphLines = 5000
+
+// limits says which of the bounds above a body passes.
+type limits struct {
+	wideTable, manyFootnotes, manyReferences, manyEmphasis bool
+	// deepLine is the first line (from 1) nesting deeper than MaxNesting,
+	// longLine the first past MaxParagraphLines of a paragraph.
+	deepLine, longLine int
+}
+
+// plainLine is the first line past a bound that makes the whole body
+// plain text, or 0.
+func (l limits) plainLine() int {
+	if l.deepLine > 0 && (l.longLine == 0 || l.deepLine < l.longLine) {
+		return l.deepLine
+	}
+	return l.longLine
+}
+
+func bodyLimits(body []byte) limits {
+	var l limits
+	notes, refs, runs := 0, 0, 0
+	// the fence open (its first byte and length), the lines of the
+	// paragraph so far and whether they hold a bracket
+	var fence byte
+	fenceLen, run, brackets := 0, 0, false
+	for n := 1; len(body) > 0; n++ {
 		line := body
 		if i := bytes.IndexByte(body, '\n'); i >= 0 {
 			line, body = body[:i], body[i+1:]
@@ -106,12 +188,114 @@ func Limits(body []byte) (wideTable, manyFootnotes bool) {
 		trimmed := bytes.TrimLeft(line, " \t>")
 		if bytes.HasPrefix(trimmed, []byte("[^")) {
 			notes++
+		} else if len(trimmed) > 0 && trimmed[0] == '[' && bytes.Contains(trimmed, []byte("]:")) {
+			refs++
 		}
-		if !wideTable && bytes.Count(line, []byte("|")) > MaxTableColumns && delimiterRow(trimmed) {
-			wideTable = true
+		if !l.wideTable && bytes.Count(line, []byte("|")) > MaxTableColumns && delimiterRow(trimmed) {
+			l.wideTable = true
+		}
+		runs += delimiterRuns(line)
+		depth := nesting(line)
+		if l.deepLine == 0 && depth > MaxNesting {
+			l.deepLine = n
+		}
+		if l.longLine == 0 {
+			code := bytes.TrimLeft(line, " ")
+			switch f, k := fenceOf(code); {
+			case fence == 0 && k > 0 && len(line)-len(code) < 4:
+				fence, fenceLen, run = f, k, 0
+			case fence != 0:
+				if f == fence && k >= fenceLen && len(bytes.TrimSpace(code[k:])) == 0 {
+					fence = 0
+				}
+			case len(bytes.TrimSpace(line)) == 0 || depth > 0 || code[0] == '|':
+				run, brackets = 0, false
+			default:
+				run++
+				brackets = brackets || bytes.IndexByte(line, '[') >= 0
+				if run > MaxParagraphLines && brackets {
+					l.longLine = n
+				}
+			}
 		}
 	}
-	return wideTable, notes > MaxFootnotes
+	l.manyFootnotes, l.manyReferences, l.manyEmphasis = notes > MaxFootnotes, refs > MaxReferences, runs > MaxEmphasis
+	return l
+}
+
+// nesting estimates how many lists and quotes a line is inside: the
+// markers at its start (">", "-", "*", "+", "1." or "1)" and a space)
+// and, on a line with a marker, one more for every two columns of
+// indentation, as each nested list item indents its content by at least
+// two. It never counts less than goldmark keeps open.
+func nesting(line []byte) int {
+	markers, cols := 0, 0
+	for i := 0; i < len(line); {
+		switch c := line[i]; {
+		case c == ' ':
+			cols++
+			i++
+		case c == '\t':
+			cols += 4 - cols%4
+			i++
+		case c == '>':
+			markers++
+			i++
+			if i < len(line) && line[i] == ' ' {
+				i++ // the quote's own space
+			}
+		case (c == '-' || c == '*' || c == '+') && i+1 < len(line) && (line[i+1] == ' ' || line[i+1] == '\t'):
+			markers++
+			i += 2
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(line) && j-i < 9 && line[j] >= '0' && line[j] <= '9' {
+				j++
+			}
+			if j+1 < len(line) && (line[j] == '.' || line[j] == ')') && (line[j+1] == ' ' || line[j+1] == '\t') {
+				markers++
+				i = j + 2
+				continue
+			}
+			i = len(line)
+		default:
+			i = len(line)
+		}
+	}
+	if markers == 0 {
+		return 0
+	}
+	return markers + cols/2
+}
+
+// delimiterRuns counts the runs of *, _ and ~ in a line, each one
+// delimiter for goldmark.
+func delimiterRuns(line []byte) int {
+	n := 0
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c == '*' || c == '_' || c == '~' {
+			if i == 0 || line[i-1] != c {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// fenceOf returns the fence a line starts with (three or more backticks
+// or tildes), or a length of 0.
+func fenceOf(line []byte) (byte, int) {
+	if len(line) == 0 || line[0] != '`' && line[0] != '~' {
+		return 0, 0
+	}
+	k := 0
+	for k < len(line) && line[k] == line[0] {
+		k++
+	}
+	if k < 3 {
+		return 0, 0
+	}
+	return line[0], k
 }
 
 // delimiterRow reports whether a line is a table's delimiter row: pipes,
@@ -125,25 +309,54 @@ func delimiterRow(line []byte) bool {
 	return bytes.Contains(line, []byte("-"))
 }
 
-// pick returns the variant fit for a body.
-func (v *markdownVariants) pick(body []byte) goldmark.Markdown {
-	wide, many := Limits(body)
-	return v[b2i(!wide)][b2i(!many)]
+// prepare returns the variant fit for a body and the source to parse:
+// the body itself, or, past MaxNesting or MaxParagraphLines, the body as
+// one fenced code block
+// starting on the line before it (so positions stay those of the body).
+func (v *markdownVariants) prepare(body []byte) (goldmark.Markdown, []byte, limits) {
+	l := bodyLimits(body)
+	m := v.get(constructs{tables: !l.wideTable, footnotes: !l.manyFootnotes, references: !l.manyReferences, emphasis: !l.manyEmphasis})
+	if l.plainLine() == 0 {
+		return m, body, l
+	}
+	return m, asCode(body), l
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
+// asCode wraps a body in a fence longer than any run of backticks or
+// tildes in it.
+func asCode(body []byte) []byte {
+	run, longest := 0, 0
+	for _, c := range body {
+		if c == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
 	}
-	return 0
+	fence := bytes.Repeat([]byte("`"), max(3, longest+1))
+	out := make([]byte, 0, len(body)+2*len(fence)+3)
+	out = append(append(append(out, fence...), "text\n"...), body...)
+	if len(body) > 0 && body[len(body)-1] != '\n' {
+		out = append(out, '\n')
+	}
+	return append(append(out, fence...), '\n')
 }
 
 // Analyze parses a body and returns its outline. firstLine is the file
 // line the body starts on, so positions point into the whole file.
 func Analyze(body []byte, firstLine int) postmortem.Outline {
-	doc := outliner.pick(body).Parser().Parse(text.NewReader(body))
-	a := analyzer{src: body, first: firstLine, lines: lineStarts(body), lastLine: -1}
+	m, src, l := outliner.prepare(body)
+	plain := l.plainLine()
+	if plain > 0 {
+		firstLine-- // the fence's line
+	}
+	doc := m.Parser().Parse(text.NewReader(src))
+	a := analyzer{src: src, first: firstLine, lines: lineStarts(src), lastLine: -1}
 	a.walk(doc)
+	if plain > 0 {
+		a.out.PlainText = postmortem.PlainText{Line: firstLine + plain, Deep: plain == l.deepLine}
+	}
 	return a.out
 }
 
@@ -375,7 +588,8 @@ func plain(n ast.Node, src []byte) []byte {
 // headings, list items and table cells, code included, for the search
 // index.
 func PlainText(body []byte) string {
-	doc := outliner.pick(body).Parser().Parse(text.NewReader(body))
+	m, body, _ := outliner.prepare(body)
+	doc := m.Parser().Parse(text.NewReader(body))
 	var buf bytes.Buffer
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {

@@ -47,7 +47,7 @@ var optionsKey = parser.NewContextKey()
 func Render(body []byte, opts RenderOptions) ([]byte, []Heading, error) {
 	pc := parser.NewContext()
 	pc.Set(optionsKey, &opts)
-	m := md.pick(body)
+	m, body, _ := md.prepare(body)
 	doc := m.Parser().Parse(text.NewReader(body), parser.WithContext(pc))
 	var buf bytes.Buffer
 	if err := m.Renderer().Render(&buf, body, doc); err != nil {

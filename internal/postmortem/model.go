@@ -185,6 +185,17 @@ type Outline struct {
 	Prose      []Prose
 	// TimelineItems are the raw list items of the Timeline section.
 	TimelineItems []Item
+	// PlainText, when its Line is not 0, says the body was too costly to
+	// parse as Markdown and was read as plain text.
+	PlainText PlainText
+}
+
+// PlainText says where a body passed a bound of the Markdown parser: the
+// file line, and whether lists and quotes nest too deep there (or else a
+// paragraph with brackets runs too long).
+type PlainText struct {
+	Line int
+	Deep bool
 }
 
 // Section is one H2 heading and what follows it up to the next H2.
