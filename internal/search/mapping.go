@@ -7,7 +7,12 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/porter"
+	"github.com/blevesearch/bleve/v2/analysis/token/truncate"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -43,10 +48,31 @@ const (
 	fieldFacets = "facets"
 )
 
-// textAnalyzer is the analysis of the text fields: the unicode tokenizer,
-// English possessives stripped, lower case, English stop words removed,
-// Porter stemming.
-const textAnalyzer = en.AnalyzerName
+// textAnalyzer is the analysis of the text fields: bleve's English
+// analysis (the unicode tokenizer, English possessives stripped, lower
+// case, English stop words removed, Porter stemming) with each token cut
+// to MaxTermLength characters before the lower case (search.js does the
+// same), so that a megabyte without a space is
+// one short term and not a megabyte-long key in both indexes.
+const textAnalyzer = "hindsight-en"
+
+// MaxTermLength is the longest term the text fields index, in characters:
+// longer than any word or sha, shorter than anything costly.
+const MaxTermLength = 64
+
+func addTextAnalyzer(m *mapping.IndexMappingImpl) {
+	const cut = "hindsight-cut"
+	if err := m.AddCustomTokenFilter(cut, map[string]any{"type": truncate.Name, "length": float64(MaxTermLength)}); err != nil {
+		panic("search: " + err.Error())
+	}
+	if err := m.AddCustomAnalyzer(textAnalyzer, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []string{en.PossessiveName, cut, lowercase.Name, en.StopName, porter.Name},
+	}); err != nil {
+		panic("search: " + err.Error())
+	}
+}
 
 // textField is a full-text field and its weight in a query that names no
 // field.
@@ -167,6 +193,7 @@ func newMapping() *mapping.IndexMappingImpl {
 	doc.AddFieldMappingsAt(fieldVisibility, kw(false, false))
 
 	m := mapping.NewIndexMapping()
+	addTextAnalyzer(m)
 	m.DefaultMapping = doc
 	m.DefaultAnalyzer = textAnalyzer
 	m.IndexDynamic = false

@@ -52,9 +52,12 @@
   var IDEO_RE = /[\p{sc=Han}\p{sc=Hiragana}]|[^\p{sc=Han}\p{sc=Hiragana}]+/gu;
   var HAS_IDEO = /[\p{sc=Han}\p{sc=Hiragana}]/u;
 
+  // MAX_TERM is the index's longest term, in characters (MaxTermLength).
+  var MAX_TERM = 64;
+
   // words returns {w, start, end} for each word of text; w is the word as
-  // queries and the index's written forms compare it: no possessive 's, in
-  // lower case.
+  // queries and the index's written forms compare it: no possessive 's,
+  // cut to MAX_TERM characters, in lower case.
   function words(text) {
     var out = [];
     var m;
@@ -70,7 +73,9 @@
       }
     }
     function push(w, start) {
-      var norm = w.replace(/['’＇][sS]$/, '').toLowerCase();
+      var norm = w.replace(/['’＇][sS]$/, '');
+      if (norm.length > MAX_TERM) norm = Array.from(norm).slice(0, MAX_TERM).join('');
+      norm = norm.toLowerCase();
       if (norm) out.push({ w: norm, start: start, end: start + w.length });
     }
     return out;
