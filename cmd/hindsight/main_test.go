@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/hindsight-dev/hindsight/internal/cli"
 )
@@ -66,6 +69,7 @@ func TestScripts(t *testing.T) {
 			"gitsha":     cmdGitSHA,
 			"subst":      cmdSubst,
 			"blackhole":  cmdBlackhole,
+			"sshagent":   cmdSSHAgent,
 		},
 	})
 }
@@ -425,4 +429,34 @@ func cmdBlackhole(ts *testscript.TestScript, neg bool, args []string) {
 	}()
 	ts.Defer(func() { ln.Close() })
 	ts.Setenv(args[0], ln.Addr().String())
+}
+
+// cmdSSHAgent serves an SSH agent holding one new key on a socket in the
+// work folder and sets SSH_AUTH_SOCK to it, so that an ssh:// remote gets
+// as far as connecting: sshagent. It stops when the script ends.
+func cmdSSHAgent(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: sshagent")
+	}
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	ts.Check(err)
+	keyring := agent.NewKeyring()
+	ts.Check(keyring.Add(agent.AddedKey{PrivateKey: key}))
+	sock := filepath.Join(ts.Getenv("WORK"), "agent.sock")
+	ln, err := net.Listen("unix", sock)
+	ts.Check(err)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = agent.ServeAgent(keyring, c)
+			}()
+		}
+	}()
+	ts.Defer(func() { ln.Close() })
+	ts.Setenv("SSH_AUTH_SOCK", sock)
 }
