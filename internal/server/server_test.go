@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -346,5 +347,55 @@ func TestTraversalSpellings(t *testing.T) {
 		if strings.Contains(string(body), "SECRET") || res.StatusCode == 200 && strings.Contains(string(body), "{}") || strings.Contains(string(body), "x") && res.StatusCode == 200 && strings.Contains(p, ".index") {
 			t.Errorf("GET %s = %d %q: reached a file it must not", p, res.StatusCode, body)
 		}
+	}
+}
+
+// A request whose URL or headers pass MaxHeaderBytes is refused with 431
+// before the handler sees it, and a body past 64 KB cannot be read.
+func TestHTTPServerLimits(t *testing.T) {
+	seen := 0
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen++
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, "too big", http.StatusRequestEntityTooLarge)
+		}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := HTTPServer(ln.Addr().String(), h)
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+
+	get := func(path string, header http.Header) int {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := get("/"+strings.Repeat("a", 1<<20), nil); code != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("a 1 MB URL: %d", code)
+	}
+	if code := get("/", http.Header{"X-Long": {strings.Repeat("b", 64<<10)}}); code != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("a 64 KB header: %d", code)
+	}
+	if seen != 0 {
+		t.Errorf("the handler saw %d oversized requests", seen)
+	}
+	res, err := http.Post(base+"/", "text/plain", strings.NewReader(strings.Repeat("c", 1<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 1 MB body: %d", res.StatusCode)
 	}
 }
