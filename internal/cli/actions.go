@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -41,7 +40,8 @@ An item that a commit closed with a "Postmortem-Action: <id>#<n>" trailer
 counts as done, whatever the file says, and shows the commit as "closed by".
 An open or in-progress item past its due date is overdue; "today" is the
 current day, or HINDSIGHT_NOW. Overdue items come first (most overdue
-first), then the other open items by due date, then the rest.
+first), then the other open items by due date, then the done and dropped
+ones, most recently due first.
 
 --owner matches the owner exactly, ignoring case; --status matches the
 effective status (open, in-progress, done or wont-do); --overdue keeps only
@@ -94,9 +94,10 @@ type actionItem struct {
 	Overdue     bool            `json:"overdue"`
 	DaysOverdue int             `json:"days_overdue"`
 
-	n   int
-	due time.Time
+	state postmortem.ItemState
 }
+
+func (a actionItem) open() bool { return a.state.Open() }
 
 // actionClosedBy is the commit whose trailer closed an item.
 type actionClosedBy struct {
@@ -105,10 +106,6 @@ type actionClosedBy struct {
 	Subject string    `json:"subject"`
 	Date    time.Time `json:"date"`
 	URL     string    `json:"url,omitempty"`
-}
-
-func (a actionItem) open() bool {
-	return a.Status == string(postmortem.ItemOpen) || a.Status == string(postmortem.ItemInProgress)
 }
 
 // shortSHA is how a commit is shown to people.
@@ -148,65 +145,24 @@ func today(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// collectActions lists every action item, sorted: overdue first (most
-// overdue first), then open by due date, then the rest by due date.
+// collectActions lists every action item in the order of
+// postmortem.CompareActions, with its state on the day of now.
 func collectActions(cfg *config.Config, content *gitlink.Repo, pms []*postmortem.Postmortem, now time.Time) []actionItem {
-	day := today(now)
 	var items []actionItem
-	for _, pm := range pms {
-		for i, a := range pm.ActionItems {
-			n := i + 1
-			it := actionItem{
-				Ref: fmt.Sprintf("%s#%d", pm.ID, n), Postmortem: pm.ID, PostmortemTitle: pm.Title, File: pm.Rel,
-				URL: actionURL(cfg, content, pm, n), Title: a.Title, Owner: a.Owner, Due: a.Due.String(),
-				Priority: string(a.Priority), Status: string(a.Status), FileStatus: string(a.Status), Ticket: a.Ticket,
-				n: n, due: a.Due.Time,
-			}
-			if c, ok := pm.ClosedItems[n]; ok {
-				it.ClosedBy = &actionClosedBy{SHA: c.SHA, Repo: c.Repo, Subject: c.Subject, Date: c.Date, URL: c.URL}
-				if a.Open() {
-					it.Status = string(postmortem.ItemDone)
-				}
-			}
-			if it.open() && a.Overdue(now) {
-				it.Overdue = true
-				it.DaysOverdue = int(day.Sub(a.Due.Time).Hours() / 24)
-			}
-			items = append(items, it)
+	for _, act := range postmortem.Actions(pms, now) {
+		pm, a, st := act.PM, act.ActionItem, act.State
+		it := actionItem{
+			Ref: act.Ref(), Postmortem: pm.ID, PostmortemTitle: pm.Title, File: pm.Rel,
+			URL: actionURL(cfg, content, pm, act.N), Title: a.Title, Owner: a.Owner, Due: a.Due.String(),
+			Priority: string(a.Priority), Status: string(st.Status), FileStatus: string(a.Status), Ticket: a.Ticket,
+			Overdue: st.Overdue, DaysOverdue: st.DaysOverdue, state: st,
 		}
-	}
-	rank := func(a actionItem) int {
-		switch {
-		case a.Overdue:
-			return 0
-		case a.open():
-			return 1
+		if c := st.ClosedBy; c != nil {
+			it.ClosedBy = &actionClosedBy{SHA: c.SHA, Repo: c.Repo, Subject: c.Subject, Date: c.Date, URL: c.URL}
 		}
-		return 2
+		items = append(items, it)
 	}
-	slices.SortStableFunc(items, func(a, b actionItem) int {
-		return cmp.Or(
-			cmp.Compare(rank(a), rank(b)),
-			cmp.Compare(b.DaysOverdue, a.DaysOverdue),
-			compareDue(a.due, b.due),
-			cmp.Compare(a.Postmortem, b.Postmortem),
-			cmp.Compare(a.n, b.n),
-		)
-	})
 	return items
-}
-
-// compareDue orders by due date, items without one last.
-func compareDue(a, b time.Time) int {
-	switch {
-	case a.IsZero() && b.IsZero():
-		return 0
-	case a.IsZero():
-		return 1
-	case b.IsZero():
-		return -1
-	}
-	return a.Compare(b)
 }
 
 // actionURL links an item: its anchor on the site when the config has a

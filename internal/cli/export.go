@@ -215,15 +215,13 @@ func exportOne(pm *postmortem.Postmortem, public bool, exported map[string]bool)
 	}
 	for i, a := range pm.ActionItems {
 		n := i + 1
+		st := pm.ItemState(n, time.Time{})
 		it := exportActionItem{
 			Ref: fmt.Sprintf("%s#%d", pm.ID, n), Title: a.Title, Due: a.Due.String(), Priority: string(a.Priority),
-			Status: string(a.Status), FileStatus: string(a.Status),
+			Status: string(st.Status), FileStatus: string(a.Status),
 		}
-		if c, ok := pm.ClosedItems[n]; ok {
-			it.ClosedBy = exportCommitOf(c, public)
-			if a.Open() {
-				it.Status = string(postmortem.ItemDone)
-			}
+		if st.ClosedBy != nil {
+			it.ClosedBy = exportCommitOf(*st.ClosedBy, public)
 		}
 		if !public {
 			it.Owner, it.Ticket = a.Owner, a.Ticket

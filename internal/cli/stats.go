@@ -230,13 +230,12 @@ func (g *statsGroup) sum() {
 		if pm.Status == postmortem.StatusPublished && !pm.ReviewDate.IsZero() && !pm.Times.Resolved.IsZero() {
 			publish = append(publish, timeToPublish(pm))
 		}
-		for i, a := range pm.ActionItems {
+		for i := range pm.ActionItems {
 			g.ActionItems.Total++
-			_, closed := pm.ClosedItems[i+1]
-			switch {
-			case a.Status == postmortem.ItemDone || (closed && a.Open()):
+			switch pm.ItemState(i+1, time.Time{}).Status {
+			case postmortem.ItemDone:
 				g.ActionItems.Done++
-			case a.Status == postmortem.ItemWontDo:
+			case postmortem.ItemWontDo:
 				g.ActionItems.WontDo++
 			}
 		}

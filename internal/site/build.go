@@ -410,10 +410,10 @@ func (b *builder) homeView(sums []*Summary) *HomeView {
 		h.OpenItems += s.OpenItems
 		h.OverdueItems += s.OverdueItems
 	}
-	q := quarterOf(b.now)
+	q := postmortem.Quarter(b.now)
 	inQuarter := 0
 	for _, pm := range b.pms {
-		if !pm.Date.IsZero() && quarterOf(pm.Date.Time) == q {
+		if !pm.Date.IsZero() && postmortem.Quarter(pm.Date.Time) == q {
 			inQuarter++
 		}
 	}
@@ -441,8 +441,6 @@ func (b *builder) homeView(sums []*Summary) *HomeView {
 	h.Figures = append(h.Figures, Figure{Label: "Open action items", Value: fmt.Sprint(h.OpenItems), Note: fmt.Sprintf("%d overdue", h.OverdueItems)})
 	return h
 }
-
-func quarterOf(t time.Time) string { return fmt.Sprintf("%d Q%d", t.Year(), (int(t.Month())-1)/3+1) }
 
 func median(pms []*postmortem.Postmortem, f func(*postmortem.Postmortem) (time.Duration, bool)) (time.Duration, bool) {
 	var ds []time.Duration
@@ -496,50 +494,23 @@ func (b *builder) listView(sums []*Summary) *ListView {
 func (b *builder) actionsView() *ActionsView {
 	v := &ActionsView{Statuses: postmortem.ItemStatuses, Priorities: postmortem.Priorities}
 	owners := map[string]bool{}
-	for _, pm := range b.pms {
-		for _, a := range b.actions(pm) {
-			a.Postmortem = b.summary[pm.ID]
-			v.Items = append(v.Items, a)
-			if a.Owner != "" {
-				owners[a.Owner] = true
-			}
-			switch {
-			case a.Status == string(postmortem.ItemDone) || a.Status == string(postmortem.ItemWontDo):
-				v.Done++
-			default:
-				v.Open++
-				if a.Overdue {
-					v.Overdue++
-				}
+	for _, act := range postmortem.Actions(b.pms, b.now) {
+		a := b.actionView(act.PM, act.N, act.State)
+		a.Postmortem = b.summary[act.PM.ID]
+		v.Items = append(v.Items, a)
+		if a.Owner != "" {
+			owners[a.Owner] = true
+		}
+		switch {
+		case !a.open:
+			v.Done++
+		default:
+			v.Open++
+			if a.Overdue {
+				v.Overdue++
 			}
 		}
 	}
-	open := func(a ActionView) bool {
-		return a.Status == string(postmortem.ItemOpen) || a.Status == string(postmortem.ItemInProgress)
-	}
-	// Overdue first (longest overdue first), then open by due date, then
-	// the rest by due date, newest first.
-	slices.SortStableFunc(v.Items, func(x, y ActionView) int {
-		rank := func(a ActionView) int {
-			switch {
-			case a.Overdue:
-				return 0
-			case open(a):
-				return 1
-			}
-			return 2
-		}
-		if c := cmp.Compare(rank(x), rank(y)); c != 0 {
-			return c
-		}
-		switch rank(x) {
-		case 0:
-			return cmp.Or(cmp.Compare(y.DaysOverdue, x.DaysOverdue), cmp.Compare(x.Ref, y.Ref))
-		case 1:
-			return cmp.Or(cmp.Compare(x.Due, y.Due), cmp.Compare(x.Ref, y.Ref))
-		}
-		return cmp.Or(cmp.Compare(y.Due, x.Due), cmp.Compare(x.Ref, y.Ref))
-	})
 	for o := range owners {
 		v.Owners = append(v.Owners, o)
 	}

@@ -49,14 +49,14 @@ func (b *builder) metricsView() *MetricsView {
 	}
 	done, total := 0, 0
 	for _, pm := range b.pms {
-		for i, a := range pm.ActionItems {
-			if a.Status == postmortem.ItemWontDo {
+		for i := range pm.ActionItems {
+			switch st := pm.ItemState(i+1, b.now); {
+			case st.Status == postmortem.ItemWontDo:
 				continue
-			}
-			total++
-			if !b.itemOpen(pm, i) {
+			case !st.Open():
 				done++
 			}
+			total++
 		}
 	}
 	if total > 0 {
@@ -85,8 +85,7 @@ func spanOf(dated []*postmortem.Postmortem, step func(time.Time) time.Time, key 
 	return out
 }
 
-func monthKey(t time.Time) string   { return t.Format("2006-01") }
-func quarterKey(t time.Time) string { return fmt.Sprintf("%d Q%d", t.Year(), (int(t.Month())-1)/3+1) }
+func monthKey(t time.Time) string { return t.Format("2006-01") }
 func nextMonth(t time.Time) time.Time {
 	return t.AddDate(0, 1, 0)
 }
@@ -97,18 +96,18 @@ func period(dated []*postmortem.Postmortem, max int) (string, func(time.Time) st
 	if len(spanOf(dated, nextMonth, monthKey)) <= max {
 		return "month", monthKey
 	}
-	if len(spanOf(dated, nextMonth, quarterKey)) <= max {
-		return "quarter", quarterKey
+	if len(spanOf(dated, nextMonth, postmortem.Quarter)) <= max {
+		return "quarter", postmortem.Quarter
 	}
 	return "year", yearKey
 }
 
 // quarterly picks quarters, or years when quarters would be too many.
 func quarterly(dated []*postmortem.Postmortem) (string, func(time.Time) string) {
-	if len(spanOf(dated, nextMonth, quarterKey)) > 40 {
+	if len(spanOf(dated, nextMonth, postmortem.Quarter)) > 40 {
 		return "year", yearKey
 	}
-	return "quarter", quarterKey
+	return "quarter", postmortem.Quarter
 }
 
 func yearKey(t time.Time) string { return t.Format("2006") }
@@ -204,13 +203,13 @@ func (b *builder) completion(dated []*postmortem.Postmortem) ChartView {
 	done, open, overdue, wont := mk("Done", "series-3"), mk("Open", "series-1"), mk("Overdue", "sev-1"), mk("Won't do", "series-4")
 	for _, pm := range dated {
 		i := at[key(pm.Date.Time)]
-		for j, a := range pm.ActionItems {
-			switch {
-			case a.Status == postmortem.ItemWontDo:
+		for j := range pm.ActionItems {
+			switch st := pm.ItemState(j+1, b.now); {
+			case st.Status == postmortem.ItemWontDo:
 				wont.Values[i]++
-			case !b.itemOpen(pm, j):
+			case !st.Open():
 				done.Values[i]++
-			case a.Overdue(b.now):
+			case st.Overdue:
 				overdue.Values[i]++
 			default:
 				open.Values[i]++

@@ -192,7 +192,9 @@ type ActionView struct {
 	Overdue     bool
 	// DaysOverdue is how many days past due an open item is.
 	DaysOverdue int
-	Ticket      Link
+	// open is true for an item still to do.
+	open   bool
+	Ticket Link
 	// ClosedBy is the commit whose trailer closed the item, if any.
 	ClosedBy *CommitView
 	// Postmortem is set on the action-items page.

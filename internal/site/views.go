@@ -162,21 +162,15 @@ func (b *builder) summarize(pm *postmortem.Postmortem) *Summary {
 	if d, ok := pm.TimeToResolve(); ok {
 		s.TimeToResolve, s.TimeToResolveSeconds = Duration(d), int64(d.Seconds())
 	}
-	for i, a := range pm.ActionItems {
-		if b.itemOpen(pm, i) {
+	for n := range len(pm.ActionItems) {
+		if st := pm.ItemState(n+1, b.now); st.Open() {
 			s.OpenItems++
-			if a.Overdue(b.now) {
+			if st.Overdue {
 				s.OverdueItems++
 			}
 		}
 	}
 	return s
-}
-
-// itemOpen is true for an open item that no commit trailer closed.
-func (b *builder) itemOpen(pm *postmortem.Postmortem, i int) bool {
-	_, closed := pm.ClosedItems[i+1]
-	return pm.ActionItems[i].Open() && !closed
 }
 
 var ticketURL = regexp.MustCompile(`^https?://`)
@@ -222,35 +216,35 @@ func commitInfoView(ci postmortem.CommitInfo, public bool) *CommitView {
 	return cv
 }
 
-// actions returns a postmortem's action items as views.
+// actions returns a postmortem's action items as views, in the file's
+// order.
 func (b *builder) actions(pm *postmortem.Postmortem) []ActionView {
 	out := make([]ActionView, 0, len(pm.ActionItems))
-	for i, a := range pm.ActionItems {
-		n := i + 1
-		av := ActionView{
-			Ref: fmt.Sprintf("%s#%d", pm.ID, n), Anchor: fmt.Sprintf("action-%d", n), N: n,
-			Title: a.Title, Owner: a.Owner, Due: a.Due.String(), Priority: string(a.Priority), Status: string(a.Status),
-		}
-		if c, ok := pm.ClosedItems[n]; ok {
-			av.ClosedBy = commitInfoView(c, b.opts.Public)
-			if a.Open() {
-				av.Status = string(postmortem.ItemDone)
-			}
-		}
-		if b.itemOpen(pm, i) && a.Overdue(b.now) {
-			av.Overdue = true
-			av.DaysOverdue = int(b.now.Sub(a.Due.Time).Hours() / 24)
-		}
-		av.StatusClass = "status-" + termSlug(av.Status)
-		if a.Ticket != "" && !b.opts.Public {
-			av.Ticket = b.ticket(a.Ticket)
-		}
-		if b.opts.Public {
-			av.Owner = ""
-		}
-		out = append(out, av)
+	for i := range pm.ActionItems {
+		out = append(out, b.actionView(pm, i+1, pm.ItemState(i+1, b.now)))
 	}
 	return out
+}
+
+// actionView is the view of action item n of a postmortem in state st.
+func (b *builder) actionView(pm *postmortem.Postmortem, n int, st postmortem.ItemState) ActionView {
+	a := pm.ActionItems[n-1]
+	av := ActionView{
+		Ref: fmt.Sprintf("%s#%d", pm.ID, n), Anchor: fmt.Sprintf("action-%d", n), N: n,
+		Title: a.Title, Owner: a.Owner, Due: a.Due.String(), Priority: string(a.Priority), Status: string(st.Status),
+		Overdue: st.Overdue, DaysOverdue: st.DaysOverdue, open: st.Open(),
+	}
+	if st.ClosedBy != nil {
+		av.ClosedBy = commitInfoView(*st.ClosedBy, b.opts.Public)
+	}
+	av.StatusClass = "status-" + termSlug(av.Status)
+	if a.Ticket != "" && !b.opts.Public {
+		av.Ticket = b.ticket(a.Ticket)
+	}
+	if b.opts.Public {
+		av.Owner = ""
+	}
+	return av
 }
 
 // times lists the milestones: the standard ones in order, then the others

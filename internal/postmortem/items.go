@@ -1,0 +1,118 @@
+package postmortem
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ItemState is what an action item is on a given day, the one state every
+// output shows: the file's status, except that an open or in-progress item
+// a commit trailer closed is done, and an item still open past its due
+// date is overdue.
+type ItemState struct {
+	Status ItemStatus
+	// ClosedBy is the commit whose trailer closed the item, if one did.
+	ClosedBy *CommitInfo
+	// Overdue is true for an open item past its due date; DaysOverdue
+	// counts the whole days since.
+	Overdue     bool
+	DaysOverdue int
+}
+
+// Open is true for an item still to do (open or in progress).
+func (s ItemState) Open() bool { return s.Status == ItemOpen || s.Status == ItemInProgress }
+
+// ItemState returns the state of the postmortem's action item n
+// (numbered from 1) on the day of now; a zero now asks only for the
+// status (nothing is overdue).
+func (pm *Postmortem) ItemState(n int, now time.Time) ItemState {
+	a := pm.ActionItems[n-1]
+	s := ItemState{Status: a.Status}
+	if c, ok := pm.ClosedItems[n]; ok {
+		s.ClosedBy = &c
+		if a.Open() {
+			s.Status = ItemDone
+		}
+	}
+	if s.Open() && a.Overdue(now) {
+		s.Overdue = true
+		s.DaysOverdue = int(truncateDay(now).Sub(a.Due.Time).Hours() / 24)
+	}
+	return s
+}
+
+// Action is one action item of a corpus with its state.
+type Action struct {
+	PM *Postmortem
+	// N is the item's number in its postmortem, from 1.
+	N int
+	ActionItem
+	State ItemState
+}
+
+// Ref is the item's reference, <postmortem id>#<number>, as commit
+// trailers name it.
+func (it Action) Ref() string { return fmt.Sprintf("%s#%d", it.PM.ID, it.N) }
+
+// Actions lists the action items of pms with their state on the day of
+// now, in the one order every listing uses (see CompareActions).
+func Actions(pms []*Postmortem, now time.Time) []Action {
+	var items []Action
+	for _, pm := range pms {
+		for i, a := range pm.ActionItems {
+			items = append(items, Action{PM: pm, N: i + 1, ActionItem: a, State: pm.ItemState(i+1, now)})
+		}
+	}
+	slices.SortStableFunc(items, CompareActions)
+	return items
+}
+
+// CompareActions orders action items: overdue first, the longest overdue
+// first; then the other open items, soonest due first; then the done and
+// dropped ones, most recently due first; items with no due date last in
+// their group, and ties by postmortem id and number.
+func CompareActions(a, b Action) int {
+	rank := func(it Action) int {
+		switch {
+		case it.State.Overdue:
+			return 0
+		case it.State.Open():
+			return 1
+		}
+		return 2
+	}
+	if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+		return c
+	}
+	var c int
+	switch rank(a) {
+	case 0:
+		c = cmp.Compare(b.State.DaysOverdue, a.State.DaysOverdue)
+	case 1:
+		c = compareDue(a.Due, b.Due, false)
+	default:
+		c = compareDue(a.Due, b.Due, true)
+	}
+	return cmp.Or(c, cmp.Compare(a.PM.ID, b.PM.ID), cmp.Compare(a.N, b.N))
+}
+
+// compareDue orders by due date, latest first when recent, and items
+// without a date last either way.
+func compareDue(a, b Date, recent bool) int {
+	switch {
+	case a.IsZero() && b.IsZero():
+		return 0
+	case a.IsZero():
+		return 1
+	case b.IsZero():
+		return -1
+	case recent:
+		return b.Compare(a.Time)
+	}
+	return a.Compare(b.Time)
+}
+
+// Quarter names the quarter of a day: "2025 Q3".
+func Quarter(t time.Time) string { return fmt.Sprintf("%d Q%d", t.Year(), (int(t.Month())-1)/3+1) }
