@@ -24,6 +24,7 @@ type ExportOptions struct {
 	Factory *Factory
 	Format  string
 	Public  bool
+	Drafts  bool
 }
 
 // NewCmdExport builds `hindsight export`; runF replaces the run in tests.
@@ -32,7 +33,7 @@ func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Print the whole corpus as JSON, with derived figures and commit details",
-		Long: `Print every postmortem, drafts included, as JSON: its front matter, its times
+		Long: `Print every postmortem as JSON: its front matter, its times
 as RFC 3339 strings, the derived figures in seconds, each commit ref with
 what git knows of the commit (subject, author, date, changed files, web
 link), and its action items with their effective status (done when a
@@ -44,12 +45,12 @@ in file path order.
 --format ndjson prints one postmortem object per line, with no envelope,
 for streaming into other tools.
 
---public keeps only published or in-review postmortems with
-visibility: public, and leaves out the internal fields: owner, authors,
-participants, facilitator, tickets, action item owners and tickets, commit
-authors and their emails, and custom fields; related ids name only
-postmortems in the export. It exits 0 unless the command line or config is
-wrong.`,
+Drafts are left out unless --drafts is given, as in a build. --public
+keeps only postmortems with visibility: public, and leaves out the
+internal fields: owner, authors, participants, facilitator, tickets,
+action item owners and tickets, commit authors and their emails, and
+custom fields; related ids name only postmortems in the export. It exits
+0 unless the command line or config is wrong.`,
 		Example: `  hindsight export > postmortems.json
   hindsight export --format ndjson | jq -c 'select(.severity == "SEV1")'
   hindsight export --public > public.json`,
@@ -65,7 +66,8 @@ wrong.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "json", "output format: json (one object) or ndjson (one postmortem per line)")
-	cmd.Flags().BoolVar(&opts.Public, "public", false, "only postmortems with visibility: public (no drafts), without internal fields")
+	cmd.Flags().BoolVar(&opts.Public, "public", false, "only postmortems with visibility: public, without internal fields")
+	cmd.Flags().BoolVar(&opts.Drafts, "drafts", false, "include drafts")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(exportFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -146,20 +148,10 @@ func exportRun(opts *ExportOptions) error {
 		return err
 	}
 	noteErrors(f, l)
-	var pms []*postmortem.Postmortem
-	for _, pm := range l.corpus.Postmortems {
-		if opts.Public && (pm.Visibility != postmortem.Public || pm.Status == postmortem.StatusDraft) {
-			continue
-		}
-		pms = append(pms, pm)
-	}
-	exported := map[string]bool{}
-	for _, pm := range pms {
-		exported[pm.ID] = true
-	}
+	pms := postmortem.Select(l.corpus.Postmortems, postmortem.Scope{Drafts: opts.Drafts, Public: opts.Public})
 	out := make([]exportPostmortem, 0, len(pms))
 	for _, pm := range pms {
-		out = append(out, exportOne(pm, opts.Public, exported))
+		out = append(out, exportOne(pm))
 	}
 	if opts.Format == "ndjson" {
 		enc := json.NewEncoder(f.IO.Out)
@@ -173,17 +165,14 @@ func exportRun(opts *ExportOptions) error {
 	return writeJSONValue(f.IO.Out, exportDoc{Version: ExportVersion, GeneratedBy: "hindsight", Public: opts.Public, Postmortems: out})
 }
 
-func exportCommitOf(ci postmortem.CommitInfo, public bool) *exportCommitInfo {
-	c := &exportCommitInfo{SHA: ci.SHA, Repo: ci.Repo, Subject: ci.Subject, Date: ci.Date, Committed: ci.Committed, Files: ci.Files, URL: ci.URL}
-	if !public {
-		c.Author, c.AuthorEmail = ci.Author, ci.AuthorEmail
-	}
-	return c
+func exportCommitOf(ci postmortem.CommitInfo) *exportCommitInfo {
+	return &exportCommitInfo{SHA: ci.SHA, Repo: ci.Repo, Subject: ci.Subject, Author: ci.Author, AuthorEmail: ci.AuthorEmail,
+		Date: ci.Date, Committed: ci.Committed, Files: ci.Files, URL: ci.URL}
 }
 
-// exportOne turns a postmortem into its export form; a public one leaves
-// out the internal fields, and related ids that are not exported.
-func exportOne(pm *postmortem.Postmortem, public bool, exported map[string]bool) exportPostmortem {
+// exportOne turns a postmortem of the selection (redacted in a public
+// export) into its export form.
+func exportOne(pm *postmortem.Postmortem) exportPostmortem {
 	e := exportPostmortem{
 		ID: pm.ID, File: pm.Rel, Title: pm.Title, Date: pm.Date.String(), Status: string(pm.Status), Severity: pm.Severity,
 		Summary: pm.Summary, ReviewDate: pm.ReviewDate.String(), Services: nonNil(pm.Services), Tags: nonNil(pm.Tags),
@@ -209,7 +198,7 @@ func exportOne(pm *postmortem.Postmortem, public bool, exported map[string]bool)
 	for _, lc := range linked {
 		c := exportCommit{CommitRef: lc.Ref}
 		if lc.Info != nil {
-			c.Commit = exportCommitOf(*lc.Info, public)
+			c.Commit = exportCommitOf(*lc.Info)
 		}
 		e.Commits = append(e.Commits, c)
 	}
@@ -218,29 +207,20 @@ func exportOne(pm *postmortem.Postmortem, public bool, exported map[string]bool)
 		st := pm.ItemState(n, time.Time{})
 		it := exportActionItem{
 			Ref: fmt.Sprintf("%s#%d", pm.ID, n), Title: a.Title, Due: a.Due.String(), Priority: string(a.Priority),
-			Status: string(st.Status), FileStatus: string(a.Status),
+			Status: string(st.Status), FileStatus: string(a.Status), Owner: a.Owner, Ticket: a.Ticket,
 		}
 		if st.ClosedBy != nil {
-			it.ClosedBy = exportCommitOf(*st.ClosedBy, public)
-		}
-		if !public {
-			it.Owner, it.Ticket = a.Owner, a.Ticket
+			it.ClosedBy = exportCommitOf(*st.ClosedBy)
 		}
 		e.ActionItems = append(e.ActionItems, it)
 	}
-	for _, id := range pm.Related {
-		if !public || exported[id] {
-			e.Related = append(e.Related, id)
-		}
-	}
-	if !public {
-		e.Owner, e.Authors, e.Participants, e.Facilitator = pm.Owner, pm.Authors, pm.Participants, pm.Facilitator
-		e.Tickets = pm.Tickets
-		if len(pm.Custom) > 0 {
-			e.Custom = map[string]any{}
-			for k, v := range pm.Custom {
-				e.Custom[k] = jsonable(v)
-			}
+	e.Related = append(e.Related, pm.Related...)
+	e.Owner, e.Authors, e.Participants, e.Facilitator = pm.Owner, pm.Authors, pm.Participants, pm.Facilitator
+	e.Tickets = pm.Tickets
+	if len(pm.Custom) > 0 {
+		e.Custom = map[string]any{}
+		for k, v := range pm.Custom {
+			e.Custom[k] = jsonable(v)
 		}
 	}
 	return e

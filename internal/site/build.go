@@ -169,15 +169,7 @@ func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) 
 		b.ranks[s] = i + 1
 	}
 	b.site = &SiteView{Title: cfg.Title, Base: base, BaseURL: baseURL, Public: opts.Public, Severities: cfg.Severities}
-	for _, pm := range all {
-		if pm.Status == postmortem.StatusDraft && !opts.Drafts {
-			continue
-		}
-		if opts.Public && pm.Visibility != postmortem.Public {
-			continue
-		}
-		b.pms = append(b.pms, pm)
-	}
+	b.pms = postmortem.Select(all, postmortem.Scope{Drafts: opts.Drafts, Public: opts.Public})
 	// Newest first; ties by id, so the order never depends on the file system.
 	slices.SortStableFunc(b.pms, func(x, y *postmortem.Postmortem) int {
 		return cmp.Or(y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
@@ -547,7 +539,7 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 	if b.opts.Web != nil && !b.opts.Public {
 		v.SourceURL, _ = b.opts.Web(pm.Rel)
 	}
-	if h := pm.History; h != nil && !b.opts.Public {
+	if h := pm.History; h != nil {
 		v.History = &HistoryView{Contributors: h.Contributors, Uncommitted: h.Uncommitted}
 		if !h.Changed.IsZero() {
 			v.History.Added, v.History.AddedBy = h.Added.Format("2006-01-02"), h.AddedBy
@@ -557,16 +549,16 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 			_, v.History.HistoryURL = b.opts.Web(pm.Rel)
 		}
 	}
-	if b.opts.Public {
-		v.Owner, v.Authors, v.Participants, v.Facilitator = "", nil, nil, ""
-	} else {
-		for _, t := range pm.Tickets {
-			v.Tickets = append(v.Tickets, b.ticket(t))
-		}
+	// A public build's postmortems are redacted copies (postmortem.Select):
+	// no owner, people, tickets, custom fields or history to show.
+	for _, t := range pm.Tickets {
+		v.Tickets = append(v.Tickets, b.ticket(t))
+	}
+	for _, k := range slices.Sorted(mapKeys(pm.Custom)) {
+		v.Custom = append(v.Custom, Field{Name: label(k), Value: fmt.Sprint(pm.Custom[k])})
+	}
+	if !b.opts.Public {
 		v.Checks.Warnings = b.opts.Warnings[pm.File]
-		for _, k := range slices.Sorted(mapKeys(pm.Custom)) {
-			v.Custom = append(v.Custom, Field{Name: label(k), Value: fmt.Sprint(pm.Custom[k])})
-		}
 	}
 	p := &Page{Site: b.site, Kind: "postmortem", Title: pm.Title, Path: pm.ID + "/", Description: pm.Summary, Postmortem: v, Canonical: b.canonical(pm.ID + "/")}
 	return p, nil

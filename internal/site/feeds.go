@@ -100,7 +100,7 @@ func (b *builder) feeds() map[string][]byte {
 		for _, s := range pm.Services {
 			e.Categories = append(e.Categories, atomCat{Term: s})
 		}
-		if !b.opts.Public && pm.Owner != "" {
+		if pm.Owner != "" {
 			e.Author = &atomPerson{Name: pm.Owner}
 		} else {
 			e.Author = &atomPerson{Name: b.site.Title}

@@ -35,9 +35,7 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 			Date: pm.Date.Time, Severity: pm.Severity, Status: string(pm.Status), Visibility: string(pm.Visibility),
 			Services: pm.Services, Tags: pm.Tags,
 		}
-		if !opts.Public {
-			d.Owner = pm.Owner
-		}
+		d.Owner = pm.Owner // empty in a public build's redacted copies
 		for _, a := range pm.ActionItems {
 			d.ActionItems = append(d.ActionItems, a.Title)
 		}

@@ -200,20 +200,14 @@ func (b *builder) commitView(lc postmortem.LinkedCommit) CommitView {
 	if lc.Info != nil {
 		ci := lc.Info
 		cv.Verified, cv.SHA, cv.Short = true, ci.SHA, ci.SHA[:min(10, len(ci.SHA))]
-		cv.Subject, cv.Date, cv.ISO, cv.URL, cv.Files = ci.Subject, stamp(ci.Date), iso(ci.Date), ci.URL, ci.Files
-		if !b.opts.Public {
-			cv.Author = ci.Author
-		}
+		cv.Subject, cv.Date, cv.ISO, cv.URL, cv.Files, cv.Author = ci.Subject, stamp(ci.Date), iso(ci.Date), ci.URL, ci.Files, ci.Author
 	}
 	return cv
 }
 
-func commitInfoView(ci postmortem.CommitInfo, public bool) *CommitView {
-	cv := &CommitView{SHA: ci.SHA, Short: ci.SHA[:min(10, len(ci.SHA))], Subject: ci.Subject, Date: stamp(ci.Date), ISO: iso(ci.Date), URL: ci.URL, Verified: true, Repo: ci.Repo}
-	if !public {
-		cv.Author = ci.Author
-	}
-	return cv
+func commitInfoView(ci postmortem.CommitInfo) *CommitView {
+	return &CommitView{SHA: ci.SHA, Short: ci.SHA[:min(10, len(ci.SHA))], Subject: ci.Subject, Date: stamp(ci.Date), ISO: iso(ci.Date),
+		URL: ci.URL, Verified: true, Repo: ci.Repo, Author: ci.Author}
 }
 
 // actions returns a postmortem's action items as views, in the file's
@@ -235,14 +229,11 @@ func (b *builder) actionView(pm *postmortem.Postmortem, n int, st postmortem.Ite
 		Overdue: st.Overdue, DaysOverdue: st.DaysOverdue, open: st.Open(),
 	}
 	if st.ClosedBy != nil {
-		av.ClosedBy = commitInfoView(*st.ClosedBy, b.opts.Public)
+		av.ClosedBy = commitInfoView(*st.ClosedBy)
 	}
 	av.StatusClass = "status-" + termSlug(av.Status)
-	if a.Ticket != "" && !b.opts.Public {
+	if a.Ticket != "" {
 		av.Ticket = b.ticket(a.Ticket)
-	}
-	if b.opts.Public {
-		av.Owner = ""
 	}
 	return av
 }

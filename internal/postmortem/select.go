@@ -1,0 +1,81 @@
+package postmortem
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+)
+
+// Scope is what an output may show: drafts or not, everything or only
+// what may be public.
+type Scope struct {
+	// Drafts includes postmortems with status draft.
+	Drafts bool
+	// Public keeps only postmortems with visibility public, each without
+	// its internal details (see Redact).
+	Public bool
+}
+
+// Select is the one rule of what a build, a preview or an export holds: a
+// draft only with Drafts, and with Public only the postmortems marked
+// visibility: public, as redacted copies whose related lists name only
+// postmortems in the selection. The originals are never changed.
+func Select(pms []*Postmortem, s Scope) []*Postmortem {
+	var out []*Postmortem
+	for _, pm := range pms {
+		if pm.Status == StatusDraft && !s.Drafts || s.Public && pm.Visibility != Public {
+			continue
+		}
+		out = append(out, pm)
+	}
+	if !s.Public {
+		return out
+	}
+	kept := make(map[string]bool, len(out))
+	for _, pm := range out {
+		kept[pm.ID] = true
+	}
+	for i, pm := range out {
+		r := pm.Redact()
+		r.Related = slices.DeleteFunc(slices.Clone(r.Related), func(id string) bool { return !kept[id] })
+		out[i] = r
+	}
+	return out
+}
+
+// Redact returns a copy of a postmortem without what stays inside the
+// organisation: owner, authors, participants and facilitator, tickets,
+// custom fields, the owners and tickets of action items, the authors of
+// its commits, and the file's history. Its Source is replaced by a digest
+// of the file, which still tells one version from another.
+func (pm *Postmortem) Redact() *Postmortem {
+	r := *pm
+	r.Owner, r.Authors, r.Participants, r.Facilitator = "", nil, nil, ""
+	r.Tickets, r.Custom, r.History = nil, nil, nil
+	sum := sha256.Sum256(pm.Source)
+	r.Source = []byte("redacted " + hex.EncodeToString(sum[:]))
+	r.ActionItems = slices.Clone(pm.ActionItems)
+	for i := range r.ActionItems {
+		r.ActionItems[i].Owner, r.ActionItems[i].Ticket = "", ""
+	}
+	r.Linked = slices.Clone(pm.Linked)
+	for i, lc := range r.Linked {
+		if lc.Info != nil {
+			info := lc.Info.redact()
+			r.Linked[i].Info = &info
+		}
+	}
+	if pm.ClosedItems != nil {
+		r.ClosedItems = make(map[int]CommitInfo, len(pm.ClosedItems))
+		for n, c := range pm.ClosedItems {
+			r.ClosedItems[n] = c.redact()
+		}
+	}
+	return &r
+}
+
+// redact drops who made a commit.
+func (c CommitInfo) redact() CommitInfo {
+	c.Author, c.AuthorEmail = "", ""
+	return c
+}
