@@ -52,9 +52,6 @@ into a weekly follow-up issue. It exits 0 whether or not items match.`,
   hindsight actions --overdue --format markdown | gh issue create --title "Overdue action items" --body-file -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(actionFormats, opts.Format) {
-				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(actionFormats, ", "))
-			}
 			if opts.Status != "" && !slices.Contains(postmortem.ItemStatuses, opts.Status) {
 				return usageError("--status %q is not a status; use one of %s", opts.Status, strings.Join(postmortem.ItemStatuses, ", "))
 			}
@@ -67,8 +64,7 @@ into a weekly follow-up issue. It exits 0 whether or not items match.`,
 	cmd.Flags().BoolVar(&opts.Overdue, "overdue", false, "only overdue items")
 	cmd.Flags().StringVar(&opts.Owner, "owner", "", "only items of this owner (exact, ignoring case)")
 	cmd.Flags().StringVar(&opts.Status, "status", "", "only items with this effective status: open, in-progress, done or wont-do")
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json, csv or markdown")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(actionFormats, cobra.ShellCompDirectiveNoFileComp))
+	enumVar(cmd, &opts.Format, "format", "table", actionFormats, "output format: table, json, csv or markdown")
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(postmortem.ItemStatuses, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -73,16 +72,13 @@ usage or internal error.`,
 			if !cmd.Flags().Changed("format") && f.IO.Getenv("GITHUB_ACTIONS") == "true" {
 				opts.Format = "github"
 			}
-			if !slices.Contains(check.Formats, opts.Format) {
-				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(check.Formats, ", "))
-			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return checkRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, github or json (github by default when GITHUB_ACTIONS=true)")
+	enumVar(cmd, &opts.Format, "format", "text", check.Formats, "output format: text, github or json (github by default when GITHUB_ACTIONS=true)")
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "treat warnings as errors")
 	cmd.Flags().StringVar(&opts.ChangedSince, "changed-since", "", "check only postmortems added or changed since this git revision (e.g. origin/main); ids and links are still checked against all")
 	return cmd

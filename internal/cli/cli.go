@@ -142,6 +142,10 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&f.ConfigPath, "config", "", "config file (default: hindsight.yaml found in this folder or a parent)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		var enum *enumError
+		if errors.As(err, &enum) {
+			return &exitError{code: ExitUsage, err: enum}
+		}
 		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath())}
 	})
 	root.AddCommand(

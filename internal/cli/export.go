@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,19 +54,15 @@ custom fields; related ids name only postmortems in the export. It exits
   hindsight export --public > public.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(exportFormats, opts.Format) {
-				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(exportFormats, ", "))
-			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return exportRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "json", "output format: json (one object) or ndjson (one postmortem per line)")
+	enumVar(cmd, &opts.Format, "format", "json", exportFormats, "output format: json (one object) or ndjson (one postmortem per line)")
 	cmd.Flags().BoolVar(&opts.Public, "public", false, "only postmortems with visibility: public, without internal fields")
 	cmd.Flags().BoolVar(&opts.Drafts, "drafts", false, "include drafts")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(exportFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

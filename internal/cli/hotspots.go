@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -31,9 +30,6 @@ reviewer. A folder counts each incident once, however many of its files the
 trigger changed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(reportFormats, opts.Format) {
-				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(reportFormats, ", "))
-			}
 			if opts.Limit < 1 {
 				return usageError("--limit must be 1 or more")
 			}
@@ -51,7 +47,7 @@ trigger changed.`,
 			return writeHotspots(f.IO.Out, opts.Format, spots)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, markdown or json")
+	enumVar(cmd, &opts.Format, "format", "text", reportFormats, "output format: text, markdown or json")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 20, "how many to list")
 	return cmd
 }

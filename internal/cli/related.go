@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -42,9 +41,6 @@ It exits 0 whether or not there are matches.`,
   hindsight related --config ../postmortems/hindsight.yaml --repo web --base origin/main`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(reportFormats, opts.Format) {
-				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(reportFormats, ", "))
-			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -53,7 +49,7 @@ It exits 0 whether or not there are matches.`,
 	}
 	cmd.Flags().StringVar(&opts.Base, "base", "", "revision the change is compared with (default: the merge base with origin's default branch)")
 	cmd.Flags().StringVar(&opts.Repo, "repo", "", "a repo name from hindsight.yaml (default: the repository of the working directory)")
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, markdown or json")
+	enumVar(cmd, &opts.Format, "format", "text", reportFormats, "output format: text, markdown or json")
 	return cmd
 }
 

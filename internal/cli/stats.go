@@ -64,12 +64,6 @@ for services and tags by count (most first) then name. Durations read like
   hindsight stats --by service --format csv > services.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(statsFormats, opts.Format) {
-				return usageError("--format %q is not supported; use one of %s", opts.Format, strings.Join(statsFormats, ", "))
-			}
-			if opts.By != "" && !slices.Contains(statsGroups, opts.By) {
-				return usageError("--by %q is not supported; use one of %s", opts.By, strings.Join(statsGroups, ", "))
-			}
 			var err error
 			if opts.since, opts.until, err = dateRange(opts.Since, opts.Until); err != nil {
 				return err
@@ -82,10 +76,8 @@ for services and tags by count (most first) then name. Durations read like
 	}
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only incidents on or after this day (YYYY-MM-DD)")
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only incidents on or before this day (YYYY-MM-DD)")
-	cmd.Flags().StringVar(&opts.By, "by", "", "one row per month, quarter, severity, service or tag (default: one row for all)")
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, json or csv")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(statsFormats, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("by", cobra.FixedCompletions(statsGroups, cobra.ShellCompDirectiveNoFileComp))
+	enumVar(cmd, &opts.By, "by", "", statsGroups, "one row per month, quarter, severity, service or tag (default: one row for all)")
+	enumVar(cmd, &opts.Format, "format", "table", statsFormats, "output format: table, json or csv")
 	return cmd
 }
 
