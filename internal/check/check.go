@@ -10,14 +10,13 @@ import (
 	"maps"
 	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/corpus"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 	"github.com/hindsight-dev/hindsight/internal/yamlnode"
+	"golang.org/x/sync/errgroup"
 )
 
 // Rule is one rule of the format.
@@ -212,18 +211,14 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 	return rep
 }
 
-// parallel calls fn for 0..n-1 on as many goroutines as there are CPUs.
+// parallel calls fn for 0..n-1, as many at once as there are CPUs.
 func parallel(n int, fn func(i int)) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				fn(i)
-			}
-		})
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range n {
+		g.Go(func() error { fn(i); return nil })
 	}
-	wg.Wait()
+	_ = g.Wait() // the tasks return no errors
 }
 
 // level is a rule's configured level for a file; rules the registry does

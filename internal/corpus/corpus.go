@@ -20,6 +20,7 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"golang.org/x/sync/errgroup"
 )
 
 // MaxFileSize is the largest postmortem read; a bigger file is reported,
@@ -251,26 +252,21 @@ func (l *loader) parse(c *Corpus, opts Options) {
 			return ok
 		},
 	}
-	jobs := make(chan int)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	var reused atomic.Int64
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range jobs {
-				if r, ok := l.previous(opts.Previous, l.files[i]); ok {
-					results[i] = r
-					reused.Add(1)
-					continue
-				}
-				results[i] = l.parseOne(l.files[i], popts, opts.Digest)
+	for i := range l.files {
+		g.Go(func() error {
+			if r, ok := l.previous(opts.Previous, l.files[i]); ok {
+				results[i] = r
+				reused.Add(1)
+				return nil
 			}
+			results[i] = l.parseOne(l.files[i], popts, opts.Digest)
+			return nil
 		})
 	}
-	for i := range l.files {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	_ = g.Wait() // the tasks return no errors
 
 	c.reused = int(reused.Load())
 	c.byID = map[string][]*postmortem.Postmortem{}

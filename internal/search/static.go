@@ -116,6 +116,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	index "github.com/blevesearch/bleve_index_api"
+	"golang.org/x/sync/errgroup"
 )
 
 // StaticStats describes an exported static index.
@@ -619,28 +620,20 @@ func analyzeDocs(order []*Doc, fields []staticField, cache *AnalysisCache, merge
 	results := make([]*docTerms, batch)
 	for lo := 0; lo < len(order); lo += batch {
 		hi := min(lo+batch, len(order))
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				tok := unicodetok.NewUnicodeTokenizer()
-				for i := range next {
-					if dt := cache.get(order[i].Hash); dt != nil {
-						results[i-lo] = dt
-						continue
-					}
-					results[i-lo] = analyzeDoc(order[i], fields, tok)
-					cache.put(order[i].Hash, results[i-lo])
-				}
-			}()
-		}
+		var g errgroup.Group
+		g.SetLimit(workers)
 		for i := lo; i < hi; i++ {
-			next <- i
+			g.Go(func() error {
+				if dt := cache.get(order[i].Hash); dt != nil {
+					results[i-lo] = dt
+					return nil
+				}
+				results[i-lo] = analyzeDoc(order[i], fields, unicodetok.NewUnicodeTokenizer())
+				cache.put(order[i].Hash, results[i-lo])
+				return nil
+			})
 		}
-		close(next)
-		wg.Wait()
+		_ = g.Wait() // the tasks return no errors
 		for i := lo; i < hi; i++ {
 			merge(i, results[i-lo])
 			results[i-lo] = nil
@@ -981,15 +974,11 @@ func parallel(n int, f func(lo, hi int)) {
 		return
 	}
 	step := (n + workers - 1) / workers
-	var wg sync.WaitGroup
+	var g errgroup.Group
 	for lo := 0; lo < n; lo += step {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			f(lo, hi)
-		}(lo, min(lo+step, n))
+		g.Go(func() error { f(lo, min(lo+step, n)); return nil })
 	}
-	wg.Wait()
+	_ = g.Wait() // the parts return no errors
 }
 
 // writeStatic replaces the index in dir with files: terms/ and docs/ are

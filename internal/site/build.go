@@ -26,6 +26,7 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"golang.org/x/sync/errgroup"
 )
 
 // Options say what to build and where.
@@ -214,85 +215,65 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	w.total, w.progress = len(pages)+len(b.pms), b.opts.Progress
 
 	// Postmortem pages: the costly part, rendered in parallel.
-	var firstErr error
-	var errOnce sync.Once
-	jobs := make(chan *postmortem.Postmortem)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			var buf bytes.Buffer
-			for pm := range jobs {
-				if ctx.Err() != nil {
-					continue
-				}
-				related := b.related(pm, idx)
-				fp := b.fingerprint(pm, related, th.version)
-				if w.keep(pm.ID+"/index.html", fp) {
-					// Nothing it shows changed: its links still need copying.
-					b.registerFiles(pm, files)
-					w.pages.Add(1)
-					continue
-				}
-				p, err := b.postmortemPage(pm, related, files)
-				if err == nil {
-					buf.Reset()
-					if err = th.render(&buf, p); err == nil {
-						err = w.page(pm.ID, fp, buf.Bytes())
-					}
-				}
-				if err != nil {
-					errOnce.Do(func() { firstErr = err })
-				}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, pm := range b.pms {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
 			}
+			related := b.related(pm, idx)
+			fp := b.fingerprint(pm, related, th.version)
+			if w.keep(pm.ID+"/index.html", fp) {
+				// Nothing it shows changed: its links still need copying.
+				b.registerFiles(pm, files)
+				w.pages.Add(1)
+				return nil
+			}
+			p, err := b.postmortemPage(pm, related, files)
+			if err != nil {
+				return err
+			}
+			buf := buffers.Get().(*bytes.Buffer)
+			defer buffers.Put(buf)
+			buf.Reset()
+			if err := th.render(buf, p); err != nil {
+				return err
+			}
+			return w.page(pm.ID, fp, buf.Bytes())
 		})
 	}
-	for _, pm := range b.pms {
-		jobs <- pm
-	}
-	close(jobs)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	// The other pages: fewer, but the lists are long; also in parallel.
-	var pageErr error
-	var pageOnce sync.Once
-	next := make(chan *Page)
-	var pwg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		pwg.Go(func() {
-			var buf bytes.Buffer
-			for p := range next {
-				name := path.Join(p.Path, "index.html")
-				if p.Kind == "404" {
-					name = "404.html"
-				}
-				fp := pageFingerprint(p, th.version)
-				w.pages.Add(1)
-				if w.keep(name, fp) {
-					continue
-				}
-				buf.Reset()
-				err := th.render(&buf, p)
-				if err == nil {
-					err = w.write(name, fp, buf.Bytes())
-				}
-				if err != nil {
-					pageOnce.Do(func() { pageErr = err })
-				}
+	g = new(errgroup.Group)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, p := range pages {
+		g.Go(func() error {
+			name := path.Join(p.Path, "index.html")
+			if p.Kind == "404" {
+				name = "404.html"
 			}
+			fp := pageFingerprint(p, th.version)
+			w.pages.Add(1)
+			if w.keep(name, fp) {
+				return nil
+			}
+			buf := buffers.Get().(*bytes.Buffer)
+			defer buffers.Put(buf)
+			buf.Reset()
+			if err := th.render(buf, p); err != nil {
+				return err
+			}
+			return w.write(name, fp, buf.Bytes())
 		})
 	}
-	for _, p := range pages {
-		next <- p
-	}
-	close(next)
-	pwg.Wait()
-	if pageErr != nil {
-		return pageErr
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	if !b.opts.NoStaticSearch {
 		if err := b.exportSearch(w); err != nil {
@@ -309,6 +290,9 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	}
 	return nil
 }
+
+// buffers hold rendered pages on their way to the writer.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // pages returns every page but the postmortems' own.
 func (b *builder) pages() []*Page {
