@@ -13,6 +13,7 @@ import (
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/gitlink"
+	"github.com/hindsight-dev/hindsight/internal/pipeline"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
 
@@ -118,7 +119,7 @@ func actionsRun(opts *ActionsOptions) error {
 		return usageError("%v", err)
 	}
 	noteErrors(f, l)
-	items := collectActions(l.cfg, l.repos.Repo(""), l.corpus.Postmortems, now)
+	items := collectActions(l.Config, l.Repos.Repo(""), l.Corpus.Postmortems, now)
 	items = slices.DeleteFunc(items, func(a actionItem) bool {
 		return (opts.Overdue && !a.Overdue) ||
 			(opts.Owner != "" && !strings.EqualFold(strings.TrimSpace(a.Owner), strings.TrimSpace(opts.Owner))) ||
@@ -129,9 +130,9 @@ func actionsRun(opts *ActionsOptions) error {
 
 // noteErrors says on stderr when the corpus has errors, which the reports
 // do not stop for.
-func noteErrors(f *Factory, l *loaded) {
-	if l.report.Errors > 0 {
-		fmt.Fprintf(f.IO.Err, "hindsight: note: the postmortems have %s; run `hindsight check` (the report uses what could be read)\n", plural(l.report.Errors, "error"))
+func noteErrors(f *Factory, l *pipeline.Loaded) {
+	if l.Report.Errors > 0 {
+		fmt.Fprintf(f.IO.Err, "hindsight: note: the postmortems have %s; run `hindsight check` (the report uses what could be read)\n", plural(l.Report.Errors, "error"))
 	}
 }
 

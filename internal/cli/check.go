@@ -11,6 +11,7 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/check"
 	"github.com/hindsight-dev/hindsight/internal/corpus"
 	"github.com/hindsight-dev/hindsight/internal/gitlink"
+	"github.com/hindsight-dev/hindsight/internal/pipeline"
 )
 
 // retargetChanged keeps as targets only the files whose content differs
@@ -27,12 +28,8 @@ func retargetChanged(c *corpus.Corpus, repo *gitlink.Repo, rev string) error {
 	if err != nil {
 		return err
 	}
-	// Paths in the corpus are relative to the config root, the repository's
-	// relative to its work tree root; they differ when hindsight.yaml sits
-	// in a subfolder.
-	base, _ := filepath.Rel(repo.Root(), c.Config.Root)
 	c.Retarget(func(file string) bool {
-		key := filepath.ToSlash(filepath.Join(base, c.RepoPath(file)))
+		key := pipeline.RepoPath(c.Config, repo, c.RepoPath(file))
 		digest, ok := c.Digest(file)
 		return !ok || old[key] != digest
 	})

@@ -55,6 +55,24 @@ type Factory struct {
 	ctx        context.Context
 }
 
+// Context is the run's context, ended by an interrupt; every command
+// uses it.
+func (f *Factory) Context() context.Context {
+	if f.ctx == nil {
+		return context.Background()
+	}
+	return f.ctx
+}
+
+// Reload forgets the configuration and the repositories, which the next
+// use reads again (serve, after hindsight.yaml changed).
+func (f *Factory) Reload() {
+	if f.repos != nil {
+		f.repos.Close()
+	}
+	f.cfg, f.repos = nil, nil
+}
+
 // Config loads the configuration once.
 func (f *Factory) Config() (*config.Config, error) {
 	if f.cfg != nil {
@@ -84,7 +102,7 @@ func (f *Factory) Repos(cfg *config.Config) *gitlink.Set {
 		for name, r := range cfg.Repos {
 			specs[name] = gitlink.Spec{Path: r.Path, URL: r.URL, Web: r.Web}
 		}
-		f.repos = gitlink.NewSet(f.ctx, cfg.Root, specs, f.IO.Getenv("HINDSIGHT_CACHE"))
+		f.repos = gitlink.NewSet(f.Context(), cfg.Root, specs, f.IO.Getenv("HINDSIGHT_CACHE"))
 		if d, err := time.ParseDuration(f.IO.Getenv("HINDSIGHT_GIT_TIMEOUT")); err == nil && d > 0 {
 			f.repos.Timeout = d
 		}

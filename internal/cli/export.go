@@ -142,7 +142,7 @@ func exportRun(opts *ExportOptions) error {
 		return err
 	}
 	noteErrors(f, l)
-	pms := postmortem.Select(l.corpus.Postmortems, postmortem.Scope{Drafts: opts.Drafts, Public: opts.Public})
+	pms := postmortem.Select(l.Corpus.Postmortems, postmortem.Scope{Drafts: opts.Drafts, Public: opts.Public})
 	out := make([]exportPostmortem, 0, len(pms))
 	for _, pm := range pms {
 		out = append(out, exportOne(pm))

@@ -13,6 +13,7 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/corpus"
 	"github.com/hindsight-dev/hindsight/internal/gitlink"
 	"github.com/hindsight-dev/hindsight/internal/impact"
+	"github.com/hindsight-dev/hindsight/internal/pipeline"
 )
 
 var reportFormats = []string{"text", "markdown", "json"}
@@ -54,19 +55,17 @@ It exits 0 whether or not there are matches.`,
 }
 
 // linkedCorpus loads every postmortem, drafts included, with commit
-// details and changed files.
+// details and changed files, unchecked.
 func linkedCorpus(f *Factory) (*config.Config, *corpus.Corpus, *gitlink.Set, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := corpus.Load(cfg, corpus.Options{WorkDir: f.IO.WorkDir, Drafts: true})
+	l, err := pipeline.Load(cfg, f.Repos(cfg), pipeline.LoadOptions{WorkDir: f.IO.WorkDir, Files: true})
 	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
 	}
-	repos := f.Repos(cfg)
-	repos.Link(c.Postmortems, gitlink.LinkOptions{Files: true})
-	return cfg, c, repos, nil
+	return cfg, l.Corpus, l.Repos, nil
 }
 
 func relatedRun(opts *RelatedOptions) error {
@@ -77,7 +76,7 @@ func relatedRun(opts *RelatedOptions) error {
 	}
 	var target *gitlink.Repo
 	var names []string
-	here := gitlink.NewSet(f.ctx, f.IO.WorkDir, nil, "").Repo("")
+	here := gitlink.NewSet(f.Context(), f.IO.WorkDir, nil, "").Repo("")
 	if opts.Repo != "" {
 		if !repos.Known(opts.Repo) {
 			return usageError("--repo %q is not in hindsight.yaml; the configured repos are: %s", opts.Repo, strings.Join(repos.Names(), ", "))
@@ -124,9 +123,7 @@ func pageURL(cfg *config.Config, content *gitlink.Repo, id, file string) string 
 		return strings.TrimSuffix(cfg.BaseURL, "/") + "/" + id + "/"
 	}
 	if content != nil && content.Web.Base != "" {
-		if rel, err := filepath.Rel(content.Root(), filepath.Join(cfg.Root, filepath.FromSlash(file))); err == nil {
-			return content.Web.File("HEAD", filepath.ToSlash(rel))
-		}
+		return content.Web.File("HEAD", pipeline.RepoPath(cfg, content, file))
 	}
 	return file
 }

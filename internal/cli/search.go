@@ -143,7 +143,7 @@ func searchRun(opts *SearchOptions) error {
 	if _, err := ix.Sync(docs); err != nil {
 		return err
 	}
-	res, err := ix.Search(f.ctx, req)
+	res, err := ix.Search(f.Context(), req)
 	var qe *search.QueryError
 	if errors.As(err, &qe) {
 		return usageError("the query: %s", qe.Msg)

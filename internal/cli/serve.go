@@ -16,6 +16,7 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/check"
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/pipeline"
 	"github.com/hindsight-dev/hindsight/internal/search"
 	"github.com/hindsight-dev/hindsight/internal/server"
 	"github.com/hindsight-dev/hindsight/internal/site"
@@ -64,7 +65,7 @@ a preview. Ctrl+C stops the server gracefully.`,
 
 func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 	f := opts.Factory
-	ctx := cmd.Context()
+	ctx := f.Context()
 	if !loopbackAddr(opts.Addr) {
 		if !opts.Expose {
 			return usageError("--addr %s would open the preview, drafts and internal postmortems included, to the network; serve is a preview for the writer, not a production server: pass --expose to do it anyway, or publish a built site behind your organisation's sign-on", opts.Addr)
@@ -127,20 +128,21 @@ func (p *previewer) rebuild() error {
 	start := time.Now()
 	if s := stamp(p.cfgPath); s != p.cfgStamp {
 		// The config changed: read it and the repositories again.
-		f.cfg, f.repos, p.prev, p.cfgStamp = nil, nil, nil, s
+		f.Reload()
+		p.prev, p.cfgStamp = nil, s
 	}
 	l, err := reloadChecked(f, true, p.prev)
 	if err != nil {
 		return err
 	}
-	if len(l.report.Findings) > 0 {
-		_ = check.Write(f.IO.Err, l.report, "text", l.corpus.RepoPath)
+	if len(l.Report.Findings) > 0 {
+		_ = check.Write(f.IO.Err, l.Report, "text", l.Corpus.RepoPath)
 	}
 	res, err := buildSite(p.ctx, f, l, &p.opts.BuildOptions, p.out, false, p.ix, true)
 	if err != nil {
 		return err
 	}
-	p.prev = l.corpus
+	p.prev = l.Corpus
 	fmt.Fprintf(f.IO.Err, "Built %s (%d files written) in %s\n", plural(res.Postmortems, "postmortem"), res.Files-res.Reused, time.Since(start).Round(time.Millisecond))
 	return nil
 }
@@ -206,12 +208,12 @@ func serveOutput(f *Factory, opts *ServeOptions, cfg *config.Config) (out string
 		if err := site.CheckOutput(cfg, out); err != nil {
 			return "", nil, cleanup, usageError("%v", err)
 		}
-		ix, err = openIndex(out, opts.Public)
+		ix, err = pipeline.OpenIndex(out, opts.Public)
 		return out, ix, cleanup, err
 	}
 	out = filepath.Join(repoCache(f, "serve", cfg.Root), "site")
 	if site.CheckOutput(cfg, out) == nil {
-		if ix, err := openIndex(out, opts.Public); err == nil {
+		if ix, err := pipeline.OpenIndex(out, opts.Public); err == nil {
 			return out, ix, cleanup, nil
 		}
 	}
@@ -221,7 +223,7 @@ func serveOutput(f *Factory, opts *ServeOptions, cfg *config.Config) (out string
 	}
 	cleanup = func() { os.RemoveAll(tmp) }
 	out = filepath.Join(tmp, "site")
-	if ix, err = openIndex(out, opts.Public); err != nil {
+	if ix, err = pipeline.OpenIndex(out, opts.Public); err != nil {
 		cleanup()
 		return "", nil, func() {}, err
 	}

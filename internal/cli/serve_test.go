@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hindsight-dev/hindsight/internal/pipeline"
 	"github.com/hindsight-dev/hindsight/internal/server"
 )
 
@@ -33,7 +34,7 @@ func preview(t *testing.T, root string) (*previewer, string, *syncBuffer) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "site")
-	ix, err := openIndex(out, false)
+	ix, err := pipeline.OpenIndex(out, false)
 	if err != nil {
 		t.Fatal(err)
 	}

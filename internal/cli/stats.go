@@ -121,13 +121,13 @@ func statsRun(opts *StatsOptions) error {
 	}
 	noteErrors(f, l)
 	var pms []*postmortem.Postmortem
-	for _, pm := range l.corpus.Postmortems {
+	for _, pm := range l.Corpus.Postmortems {
 		if pm.Date.IsZero() || (!opts.since.IsZero() && pm.Date.Before(opts.since)) || (!opts.until.IsZero() && pm.Date.After(opts.until)) {
 			continue
 		}
 		pms = append(pms, pm)
 	}
-	groups := groupStats(pms, opts.By, l.cfg.Severities)
+	groups := groupStats(pms, opts.By, l.Config.Severities)
 	return writeStats(f.IO.Out, opts, groups)
 }
 

@@ -1,0 +1,225 @@
+// Package pipeline runs the steps the commands share, in one place: load
+// the corpus, link it to git, check it, attach each file's history, and
+// build the site (search documents, the search index, the pages). The cli
+// package keeps the flags, the output and the exit codes.
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/check"
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/gitlink"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/search"
+	"github.com/hindsight-dev/hindsight/internal/site"
+)
+
+// Loaded is a corpus loaded (drafts included), linked to git and
+// checked: what every command works from.
+type Loaded struct {
+	Config *config.Config
+	Corpus *corpus.Corpus
+	// Report is nil when the corpus was not checked.
+	Report *check.Report
+	Repos  *gitlink.Set
+}
+
+// LoadOptions say how to load.
+type LoadOptions struct {
+	// WorkDir is the folder the command runs in; messages name files
+	// relative to it.
+	WorkDir string
+	// Now is the day overdue items are judged by.
+	Now time.Time
+	// Files asks git for each commit's changed files too.
+	Files bool
+	// Check runs the rules.
+	Check bool
+	// Previous is an earlier load whose unchanged files are taken as they
+	// were (serve's rebuilds).
+	Previous *corpus.Corpus
+}
+
+// Load reads every postmortem of cfg, links its commits through repos
+// and, with opts.Check, checks it.
+func Load(cfg *config.Config, repos *gitlink.Set, opts LoadOptions) (*Loaded, error) {
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: opts.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Previous: opts.Previous})
+	if err != nil {
+		return nil, err
+	}
+	repos.Link(c.Postmortems, gitlink.LinkOptions{Files: opts.Files})
+	l := &Loaded{Config: cfg, Corpus: c, Repos: repos}
+	if opts.Check {
+		l.Report = check.Run(c, check.Options{Now: opts.Now})
+	}
+	return l, nil
+}
+
+// RepoPath is a path relative to the repository root of cfg as a path in
+// repo's work tree (they differ when the postmortems live in a folder of
+// a larger repository).
+func RepoPath(cfg *config.Config, repo *gitlink.Repo, rel string) string {
+	base, err := filepath.Rel(repo.Root(), cfg.Root)
+	if err != nil || strings.HasPrefix(base, "..") {
+		return rel
+	}
+	return filepath.ToSlash(filepath.Join(base, filepath.FromSlash(rel)))
+}
+
+// WebLinks gives a file's page and history page in the web UI of the
+// repository holding the postmortems, or nil when it has none.
+func WebLinks(cfg *config.Config, repo *gitlink.Repo) func(string) (string, string) {
+	if repo.Problem != "" || repo.Web.Base == "" {
+		return nil
+	}
+	return func(rel string) (string, string) {
+		p := RepoPath(cfg, repo, rel)
+		return repo.Web.File("HEAD", p), repo.Web.History("HEAD", p)
+	}
+}
+
+// AttachHistory sets each postmortem's history from one walk of the
+// repository holding them (cached under cacheDir, the user cache folder
+// when empty), marking files that differ from HEAD or were never
+// committed.
+func (l *Loaded) AttachHistory(cacheDir string) {
+	repo := l.Repos.Repo("")
+	if repo.Problem != "" {
+		return
+	}
+	if cacheDir == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			cacheDir = filepath.Join(dir, "hindsight")
+		}
+	}
+	prefix := RepoPath(l.Config, repo, l.Config.Content)
+	hist, err := repo.History(prefix, cacheDir)
+	if err != nil {
+		return
+	}
+	head, _ := repo.Blobs("HEAD", prefix)
+	for _, pm := range l.Corpus.Postmortems {
+		p := RepoPath(l.Config, repo, pm.Rel)
+		h, ok := hist[p]
+		if !ok {
+			pm.History = &postmortem.FileHistory{Uncommitted: true}
+			continue
+		}
+		hc := *h
+		if d, ok := l.Corpus.Digest(pm.File); ok && head[p] != d {
+			hc.Uncommitted = true
+		}
+		pm.History = &hc
+	}
+}
+
+// BuildOptions say what site to build.
+type BuildOptions struct {
+	Out, BaseURL   string
+	Drafts, Public bool
+	Theme          fs.FS
+	Now            time.Time
+	// CacheDir is where the history walk is cached ($HINDSIGHT_CACHE).
+	CacheDir string
+	// Index, when set, is the open search index to bring up to date;
+	// otherwise the one in Out is opened and closed.
+	Index *search.Index
+	// Served leaves out the static search index: the server answers
+	// searches.
+	Served   bool
+	Progress func(done, total int)
+}
+
+// Build brings the search index up to date and writes the site of a
+// checked corpus into opts.Out. A failed build leaves the previous site
+// as it was.
+func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, error) {
+	l.AttachHistory(opts.CacheDir)
+	content := l.Repos.Repo("")
+	sopts := site.Options{
+		Out: opts.Out, BaseURL: opts.BaseURL, Drafts: opts.Drafts, Public: opts.Public, Theme: opts.Theme, Now: opts.Now,
+		Warnings:       warningsByFile(l.Report),
+		Web:            WebLinks(l.Config, content),
+		NoStaticSearch: opts.Served,
+		SearchCache:    filepath.Join(opts.Out, site.IndexDir, "static-analysis.gob"),
+		Progress:       opts.Progress,
+	}
+	if err := site.CheckOutput(l.Config, opts.Out); err != nil {
+		return nil, err
+	}
+	if _, _, err := config.SplitBaseURL(cmp.Or(opts.BaseURL, l.Config.BaseURL)); err != nil {
+		return nil, err
+	}
+	ix := opts.Index
+	if ix == nil {
+		var err error
+		if ix, err = OpenIndex(opts.Out, opts.Public); err != nil {
+			return nil, err
+		}
+		defer ix.Close()
+	}
+	docs, err := site.Docs(l.Config, l.Corpus.Postmortems, sopts, ix.Holds)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ix.Sync(docs); err != nil {
+		return nil, fmt.Errorf("updating the search index: %w", err)
+	}
+	sopts.Similar = ix
+	return site.Build(ctx, l.Config, l.Corpus.Postmortems, sopts)
+}
+
+// warningsByFile are the findings shown on each page.
+func warningsByFile(rep *check.Report) map[string][]string {
+	out := map[string][]string{}
+	if rep == nil {
+		return out
+	}
+	for _, d := range rep.Findings {
+		out[d.File] = append(out[d.File], fmt.Sprintf("line %d: %s (%s)", d.Line, d.Message, d.Rule))
+	}
+	return out
+}
+
+// OpenIndex opens the search index of a site in out, refusing an output
+// folder that build would refuse.
+//
+// The index of a public build never holds what an internal build put in
+// it: deleted documents leave their words in the index's term dictionary
+// (and the analysis cache beside it), so an index made for the other kind
+// of build is removed and made anew.
+func OpenIndex(out string, public bool) (*search.Index, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(out, site.IndexDir)
+	scope := "internal\n"
+	if public {
+		scope = "public\n"
+	}
+	scopeFile := filepath.Join(dir, "scope")
+	if was, err := os.ReadFile(scopeFile); err == nil && string(was) != scope || errors.Is(err, fs.ErrNotExist) && public {
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("removing the search index of another kind of build: %w", err)
+		}
+	}
+	ix, err := search.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(scopeFile, []byte(scope), 0o644); err != nil {
+		ix.Close()
+		return nil, fmt.Errorf("writing the search index: %w", err)
+	}
+	return ix, nil
+}
