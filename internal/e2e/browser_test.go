@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -330,4 +332,44 @@ func TestActionsAndNavigation(t *testing.T) {
 		}
 	}
 	s.noErrors(t, "/actions/ and navigation")
+}
+
+// TestStaticRankingInBrowser runs the real search.js, stemmer and
+// ranking of the static index in the browser on a set of queries, and
+// compares each result list with the one the server's search API gives
+// on the same site: the same postmortems in the same order (a word
+// queries by its stem). The static index takes several words to mean all
+// of them, so the server is asked for each word with + in front.
+func TestStaticRankingInBrowser(t *testing.T) {
+	sites := searchSites(t)
+	queries := []string{
+		"certificate", "certificates", "expired", "dns", "database", "deletion",
+		"configuration", "regex", "engineers", "leap second", "network partition",
+		"root certificate", "database backup", "dns bgp",
+	}
+	sessions := map[string]*session{}
+	hits := func(base, q string) []string {
+		s := sessions[base]
+		if s == nil {
+			s = newSession(t)
+			sessions[base] = s
+		}
+		s.do(t, chromedp.Navigate(base+"/search/?q="+url.QueryEscape(q)), chromedp.WaitVisible(`#search-hits li`), chromedp.Sleep(200*time.Millisecond))
+		return eval[[]string](t, s, `Array.from(document.querySelectorAll('#search-hits li a')).map(function(a){return new URL(a.href).pathname})`)
+	}
+	matched := 0
+	for _, q := range queries {
+		all := "+" + strings.ReplaceAll(q, " ", " +")
+		static, served := hits(sites["static"], q), hits(sites["server"], all)
+		if len(served) == 0 {
+			t.Errorf("%q: the server finds nothing; the query set should find something", q)
+			continue
+		}
+		if !slices.Equal(static, served) {
+			t.Errorf("%q: static %v, server %v", q, static, served)
+			continue
+		}
+		matched++
+	}
+	t.Logf("%d of %d queries give the server's results in the server's order", matched, len(queries))
 }
