@@ -54,9 +54,6 @@ files on each run, so it is always current.`,
 			if len(args) == 1 {
 				opts.Query = args[0]
 			}
-			if opts.Format != "text" && opts.Format != "json" {
-				return usageError("--format %q is not supported; use text or json", opts.Format)
-			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -69,7 +66,7 @@ files on each run, so it is always current.`,
 	cmd.Flags().StringVar(&opts.Since, "since", "", "only incidents on or after this day (YYYY-MM-DD)")
 	cmd.Flags().StringVar(&opts.Until, "until", "", "only incidents on or before this day (YYYY-MM-DD)")
 	cmd.Flags().IntVar(&opts.Limit, "limit", 10, fmt.Sprintf("how many hits (at most %d)", search.MaxLimit))
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text or json")
+	enumVar(cmd, &opts.Format, "format", "text", []string{"text", "json"}, "output format: text or json")
 	cmd.Flags().BoolVar(&opts.Drafts, "drafts", true, "include drafts")
 	return cmd
 }
