@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -196,8 +197,51 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		// than letting the heap double; GOMEMLIMIT overrides it.
 		debug.SetMemoryLimit(DefaultMemoryLimit)
 	}
+	if path := os.Getenv("HINDSIGHT_CPUPROFILE"); path != "" {
+		stop, err := startProfile(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "hindsight: HINDSIGHT_CPUPROFILE: %v\n", err)
+			return ExitUsage
+		}
+		defer stop()
+	}
+	if path := os.Getenv("HINDSIGHT_MEMPROFILE"); path != "" {
+		defer writeHeapProfile(path, stderr)
+	}
 	streams := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv, WorkDir: wd, IsTTY: isTerminal(stdout), ErrIsTTY: isTerminal(stderr)}
 	return run(ctx, &Factory{IO: streams, ctx: ctx}, args)
+}
+
+// writeHeapProfile writes what the heap holds as the command ends, and
+// what it allocated in all, for `go tool pprof`.
+func writeHeapProfile(path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hindsight: HINDSIGHT_MEMPROFILE: %v\n", err)
+	}
+}
+
+// startProfile writes a CPU profile of the run to path, for `go tool
+// pprof`, until stop is called.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func run(ctx context.Context, f *Factory, args []string) int {

@@ -168,14 +168,21 @@ func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, er
 		}
 		defer ix.Close()
 	}
-	docs, err := site.Docs(l.Config, l.Corpus.Postmortems, sopts, ix.Holds)
+	// One set of search documents for both indexes: a body's text is made
+	// once, for the postmortems that either index lacks.
+	held := ix.Holds
+	if !opts.Served {
+		sopts.Analysis = search.LoadAnalysisCache(sopts.SearchCache)
+		held = func(id, hash string) bool { return ix.Holds(id, hash) && sopts.Analysis.Has(id, hash) }
+	}
+	docs, err := site.Docs(l.Config, l.Corpus.Postmortems, sopts, held)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := ix.Sync(docs); err != nil {
 		return nil, fmt.Errorf("updating the search index: %w", err)
 	}
-	sopts.Similar = ix
+	sopts.Similar, sopts.Docs = ix, docs
 	return site.Build(ctx, l.Config, l.Corpus.Postmortems, sopts)
 }
 

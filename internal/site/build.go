@@ -26,6 +26,7 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/search"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -59,6 +60,12 @@ type Options struct {
 	// SearchCache, when set, is a file that keeps the text analysis of each
 	// postmortem for the static search index between builds.
 	SearchCache string
+	// Docs and Analysis, when set, are the search documents (from Docs)
+	// and the loaded SearchCache a caller already made for the search
+	// index, which the static index then reuses instead of making them
+	// again.
+	Docs     []search.Doc
+	Analysis *search.AnalysisCache
 }
 
 // Result says what a build did.

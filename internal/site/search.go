@@ -83,15 +83,17 @@ func commitTerms(pm *postmortem.Postmortem) []string {
 
 // exportSearch writes the static search index of the build under search/.
 func (b *builder) exportSearch(w *writer) error {
-	var cache *search.AnalysisCache
-	var held func(id, hash string) bool
-	if b.opts.SearchCache != "" {
-		cache = search.LoadAnalysisCache(b.opts.SearchCache)
-		held = cache.Has
-	}
-	docs, err := Docs(b.cfg, b.pms, b.opts, held)
-	if err != nil {
-		return err
+	cache, docs := b.opts.Analysis, b.opts.Docs
+	if docs == nil {
+		var held func(id, hash string) bool
+		if b.opts.SearchCache != "" {
+			cache = search.LoadAnalysisCache(b.opts.SearchCache)
+			held = cache.Has
+		}
+		var err error
+		if docs, err = Docs(b.cfg, b.pms, b.opts, held); err != nil {
+			return err
+		}
 	}
 	tmp, err := os.MkdirTemp("", "hindsight-search-")
 	if err != nil {
