@@ -31,8 +31,11 @@ const (
 )
 
 // DefaultMemoryLimit is the soft memory limit of a run unless GOMEMLIMIT
-// sets another.
-const DefaultMemoryLimit = 400 << 20
+// sets another. A build of 10,000 postmortems keeps about 400 MB live; at
+// a limit of 400 MiB the collector ran without pause and took 37% of the
+// CPU (63 s for a cold build, 740 MB at peak all the same), at 1 GiB the
+// build takes 27 s and 1.1 GB.
+const DefaultMemoryLimit = 1 << 30
 
 // IO is where a command reads and writes; tests inject buffers.
 type IO struct {
