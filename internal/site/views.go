@@ -349,15 +349,7 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) []RelatedVi
 	for _, t := range pm.Tags {
 		idx.score("tag", t, pm, 1, scores)
 	}
-	cands := make([]*postmortem.Postmortem, 0, len(scores))
-	for o, sc := range scores {
-		if sc >= 2 && !seen[o.ID] {
-			cands = append(cands, o)
-		}
-	}
-	slices.SortFunc(cands, func(x, y *postmortem.Postmortem) int {
-		return cmp.Or(cmp.Compare(scores[y], scores[x]), y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
-	})
+	cands := topRelated(scores, seen)
 	if len(cands) < maxRelated && b.opts.Similar != nil {
 		// Too few share services, tags or files: add the closest in text.
 		if ids, err := b.opts.Similar.Similar(context.Background(), pm.ID, maxRelated); err == nil {
@@ -393,6 +385,41 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) []RelatedVi
 			reason = "Similar in text"
 		}
 		out = append(out, RelatedView{Summary: b.summary[o.ID], Reason: reason})
+	}
+	return out
+}
+
+// topRelated returns the maxRelated best-scored postmortems of at least
+// 2 points not yet seen, best first (ties: most recent, then id). It keeps
+// only those as it goes: a corpus whose postmortems share a service can
+// give every page thousands of candidates, and sorting them all, for every
+// page of every rebuild, was most of serve's time after an edit.
+func topRelated(scores map[*postmortem.Postmortem]int, seen map[string]bool) []*postmortem.Postmortem {
+	type cand struct {
+		pm    *postmortem.Postmortem
+		score int
+	}
+	before := func(x, y cand) bool {
+		return cmp.Or(cmp.Compare(y.score, x.score), y.pm.Date.Compare(x.pm.Date.Time), cmp.Compare(x.pm.ID, y.pm.ID)) < 0
+	}
+	top := make([]cand, 0, maxRelated+1)
+	for o, sc := range scores {
+		c := cand{o, sc}
+		if sc < 2 || seen[o.ID] || len(top) == maxRelated && !before(c, top[maxRelated-1]) {
+			continue
+		}
+		i := len(top)
+		for i > 0 && before(c, top[i-1]) {
+			i--
+		}
+		top = slices.Insert(top, i, c)
+		if len(top) > maxRelated {
+			top = top[:maxRelated]
+		}
+	}
+	out := make([]*postmortem.Postmortem, len(top))
+	for i, c := range top {
+		out[i] = c.pm
 	}
 	return out
 }

@@ -1,0 +1,43 @@
+package site
+
+import (
+	"cmp"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// topRelated keeps what sorting every candidate and taking the first
+// maxRelated would give.
+func TestTopRelatedIsTheSortedHead(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		scores := map[*postmortem.Postmortem]int{}
+		seen := map[string]bool{}
+		for i := range r.IntN(40) {
+			pm := &postmortem.Postmortem{ID: fmt.Sprintf("p%02d", i)}
+			pm.Date.Time = time.Date(2025, 1, 1+r.IntN(5), 0, 0, 0, 0, time.UTC)
+			scores[pm] = r.IntN(6)
+			if r.IntN(8) == 0 {
+				seen[pm.ID] = true
+			}
+		}
+		var all []*postmortem.Postmortem
+		for o, sc := range scores {
+			if sc >= 2 && !seen[o.ID] {
+				all = append(all, o)
+			}
+		}
+		slices.SortFunc(all, func(x, y *postmortem.Postmortem) int {
+			return cmp.Or(cmp.Compare(scores[y], scores[x]), y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
+		})
+		want := all[:min(len(all), maxRelated)]
+		if got := topRelated(scores, seen); !slices.Equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+}
