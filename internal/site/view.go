@@ -81,6 +81,9 @@ type Summary struct {
 	TimeToResolveSeconds int64
 	OpenItems            int
 	OverdueItems         int
+
+	// digest stands for the summary in fingerprints (MarshalJSON).
+	digest string
 }
 
 // HomeView is the front page.
