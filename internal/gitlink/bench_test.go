@@ -31,16 +31,7 @@ func BenchmarkGit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	corpus := make([]*postmortem.Postmortem, pms)
-	for i := range corpus {
-		pm := &postmortem.Postmortem{ID: fmt.Sprintf("incident-%05d", i)}
-		pm.Times.Started = start.Add(time.Duration(2*i+1) * time.Minute)
-		pm.Commits = []postmortem.CommitRef{
-			{SHA: shas[2*i][:10], Role: postmortem.RoleTrigger},
-			{SHA: shas[2*i+1][:10], Role: postmortem.RoleFix},
-		}
-		corpus[i] = pm
-	}
+	corpus := refCorpus(shas, pms, start)
 
 	// The corpus of a team: the commits live in a service repository of
 	// their own, packed as git gc leaves it.
@@ -54,16 +45,7 @@ func BenchmarkGit(b *testing.B) {
 	if out, err := gc.CombinedOutput(); err != nil {
 		b.Fatalf("git gc: %v %s", err, out)
 	}
-	svcCorpus := make([]*postmortem.Postmortem, pms)
-	for i := range svcCorpus {
-		pm := &postmortem.Postmortem{ID: fmt.Sprintf("incident-%05d", i)}
-		pm.Times.Started = start.Add(time.Duration(2*i+1) * time.Minute)
-		pm.Commits = []postmortem.CommitRef{
-			{SHA: svcShas[2*i][:10], Role: postmortem.RoleTrigger},
-			{SHA: svcShas[2*i+1][:10], Role: postmortem.RoleFix},
-		}
-		svcCorpus[i] = pm
-	}
+	svcCorpus := refCorpus(svcShas, pms, start)
 	b.Run("link-service-20000-refs-cold", func(b *testing.B) {
 		for b.Loop() {
 			set := NewSet(context.Background(), svc, nil, b.TempDir())
@@ -172,6 +154,22 @@ func BenchmarkGit(b *testing.B) {
 			}
 		}
 	})
+}
+
+// refCorpus is n postmortems, each naming two consecutive commits of shas
+// as trigger and fix by a 10-digit sha, started a minute before the fix.
+func refCorpus(shas []string, n int, start time.Time) []*postmortem.Postmortem {
+	corpus := make([]*postmortem.Postmortem, n)
+	for i := range corpus {
+		pm := &postmortem.Postmortem{ID: fmt.Sprintf("incident-%05d", i)}
+		pm.Times.Started = start.Add(time.Duration(2*i+1) * time.Minute)
+		pm.Commits = []postmortem.CommitRef{
+			{SHA: shas[2*i][:10], Role: postmortem.RoleTrigger},
+			{SHA: shas[2*i+1][:10], Role: postmortem.RoleFix},
+		}
+		corpus[i] = pm
+	}
+	return corpus
 }
 
 func reportPeak(b *testing.B) {

@@ -241,13 +241,7 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 			if err != nil {
 				return err
 			}
-			buf := buffers.Get().(*bytes.Buffer)
-			defer buffers.Put(buf)
-			buf.Reset()
-			if err := th.render(buf, p); err != nil {
-				return err
-			}
-			return w.page(pm.ID, fp, buf.Bytes())
+			return renderWith(th, p, func(html []byte) error { return w.page(pm.ID, fp, html) })
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -270,13 +264,7 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 			if w.keep(name, fp) {
 				return nil
 			}
-			buf := buffers.Get().(*bytes.Buffer)
-			defer buffers.Put(buf)
-			buf.Reset()
-			if err := th.render(buf, p); err != nil {
-				return err
-			}
-			return w.write(name, fp, buf.Bytes())
+			return renderWith(th, p, func(html []byte) error { return w.write(name, fp, html) })
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -300,6 +288,18 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 
 // buffers hold rendered pages on their way to the writer.
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// renderWith renders a page into a pooled buffer and hands the bytes to
+// write, which must not keep them.
+func renderWith(th *templates, p *Page, write func([]byte) error) error {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer buffers.Put(buf)
+	buf.Reset()
+	if err := th.render(buf, p); err != nil {
+		return err
+	}
+	return write(buf.Bytes())
+}
 
 // pages returns every page but the postmortems' own.
 func (b *builder) pages() []*Page {
