@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -108,8 +110,15 @@ func buildRun(cmd *cobra.Command, opts *BuildOptions) error {
 			return usageError("--theme %s: no such folder", opts.Theme)
 		}
 	}
+	_, statErr := os.Lstat(out)
 	res, err := buildSite(f.Context(), f, l, opts, out, f.IO.ErrIsTTY, nil, false)
 	if err != nil {
+		if errors.Is(statErr, fs.ErrNotExist) {
+			// A first build leaves nothing behind (the search index it
+			// began in a new folder).
+			_ = os.RemoveAll(out)
+			return &exitError{code: ExitUsage, err: fmt.Errorf("build failed: %w", err)}
+		}
 		return &exitError{code: ExitUsage, err: fmt.Errorf("build failed, the previous site is unchanged: %w", err)}
 	}
 	fmt.Fprintf(f.IO.Out, "Built %s, %s (%.1f MB) into %s in %s\n", plural(res.Postmortems, "postmortem"), plural(res.Pages, "page"),
