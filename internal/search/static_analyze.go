@@ -1,8 +1,10 @@
 package search
 
 import (
+	"maps"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,7 +43,8 @@ func analyzeDocs(order []*Doc, fields []staticField, cache *AnalysisCache, merge
 }
 
 func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms {
-	dt := &docTerms{lens: make([]int, len(fields)), tf: map[string][]uint16{}}
+	dt := &docTerms{lens: make([]int, len(fields))}
+	counts := map[string][]uint16{}
 	seen := map[string]struct{}{}
 	for f, field := range fields {
 		text := field.text(d)
@@ -51,10 +54,10 @@ func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms 
 		terms := Analyze(text)
 		dt.lens[f] = len(terms)
 		for _, t := range terms {
-			tf := dt.tf[t]
+			tf := counts[t]
 			if tf == nil {
 				tf = make([]uint16, len(fields))
-				dt.tf[t] = tf
+				counts[t] = tf
 			}
 			if tf[f] < math.MaxUint16 {
 				tf[f]++
@@ -67,6 +70,11 @@ func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms 
 				dt.surfaces = append(dt.surfaces, s)
 			}
 		}
+	}
+	dt.terms = slices.Sorted(maps.Keys(counts))
+	dt.tf = make([]uint16, 0, len(dt.terms)*len(fields))
+	for _, t := range dt.terms {
+		dt.tf = append(dt.tf, counts[t]...)
 	}
 	return dt
 }

@@ -17,9 +17,13 @@ type AnalysisCache struct {
 }
 
 // cachedTerms is a docTerms with exported fields, for gob.
+// cachedTerms is a docTerms as the cache file holds it. (TF was once a
+// map of each term's frequencies: a file of that form does not decode,
+// and is taken for no cache.)
 type cachedTerms struct {
 	Lens     []int
-	TF       map[string][]uint16
+	Terms    []string
+	TF       []uint16
 	Surfaces []string
 }
 
@@ -49,7 +53,7 @@ func (c *AnalysisCache) get(hash string) *docTerms {
 		c.used = map[string]*cachedTerms{}
 	}
 	c.used[hash] = e
-	return &docTerms{lens: e.Lens, tf: e.TF, surfaces: e.Surfaces}
+	return &docTerms{lens: e.Lens, terms: e.Terms, tf: e.TF, surfaces: e.Surfaces}
 }
 
 func (c *AnalysisCache) put(hash string, dt *docTerms) {
@@ -61,7 +65,7 @@ func (c *AnalysisCache) put(hash string, dt *docTerms) {
 	if c.used == nil {
 		c.used = map[string]*cachedTerms{}
 	}
-	c.used[hash] = &cachedTerms{Lens: dt.lens, TF: dt.tf, Surfaces: dt.surfaces}
+	c.used[hash] = &cachedTerms{Lens: dt.lens, Terms: dt.terms, TF: dt.tf, Surfaces: dt.surfaces}
 }
 
 // LoadAnalysisCache reads a cache file; a missing or unreadable one gives

@@ -3,6 +3,7 @@ package search
 import (
 	"bytes"
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"io/fs"
 	"math"
@@ -843,5 +844,29 @@ func TestExportStaticCached(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A cache file written in the earlier form, each term's frequencies in a
+// map, does not decode: it is taken for no cache, never for documents
+// without terms.
+func TestAnalysisCacheEarlierForm(t *testing.T) {
+	type earlier struct {
+		Lens     []int
+		TF       map[string][]uint16
+		Surfaces []string
+	}
+	path := filepath.Join(t.TempDir(), "analysis.gob")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := map[string]*earlier{"ha": {Lens: []int{1, 0, 0, 0}, TF: map[string][]uint16{"certif": {1, 0, 0, 0}}, Surfaces: []string{"certificate"}}}
+	if err := gob.NewEncoder(f).Encode(old); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if LoadAnalysisCache(path).Has("a", "ha") {
+		t.Error("a cache of the earlier form was read")
 	}
 }
