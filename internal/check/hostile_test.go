@@ -83,41 +83,6 @@ func atLimit() string {
 	return head + strings.Repeat(line, pad/len(line)) + strings.Repeat("z", pad%len(line))
 }
 
-// merges is a custom field of nine levels of maps, each merging the one
-// before ten times over and adding a key.
-func merges() string {
-	var b strings.Builder
-	b.WriteString("extra:\n  m0: &m0 {a: 1, b: 2, c: 3}\n")
-	for i := 1; i < 10; i++ {
-		fmt.Fprintf(&b, "  m%d: &m%d {<<: [", i, i)
-		for j := range 10 {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "*m%d", i-1)
-		}
-		fmt.Fprintf(&b, "], k%d: v}\n", i)
-	}
-	return b.String()
-}
-
-// mapLaughs is laughs with maps: each level a map of ten keys naming the
-// level before.
-func mapLaughs() string {
-	var b strings.Builder
-	b.WriteString("extra:\n  l0: &l0 {a: lol, b: lol, c: lol, d: lol, e: lol, f: lol, g: lol, h: lol, i: lol, j: lol}\n")
-	for i := 1; i < 10; i++ {
-		fmt.Fprintf(&b, "  l%d: &l%d {", i, i)
-		for j := range 10 {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "k%d: *l%d", j, i-1)
-		}
-		b.WriteString("}\n")
-	}
-	return b.String()
-}
 
 // Each hostile file is checked in a child process limited to 6 GiB of
 // address space and 60 seconds, so that a regression fails this test
@@ -244,17 +209,44 @@ func countByRule(rep *Report) map[string]int {
 // laughs is a custom field of nine levels of aliases, each naming the one
 // before ten times: 10^9 values if expanded.
 func laughs() string {
+	return aliasLevels("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]", func(i int, refs func(string) string) string {
+		return fmt.Sprintf("l%d: &l%d [%s]", i, i, refs("*l%[2]d"))
+	})
+}
+
+// mapLaughs is laughs with maps: each level a map of ten keys naming the
+// level before.
+func mapLaughs() string {
+	return aliasLevels("l0: &l0 {a: lol, b: lol, c: lol, d: lol, e: lol, f: lol, g: lol, h: lol, i: lol, j: lol}", func(i int, refs func(string) string) string {
+		return fmt.Sprintf("l%d: &l%d {%s}", i, i, refs("k%[1]d: *l%[2]d"))
+	})
+}
+
+// merges is a custom field of nine levels of maps, each merging the one
+// before ten times over and adding a key.
+func merges() string {
+	return aliasLevels("m0: &m0 {a: 1, b: 2, c: 3}", func(i int, refs func(string) string) string {
+		return fmt.Sprintf("m%d: &m%d {<<: [%s], k%d: v}", i, i, refs("*m%[2]d"), i)
+	})
+}
+
+// aliasLevels is a custom field "extra" of a first entry and nine more,
+// entry i made by level with refs, which joins ten references to level
+// i-1 made by a format of the reference's number ([1]) and the level
+// ([2]): refs("*l%[2]d") is "*l0, *l0, ...", refs("k%[1]d: *l%[2]d") is
+// "k0: *l0, k1: *l0, ...".
+func aliasLevels(first string, level func(i int, refs func(format string) string) string) string {
 	var b strings.Builder
-	b.WriteString("extra:\n  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	b.WriteString("extra:\n  " + first + "\n")
 	for i := 1; i < 10; i++ {
-		fmt.Fprintf(&b, "  l%d: &l%d [", i, i)
-		for j := range 10 {
-			if j > 0 {
-				b.WriteString(", ")
+		refs := func(format string) string {
+			parts := make([]string, 10)
+			for j := range parts {
+				parts[j] = fmt.Sprintf(format, j, i-1)
 			}
-			fmt.Fprintf(&b, "*l%d", i-1)
+			return strings.Join(parts, ", ")
 		}
-		b.WriteString("]\n")
+		b.WriteString("  " + level(i, refs) + "\n")
 	}
 	return b.String()
 }
