@@ -83,7 +83,6 @@ func atLimit() string {
 	return head + strings.Repeat(line, pad/len(line)) + strings.Repeat("z", pad%len(line))
 }
 
-
 // Each hostile file is checked in a child process limited to 6 GiB of
 // address space and 60 seconds, so that a regression fails this test
 // instead of taking the machine down, and whose peak memory must stay
