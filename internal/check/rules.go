@@ -37,6 +37,7 @@ var registry = []Rule{
 	{ID: "timeline-order", Level: warnLevel, Doc: "timeline entries go back in time or do not start with a time", Check: timelineOrder},
 	{ID: "action-item", Level: errorLevel, Doc: "an action item without title, owner or due date", Check: actionItems},
 	{ID: "action-item-overdue", Level: warnLevel, Doc: "an open or in-progress action item past its due date", Check: overdueItems},
+	{ID: "action-item-policy", Level: warnLevel, Doc: "an open action item due later after `resolved` than `action_item_policy` allows for its priority", Check: itemPolicy},
 	{ID: "related-missing", Level: errorLevel, Doc: "`related` names an id that no postmortem has", Check: relatedMissing},
 	{ID: "link-not-published", Level: warnLevel, Doc: "a link from a postmortem to a draft, or from a public postmortem to an internal one: builds that leave the target out show the link as plain text", Check: linksToLeftOut},
 	{ID: "broken-link", Level: errorLevel, Doc: "a relative link to a file that does not exist or lies outside the repository, or an unsafe link scheme", Check: brokenLinks},
@@ -349,6 +350,29 @@ func linksToLeftOut(r *run, pm *postmortem.Postmortem) {
 			r.emit("link-not-published", pm, l.Line, l.Col, "this link goes to a draft: builds without --drafts show it as plain text; link once it is published, or keep it in mind")
 		case pm.Visibility == postmortem.Public && other.Visibility != postmortem.Public:
 			r.emit("link-not-published", pm, l.Line, l.Col, "this link goes to a postmortem that is %s: the public build shows it as plain text; make that postmortem public or describe it in words", cmp.Or(string(other.Visibility), "internal"))
+		}
+	}
+}
+
+// itemPolicy holds open action items to the config's longest time from
+// the incident's resolution to the due date, by priority.
+func itemPolicy(r *run, pm *postmortem.Postmortem) {
+	resolved := pm.Times.Resolved
+	if len(r.cfg.ActionItemPolicy) == 0 || resolved.IsZero() {
+		return
+	}
+	for i, a := range pm.ActionItems {
+		days, ok := r.cfg.ActionItemPolicy[string(a.Priority)]
+		if !ok || a.Due.IsZero() || !pm.ItemState(i+1, time.Time{}).Open() {
+			continue
+		}
+		y, m, d := resolved.Date()
+		limit := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days)
+		if a.Due.After(limit) {
+			given := int(a.Due.Sub(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+			r.at("action-item-policy", pm, pm.ValuePos(fmt.Sprintf("action_items[%d].due", i+1)),
+				"action item %s#%d (%s) is due %s, %s after the incident was resolved; the policy gives %s items %s (action_item_policy in hindsight.yaml): bring the date forward, or change the priority",
+				pm.ID, i+1, a.Priority, a.Due, plural(given, "day"), a.Priority, plural(days, "day"))
 		}
 	}
 }

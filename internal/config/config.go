@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
 	"github.com/hindsight-dev/hindsight/internal/yamlnode"
 )
 
@@ -64,6 +65,10 @@ type Config struct {
 	Repos map[string]Repo `yaml:"repos"`
 	// CustomFields are extra front-matter keys this team uses.
 	CustomFields map[string]CustomField `yaml:"custom_fields"`
+	// ActionItemPolicy is the longest time, in days by priority (P0 to
+	// P3), an action item may be given from `times.resolved` to its due
+	// date; the action-item-policy rule holds items to it.
+	ActionItemPolicy map[string]int `yaml:"action_item_policy"`
 
 	// Path is the file this came from; empty when there is none.
 	Path string `yaml:"-"`
@@ -308,6 +313,15 @@ func (c *Config) validate(name string, res *yamlnode.Result) ErrorList {
 		}
 		if r.URL != "" && !remoteURLAllowed(r.URL) {
 			at(path+".url", "%s.url %q is not a git URL hindsight clones: use https://, http://, ssh://, git://, file://, user@host:path or a path (never an option such as --upload-pack, nor ext::)", path, r.URL)
+		}
+	}
+	for _, prio := range sortedKeys(c.ActionItemPolicy) {
+		path := "action_item_policy." + prio
+		switch {
+		case !slices.Contains(postmortem.Priorities, prio):
+			errs = append(errs, &Error{File: name, Pos: res.Pos[path], Msg: fmt.Sprintf("action_item_policy: %q is not a priority; use %s", prio, strings.Join(postmortem.Priorities, ", "))})
+		case c.ActionItemPolicy[prio] < 0:
+			at(path, "%s must be 0 or more days", path)
 		}
 	}
 	for _, key := range sortedKeys(c.CustomFields) {
