@@ -42,7 +42,7 @@ type File struct {
 const ExamplePath = "postmortems/2025-10-07-password-reset-emails-delayed.md"
 
 // WorkflowNames are the workflows under .github/workflows, in order.
-var WorkflowNames = []string{"check.yml", "pages.yml"}
+var WorkflowNames = []string{"check.yml", "pages.yml", "follow-up.yml"}
 
 // WorkflowDir is the folder of the workflows in a repository.
 const WorkflowDir = ".github/workflows"

@@ -150,6 +150,7 @@ func TestFiles(t *testing.T) {
 		ExamplePath,
 		".github/workflows/check.yml",
 		".github/workflows/pages.yml",
+		".github/workflows/follow-up.yml",
 		".github/pull_request_template.md",
 		".pre-commit-config.yaml",
 		".gitignore",
