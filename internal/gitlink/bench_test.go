@@ -46,60 +46,13 @@ func BenchmarkGit(b *testing.B) {
 		b.Fatalf("git gc: %v %s", err, out)
 	}
 	svcCorpus := refCorpus(svcShas, pms, start)
-	b.Run("link-service-20000-refs-cold", func(b *testing.B) {
-		for b.Loop() {
-			set := NewSet(context.Background(), svc, nil, b.TempDir())
-			set.Link(svcCorpus, LinkOptions{Files: true})
-			set.Close()
-		}
-		reportPeak(b)
+	benchLink(b, "link-service-20000-refs", svc, svcCorpus, func(pm *postmortem.Postmortem) bool {
+		return pm.Linked[0].Info != nil && len(pm.Linked[0].Info.Files) == 1 && pm.Linked[1].Descends[1]
 	})
-	svcWarm := b.TempDir()
-	first := NewSet(context.Background(), svc, nil, svcWarm)
-	first.Link(svcCorpus, LinkOptions{Files: true})
-	first.Close()
-	b.Run("link-service-20000-refs-warm", func(b *testing.B) {
-		for b.Loop() {
-			set := NewSet(context.Background(), svc, nil, svcWarm)
-			set.Link(svcCorpus, LinkOptions{Files: true})
-			set.Close()
-		}
-		for _, pm := range svcCorpus[:100] {
-			if pm.Linked[0].Info == nil || len(pm.Linked[0].Info.Files) != 1 || !pm.Linked[1].Descends[1] {
-				b.Fatalf("%s not linked: %+v", pm.ID, pm.Linked)
-			}
-		}
-		reportPeak(b)
-	})
-
-	// Cold: an empty commit cache each time, as on a new CI runner. Here
-	// the commits are in the repository of the postmortems, so half of
-	// them change its 10,000-file folder.
-	b.Run("link-20000-refs-cold", func(b *testing.B) {
-		for b.Loop() {
-			set := NewSet(context.Background(), dir, nil, b.TempDir())
-			set.Link(corpus, LinkOptions{Files: true})
-			set.Close()
-		}
-		reportPeak(b)
-	})
-	// Warm: the cache a previous run left.
-	warm := b.TempDir()
-	first = NewSet(context.Background(), dir, nil, warm)
-	first.Link(corpus, LinkOptions{Files: true})
-	first.Close()
-	b.Run("link-20000-refs-warm", func(b *testing.B) {
-		for b.Loop() {
-			set := NewSet(context.Background(), dir, nil, warm)
-			set.Link(corpus, LinkOptions{Files: true})
-			set.Close()
-		}
-		for _, pm := range corpus[:100] {
-			if pm.Linked[0].Info == nil || !pm.Linked[1].Descends[1] {
-				b.Fatalf("%s not linked: %+v", pm.ID, pm.Linked)
-			}
-		}
-		reportPeak(b)
+	// Here the commits are in the repository of the postmortems, so half
+	// of them change its 10,000-file folder.
+	benchLink(b, "link-20000-refs", dir, corpus, func(pm *postmortem.Postmortem) bool {
+		return pm.Linked[0].Info != nil && pm.Linked[1].Descends[1]
 	})
 	b.Run("history-20000-commits", func(b *testing.B) {
 		for b.Loop() {
@@ -153,6 +106,37 @@ func BenchmarkGit(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// benchLink links a corpus into the repository in dir with an empty
+// commit cache each time, as on a new CI runner (name-cold), and with the
+// cache a previous run left (name-warm), which must leave the first
+// postmortems linked as linked says.
+func benchLink(b *testing.B, name, dir string, corpus []*postmortem.Postmortem, linked func(*postmortem.Postmortem) bool) {
+	link := func(cache string) {
+		set := NewSet(context.Background(), dir, nil, cache)
+		set.Link(corpus, LinkOptions{Files: true})
+		set.Close()
+	}
+	b.Run(name+"-cold", func(b *testing.B) {
+		for b.Loop() {
+			link(b.TempDir())
+		}
+		reportPeak(b)
+	})
+	warm := b.TempDir()
+	link(warm)
+	b.Run(name+"-warm", func(b *testing.B) {
+		for b.Loop() {
+			link(warm)
+		}
+		for _, pm := range corpus[:100] {
+			if !linked(pm) {
+				b.Fatalf("%s not linked: %+v", pm.ID, pm.Linked)
+			}
+		}
+		reportPeak(b)
 	})
 }
 
