@@ -22,7 +22,7 @@ type ItemState struct {
 }
 
 // Open is true for an item still to do (open or in progress).
-func (s ItemState) Open() bool { return s.Status == ItemOpen || s.Status == ItemInProgress }
+func (s ItemState) Open() bool { return s.Status.Open() }
 
 // ItemState returns the state of the postmortem's action item n
 // (numbered from 1) on the day of now; a zero now asks only for the

@@ -55,7 +55,11 @@ type ActionItem struct {
 }
 
 // Open reports whether the item still needs work.
-func (a ActionItem) Open() bool { return a.Status == ItemOpen || a.Status == ItemInProgress }
+func (a ActionItem) Open() bool { return a.Status.Open() }
+
+// Open reports whether a status is one of work still to do (open or in
+// progress).
+func (s ItemStatus) Open() bool { return s == ItemOpen || s == ItemInProgress }
 
 // Overdue reports whether an open item is past its due date on day today.
 func (a ActionItem) Overdue(today time.Time) bool {

@@ -485,7 +485,7 @@ func (b *builder) actionsView() *ActionsView {
 			owners[a.Owner] = true
 		}
 		switch {
-		case !a.open:
+		case !postmortem.ItemStatus(a.Status).Open():
 			v.Done++
 		default:
 			v.Open++

@@ -195,9 +195,7 @@ type ActionView struct {
 	Overdue     bool
 	// DaysOverdue is how many days past due an open item is.
 	DaysOverdue int
-	// open is true for an item still to do.
-	open   bool
-	Ticket Link
+	Ticket      Link
 	// ClosedBy is the commit whose trailer closed the item, if any.
 	ClosedBy *CommitView
 	// Postmortem is set on the action-items page.

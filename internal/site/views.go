@@ -251,7 +251,7 @@ func (b *builder) actionView(pm *postmortem.Postmortem, n int, st postmortem.Ite
 	av := ActionView{
 		Ref: fmt.Sprintf("%s#%d", pm.ID, n), Anchor: fmt.Sprintf("action-%d", n), N: n,
 		Title: a.Title, Owner: a.Owner, Due: a.Due.String(), Priority: string(a.Priority), Status: string(st.Status),
-		Overdue: st.Overdue, DaysOverdue: st.DaysOverdue, open: st.Open(),
+		Overdue: st.Overdue, DaysOverdue: st.DaysOverdue,
 	}
 	if st.ClosedBy != nil {
 		av.ClosedBy = commitInfoView(*st.ClosedBy)
