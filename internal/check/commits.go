@@ -3,6 +3,8 @@ package check
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
@@ -95,5 +97,32 @@ func actionItemClosed(r *run, pm *postmortem.Postmortem) {
 		}
 		r.at("action-item-closed", pm, pm.ValuePos(fmt.Sprintf("action_items[%d].status", n)), "action item %s#%d is still %s, but commit %s (%q) closed it with a %s trailer; set `status: done`",
 			pm.ID, n, pm.ActionItems[n-1].Status, short(c.SHA), c.Subject, "Postmortem-Action")
+	}
+}
+
+// countermeasureReverted reports fixes and mitigations that a later
+// commit undid, and action items whose closing commit was reverted.
+func countermeasureReverted(r *run, pm *postmortem.Postmortem) {
+	for _, lc := range pm.Linked {
+		if lc.RevertedBy == nil || lc.Info == nil {
+			continue
+		}
+		rev := lc.RevertedBy
+		r.at("countermeasure-reverted", pm, pm.ValuePos(fmt.Sprintf("commits[%d].sha", lc.Index)),
+			"the %s %s (%q) was reverted by %s (%q) on %s, so it may no longer be in effect; check the remedy still holds, and name the commit that put it back (or record why it was dropped)",
+			lc.Ref.Role, short(lc.Info.SHA), lc.Info.Subject, short(rev.SHA), rev.Subject, rev.Committed.UTC().Format("2006-01-02"))
+	}
+	for _, n := range slices.Sorted(maps.Keys(pm.ReopenedItems)) {
+		if n > len(pm.ActionItems) {
+			continue
+		}
+		ro := pm.ReopenedItems[n]
+		what := "so the item is open again"
+		if !pm.ActionItems[n-1].Open() {
+			what = fmt.Sprintf("though the file says %s; reopen it, or close it again with a commit that stands", pm.ActionItems[n-1].Status)
+		}
+		r.at("countermeasure-reverted", pm, pm.ValuePos(fmt.Sprintf("action_items[%d].status", n)),
+			"action item %s#%d was closed by %s (%q), which %s (%q) reverted, %s",
+			pm.ID, n, short(ro.Closed.SHA), ro.Closed.Subject, short(ro.By.SHA), ro.By.Subject, what)
 	}
 }

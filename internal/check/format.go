@@ -96,12 +96,19 @@ type jsonPostmortem struct {
 	Commits []jsonCommit       `json:"commits"`
 	// ClosedItems are action items closed by commit trailers, by number.
 	ClosedItems map[string]postmortem.CommitInfo `json:"closed_items,omitempty"`
+	// ReopenedItems are action items whose every closing commit was
+	// reverted, by number.
+	ReopenedItems map[string]postmortem.Reopened `json:"reopened_items,omitempty"`
 }
 
 type jsonCommit struct {
 	postmortem.CommitRef
 	// Commit is what git knows of it; absent when it was not found.
 	Commit *postmortem.CommitInfo `json:"commit,omitempty"`
+	// RevertedBy is the later commit that undid a fix or mitigation;
+	// RevertNote why a revert that seemed to name it was not counted.
+	RevertedBy *postmortem.CommitInfo `json:"reverted_by,omitempty"`
+	RevertNote string                 `json:"revert_note,omitempty"`
 }
 
 func jsonPostmortems(pms []*postmortem.Postmortem) []jsonPostmortem {
@@ -109,13 +116,19 @@ func jsonPostmortems(pms []*postmortem.Postmortem) []jsonPostmortem {
 	for _, pm := range pms {
 		jp := jsonPostmortem{ID: pm.ID, File: pm.File, Commits: []jsonCommit{}, Figures: pm.Figures()}
 		for _, lc := range pm.Linked {
-			jp.Commits = append(jp.Commits, jsonCommit{CommitRef: lc.Ref, Commit: lc.Info})
+			jp.Commits = append(jp.Commits, jsonCommit{CommitRef: lc.Ref, Commit: lc.Info, RevertedBy: lc.RevertedBy, RevertNote: lc.RevertNote})
 		}
 		for n, c := range pm.ClosedItems {
 			if jp.ClosedItems == nil {
 				jp.ClosedItems = map[string]postmortem.CommitInfo{}
 			}
 			jp.ClosedItems[strconv.Itoa(n)] = c
+		}
+		for n, ro := range pm.ReopenedItems {
+			if jp.ReopenedItems == nil {
+				jp.ReopenedItems = map[string]postmortem.Reopened{}
+			}
+			jp.ReopenedItems[strconv.Itoa(n)] = ro
 		}
 		out = append(out, jp)
 	}

@@ -45,6 +45,7 @@ var registry = []Rule{
 	{ID: "commit-order", Level: warnLevel, Doc: "a fix that does not descend from its trigger, or a trigger committed after `started`", Check: commitOrder},
 	{ID: "commit-unverifiable", Level: warnLevel, Doc: "a repo shallow or unavailable, so its commits could not be checked (once per repo)", All: commitUnverifiable},
 	{ID: "action-item-closed", Level: warnLevel, Doc: "an item still open although a commit's `Postmortem-Action:` trailer closed it", Check: actionItemClosed},
+	{ID: "countermeasure-reverted", Level: warnLevel, Doc: "a fix or mitigation commit, or a commit that closed an action item, that a later commit HEAD reaches reverted", Check: countermeasureReverted},
 	{ID: "publish-deadline", Level: warnLevel, Doc: "not `published` more than `publish_deadline_days` (default 7) after `resolved`", Check: publishDeadline},
 	{ID: "blameless-language", Level: warnLevel, Doc: "counterfactual or blaming phrasing, quoted with a neutral alternative", Check: blamelessLanguage},
 	{ID: "no-logs", Level: warnLevel, Doc: "a code block over 30 lines, or one that looks like a stack trace or raw log", Check: noLogs},

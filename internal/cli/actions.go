@@ -85,9 +85,12 @@ type actionItem struct {
 	// Status is the effective status: done when a commit closed the item.
 	Status string `json:"status"`
 	// FileStatus is the status the file gives.
-	FileStatus  string          `json:"file_status"`
-	Ticket      string          `json:"ticket,omitempty"`
-	ClosedBy    *actionClosedBy `json:"closed_by,omitempty"`
+	FileStatus string          `json:"file_status"`
+	Ticket     string          `json:"ticket,omitempty"`
+	ClosedBy   *actionClosedBy `json:"closed_by,omitempty"`
+	// Reopened is set when every commit that closed the item was
+	// reverted: the item is open again.
+	Reopened    *actionReopened `json:"reopened,omitempty"`
 	Overdue     bool            `json:"overdue"`
 	DaysOverdue int             `json:"days_overdue"`
 
@@ -103,6 +106,28 @@ type actionClosedBy struct {
 	Subject string    `json:"subject"`
 	Date    time.Time `json:"date"`
 	URL     string    `json:"url,omitempty"`
+}
+
+// actionReopened is a closing commit and the revert that undid it.
+type actionReopened struct {
+	Closed actionClosedBy `json:"closed"`
+	By     actionClosedBy `json:"by"`
+}
+
+func closedByOf(c postmortem.CommitInfo) actionClosedBy {
+	return actionClosedBy{SHA: c.SHA, Repo: c.Repo, Subject: c.Subject, Date: c.Date, URL: c.URL}
+}
+
+// closedText is what the closed-by column shows: the closing commit, or
+// the revert that reopened the item.
+func (a actionItem) closedText() string {
+	switch {
+	case a.ClosedBy != nil:
+		return shortSHA(a.ClosedBy.SHA)
+	case a.Reopened != nil:
+		return "reopened by " + shortSHA(a.Reopened.By.SHA)
+	}
+	return ""
 }
 
 // shortSHA is how a commit is shown to people.
@@ -155,7 +180,11 @@ func collectActions(cfg *config.Config, content *gitlink.Repo, pms []*postmortem
 			Overdue: st.Overdue, DaysOverdue: st.DaysOverdue, state: st,
 		}
 		if c := st.ClosedBy; c != nil {
-			it.ClosedBy = &actionClosedBy{SHA: c.SHA, Repo: c.Repo, Subject: c.Subject, Date: c.Date, URL: c.URL}
+			cb := closedByOf(*c)
+			it.ClosedBy = &cb
+		}
+		if r := st.ReopenedBy; r != nil {
+			it.Reopened = &actionReopened{Closed: closedByOf(r.Closed), By: closedByOf(r.By)}
 		}
 		items = append(items, it)
 	}
@@ -235,11 +264,7 @@ func writeActions(w io.Writer, format string, items []actionItem, now time.Time)
 		cw := newCSV(w)
 		_ = cw.Write([]string{"ref", "postmortem", "postmortem_title", "title", "owner", "due", "priority", "status", "closed_by", "overdue", "days_overdue", "url"})
 		for _, a := range items {
-			closed := ""
-			if a.ClosedBy != nil {
-				closed = shortSHA(a.ClosedBy.SHA)
-			}
-			_ = cw.Write([]string{a.Ref, a.Postmortem, a.PostmortemTitle, a.Title, a.Owner, a.Due, a.Priority, a.Status, closed,
+			_ = cw.Write([]string{a.Ref, a.Postmortem, a.PostmortemTitle, a.Title, a.Owner, a.Due, a.Priority, a.Status, a.closedText(),
 				strconv.FormatBool(a.Overdue), strconv.Itoa(a.DaysOverdue), a.URL})
 		}
 		cw.Flush()
@@ -255,12 +280,9 @@ func writeActions(w io.Writer, format string, items []actionItem, now time.Time)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REF\tSTATUS\tDUE\tOVERDUE\tPRIORITY\tOWNER\tCLOSED BY\tTITLE")
 	for _, a := range items {
-		overdue, closed := "-", "-"
+		overdue, closed := "-", dash(a.closedText())
 		if a.Overdue {
 			overdue = plural(a.DaysOverdue, "day")
-		}
-		if a.ClosedBy != nil {
-			closed = shortSHA(a.ClosedBy.SHA)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", termText(a.Ref), termText(a.Status), termText(dash(a.Due)), overdue, termText(dash(a.Priority)), termText(dash(a.Owner)), closed, termText(a.Title))
 	}
@@ -329,6 +351,13 @@ func actionsMarkdown(items []actionItem, now time.Time) string {
 					sha = "[" + sha + "](" + a.ClosedBy.URL + ")"
 				}
 				status += " (closed by " + sha + ")"
+			}
+			if r := a.Reopened; r != nil {
+				sha := "`" + shortSHA(r.By.SHA) + "`"
+				if r.By.URL != "" {
+					sha = "[" + sha + "](" + r.By.URL + ")"
+				}
+				status += " (reopened by " + sha + ", which reverted `" + shortSHA(r.Closed.SHA) + "`)"
 			}
 			facts = append(facts, status)
 			fmt.Fprintf(&b, "- [%s] %s — %s — from [%s](%s) (`%s`)\n", box, title, strings.Join(facts, ", "), mdCell(a.PostmortemTitle), mdLink(a.URL), a.Ref)

@@ -106,6 +106,17 @@ type exportPostmortem struct {
 type exportCommit struct {
 	postmortem.CommitRef
 	Commit *exportCommitInfo `json:"commit,omitempty"`
+	// RevertedBy is the later commit that undid a fix or mitigation;
+	// RevertNote why a revert naming it was not counted.
+	RevertedBy *exportCommitInfo `json:"reverted_by,omitempty"`
+	RevertNote string            `json:"revert_note,omitempty"`
+}
+
+// exportReopened is the reverted commit that had closed an item, and the
+// revert.
+type exportReopened struct {
+	Closed *exportCommitInfo `json:"closed"`
+	By     *exportCommitInfo `json:"by"`
 }
 
 // exportCommitInfo is what git knows of a commit.
@@ -133,6 +144,7 @@ type exportActionItem struct {
 	FileStatus string            `json:"file_status"`
 	Ticket     string            `json:"ticket,omitempty"`
 	ClosedBy   *exportCommitInfo `json:"closed_by,omitempty"`
+	Reopened   *exportReopened   `json:"reopened,omitempty"`
 }
 
 func exportRun(opts *ExportOptions) error {
@@ -190,9 +202,12 @@ func exportOne(pm *postmortem.Postmortem) exportPostmortem {
 		}
 	}
 	for _, lc := range linked {
-		c := exportCommit{CommitRef: lc.Ref}
+		c := exportCommit{CommitRef: lc.Ref, RevertNote: lc.RevertNote}
 		if lc.Info != nil {
 			c.Commit = exportCommitOf(*lc.Info)
+		}
+		if lc.RevertedBy != nil {
+			c.RevertedBy = exportCommitOf(*lc.RevertedBy)
 		}
 		e.Commits = append(e.Commits, c)
 	}
@@ -205,6 +220,9 @@ func exportOne(pm *postmortem.Postmortem) exportPostmortem {
 		}
 		if st.ClosedBy != nil {
 			it.ClosedBy = exportCommitOf(*st.ClosedBy)
+		}
+		if r := st.ReopenedBy; r != nil {
+			it.Reopened = &exportReopened{Closed: exportCommitOf(r.Closed), By: exportCommitOf(r.By)}
 		}
 		e.ActionItems = append(e.ActionItems, it)
 	}

@@ -267,7 +267,7 @@ func (r *Repo) ActionCloses() []ActionClose {
 	if err != nil {
 		return nil // no commits yet
 	}
-	for _, h := range r.reachable(head.Hash()) {
+	for _, h := range r.reachableOnce(head.Hash()) {
 		f := r.node(h)
 		for _, item := range f.Trailers {
 			r.closes = append(r.closes, ActionClose{Item: item, Commit: r.info(h)})

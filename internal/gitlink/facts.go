@@ -19,7 +19,7 @@ import (
 
 // factsVersion changes whenever what a fact holds changes; a cache of
 // another version is ignored.
-const factsVersion = 1
+const factsVersion = 2
 
 // maxFacts bounds a repository's cache: past it, the cache starts again
 // with the commits this run used.
@@ -37,6 +37,11 @@ type fact struct {
 	Committed time.Time
 	// Trailers are the action items its message closes (<id>#<n>).
 	Trailers []string
+	// Reverts are the shas its message says it reverts ("This reverts
+	// commit <sha>."); RevertSubject the subject of `Revert "<subject>"`
+	// when the message names no sha.
+	Reverts       []string
+	RevertSubject string
 	// Files it changed against its first parent, once computed.
 	Files      []string
 	FilesKnown bool
@@ -180,6 +185,9 @@ func factOf(c *object.Commit) *fact {
 	}
 	if strings.Contains(c.Message, TrailerKey) {
 		f.Trailers = trailers(c.Message)
+	}
+	if strings.Contains(c.Message, "evert") {
+		f.Reverts, f.RevertSubject = revertsOf(c.Message, subject)
 	}
 	return f
 }

@@ -56,6 +56,10 @@ func (s *Set) Link(pms []*postmortem.Postmortem, opts LinkOptions) {
 				info.Files, _ = repo.ChangedFiles(info.SHA)
 			}
 			lc.Info = &info
+			if ref.Role.Countermeasure() {
+				rev := repo.Reverted(info.SHA)
+				lc.RevertedBy, lc.RevertNote = rev.By, rev.Note
+			}
 		}
 		s.order(pm)
 	}
@@ -103,6 +107,11 @@ func (s *Set) closeItems(pms []*postmortem.Postmortem) {
 	for _, name := range s.Names() {
 		repos = append(repos, s.Repo(name))
 	}
+	type closing struct {
+		commit postmortem.CommitInfo
+		revert Revert
+	}
+	closes := map[*postmortem.Postmortem]map[int][]closing{}
 	for _, repo := range repos {
 		for _, ac := range repo.ActionCloses() {
 			id, num, ok := strings.Cut(ac.Item, "#")
@@ -111,12 +120,39 @@ func (s *Set) closeItems(pms []*postmortem.Postmortem) {
 			if !ok || err != nil || pm == nil || n < 1 || n > len(pm.ActionItems) {
 				continue
 			}
-			if pm.ClosedItems == nil {
-				pm.ClosedItems = map[int]postmortem.CommitInfo{}
+			if closes[pm] == nil {
+				closes[pm] = map[int][]closing{}
 			}
-			if prev, dup := pm.ClosedItems[n]; !dup || ac.Commit.Committed.Before(prev.Committed) {
-				pm.ClosedItems[n] = ac.Commit
+			closes[pm][n] = append(closes[pm][n], closing{ac.Commit, repo.Reverted(ac.Commit.SHA)})
+		}
+	}
+	// The oldest commit still in effect closes an item; when every one
+	// was reverted, the item is open again, reopened by the latest revert.
+	for pm, items := range closes {
+		for n, cs := range items {
+			var closed, reverted *closing
+			for i := range cs {
+				c := &cs[i]
+				switch {
+				case c.revert.By == nil:
+					if closed == nil || c.commit.Committed.Before(closed.commit.Committed) {
+						closed = c
+					}
+				case reverted == nil || c.revert.By.Committed.After(reverted.revert.By.Committed):
+					reverted = c
+				}
 			}
+			if closed != nil {
+				if pm.ClosedItems == nil {
+					pm.ClosedItems = map[int]postmortem.CommitInfo{}
+				}
+				pm.ClosedItems[n] = closed.commit
+				continue
+			}
+			if pm.ReopenedItems == nil {
+				pm.ReopenedItems = map[int]postmortem.Reopened{}
+			}
+			pm.ReopenedItems[n] = postmortem.Reopened{Closed: reverted.commit, By: *reverted.revert.By}
 		}
 	}
 }

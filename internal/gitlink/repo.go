@@ -63,6 +63,8 @@ type Repo struct {
 	allRead  bool
 	closes   []ActionClose
 	closesOK bool
+	reach    []plumbing.Hash // the commits HEAD reaches, once walked
+	revIndex *revertIndex
 }
 
 // DefaultTimeout bounds one clone or fetch of a remote repository.

@@ -52,6 +52,22 @@ type LinkedCommit struct {
 	// Descends maps each trigger's index to whether this fix descends
 	// from it (fixes only, same repository).
 	Descends map[int]bool `json:"-"`
+	// RevertedBy is the later commit, reachable from HEAD, that undid this
+	// fix or mitigation (and was not itself reverted); RevertNote says why
+	// a revert that seemed to name it was not counted.
+	RevertedBy *CommitInfo `json:"reverted_by,omitempty"`
+	RevertNote string      `json:"revert_note,omitempty"`
+}
+
+// Countermeasure is true for the roles whose commits put a remedy in
+// place (fix and mitigation): the ones a later revert undoes.
+func (r CommitRole) Countermeasure() bool { return r == RoleFix || r == RoleMitigation }
+
+// Reopened is an action item whose only closing commits were reverted.
+type Reopened struct {
+	// Closed is the commit whose trailer closed it; By the revert.
+	Closed CommitInfo `json:"closed"`
+	By     CommitInfo `json:"by"`
 }
 
 // TriggerLatency is the time from the trigger commit to the start of the

@@ -15,6 +15,9 @@ type ItemState struct {
 	Status ItemStatus
 	// ClosedBy is the commit whose trailer closed the item, if one did.
 	ClosedBy *CommitInfo
+	// ReopenedBy is the revert of the only commit that closed the item,
+	// which is open again.
+	ReopenedBy *Reopened
 	// Overdue is true for an open item past its due date; DaysOverdue
 	// counts the whole days since.
 	Overdue     bool
@@ -35,6 +38,9 @@ func (pm *Postmortem) ItemState(n int, now time.Time) ItemState {
 		if a.Open() {
 			s.Status = ItemDone
 		}
+	}
+	if r, ok := pm.ReopenedItems[n]; ok {
+		s.ReopenedBy = &r
 	}
 	if s.Open() && a.Overdue(now) {
 		s.Overdue = true

@@ -104,6 +104,9 @@ type Postmortem struct {
 	// ClosedItems maps an action item's 1-based number to the commit whose
 	// trailer closed it.
 	ClosedItems map[int]CommitInfo
+	// ReopenedItems maps an action item's number to the reverted commit
+	// that had closed it, when every commit that closed it was reverted.
+	ReopenedItems map[int]Reopened
 
 	keys, values map[string]yamlnode.Pos
 	invalid      map[string]bool

@@ -64,6 +64,16 @@ func (pm *Postmortem) Redact() *Postmortem {
 			info := lc.Info.redact()
 			r.Linked[i].Info = &info
 		}
+		if lc.RevertedBy != nil {
+			rev := lc.RevertedBy.redact()
+			r.Linked[i].RevertedBy = &rev
+		}
+	}
+	if pm.ReopenedItems != nil {
+		r.ReopenedItems = make(map[int]Reopened, len(pm.ReopenedItems))
+		for n, ro := range pm.ReopenedItems {
+			r.ReopenedItems[n] = Reopened{Closed: ro.Closed.redact(), By: ro.By.redact()}
+		}
 	}
 	if pm.ClosedItems != nil {
 		r.ClosedItems = make(map[int]CommitInfo, len(pm.ClosedItems))

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"hash"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,6 +99,9 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 	for _, lc := range pm.Linked {
 		if lc.Info != nil {
 			field(lc.Info.SHA, lc.Info.Subject, lc.Info.URL, strings.Join(lc.Info.Files, ","))
+			if r := lc.RevertedBy; r != nil {
+				field("reverted", r.SHA, r.Subject, r.URL)
+			}
 		} else {
 			field("unresolved")
 		}
@@ -108,6 +113,10 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 	sort.Ints(closed)
 	for _, n := range closed {
 		field(fmt.Sprint(n), pm.ClosedItems[n].SHA)
+	}
+	for _, n := range slices.Sorted(maps.Keys(pm.ReopenedItems)) {
+		ro := pm.ReopenedItems[n]
+		field(fmt.Sprint(n), "reopened", ro.Closed.SHA, ro.By.SHA, ro.By.Subject, ro.By.URL)
 	}
 	if pm.History != nil {
 		field(pm.History.LastCommit, fmt.Sprint(pm.History.Uncommitted), strings.Join(pm.History.Contributors, ","))

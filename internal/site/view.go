@@ -177,6 +177,8 @@ type CommitView struct {
 	Files   []string
 	// Verified is true when git found the commit.
 	Verified bool
+	// RevertedBy is the later commit that undid this fix or mitigation.
+	RevertedBy *CommitView
 }
 
 // ActionView is one action item.
@@ -198,6 +200,9 @@ type ActionView struct {
 	Ticket      Link
 	// ClosedBy is the commit whose trailer closed the item, if any.
 	ClosedBy *CommitView
+	// ReopenedBy is the revert of the commit that had closed the item,
+	// which is open again; Reverted is that closing commit.
+	ReopenedBy, Reverted *CommitView
 	// Postmortem is set on the action-items page.
 	Postmortem *Summary
 }

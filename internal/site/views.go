@@ -227,6 +227,9 @@ func (b *builder) commitView(lc postmortem.LinkedCommit) CommitView {
 		cv.Verified, cv.SHA, cv.Short = true, ci.SHA, ci.SHA[:min(10, len(ci.SHA))]
 		cv.Subject, cv.Date, cv.ISO, cv.URL, cv.Files, cv.Author = ci.Subject, stamp(ci.Date), iso(ci.Date), ci.URL, ci.Files, ci.Author
 	}
+	if lc.RevertedBy != nil {
+		cv.RevertedBy = commitInfoView(*lc.RevertedBy)
+	}
 	return cv
 }
 
@@ -255,6 +258,9 @@ func (b *builder) actionView(pm *postmortem.Postmortem, n int, st postmortem.Ite
 	}
 	if st.ClosedBy != nil {
 		av.ClosedBy = commitInfoView(*st.ClosedBy)
+	}
+	if r := st.ReopenedBy; r != nil {
+		av.ReopenedBy, av.Reverted = commitInfoView(r.By), commitInfoView(r.Closed)
 	}
 	av.StatusClass = "status-" + termSlug(av.Status)
 	if a.Ticket != "" {
