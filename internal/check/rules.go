@@ -46,6 +46,7 @@ var registry = []Rule{
 	{ID: "commit-unverifiable", Level: warnLevel, Doc: "a repo shallow or unavailable, so its commits could not be checked (once per repo)", All: commitUnverifiable},
 	{ID: "action-item-closed", Level: warnLevel, Doc: "an item still open although a commit's `Postmortem-Action:` trailer closed it", Check: actionItemClosed},
 	{ID: "countermeasure-reverted", Level: warnLevel, Doc: "a fix or mitigation commit, or a commit that closed an action item, that a later commit HEAD reaches reverted", Check: countermeasureReverted},
+	{ID: "revisit-due", Level: warnLevel, Doc: "a published postmortem not revisited within `revisit_after_days` for its severity, counted from `resolved` or the last revisit", Check: revisitDue},
 	{ID: "publish-deadline", Level: warnLevel, Doc: "not `published` more than `publish_deadline_days` (default 7) after `resolved`", Check: publishDeadline},
 	{ID: "blameless-language", Level: warnLevel, Doc: "counterfactual or blaming phrasing, quoted with a neutral alternative", Check: blamelessLanguage},
 	{ID: "no-logs", Level: warnLevel, Doc: "a code block over 30 lines, or one that looks like a stack trace or raw log", Check: noLogs},
@@ -126,6 +127,14 @@ func duplicateID(r *run, pm *postmortem.Postmortem) {
 }
 
 func timeOrder(r *run, pm *postmortem.Postmortem) {
+	if !r.opts.Now.IsZero() {
+		today := r.opts.Now.UTC().Format(postmortem.DateLayout)
+		for i, rv := range pm.Revisits {
+			if !rv.Date.IsZero() && rv.Date.String() > today {
+				r.at("time-order", pm, pm.ValuePos(fmt.Sprintf("revisits[%d].date", i+1)), "revisit date %s is in the future (today is %s); record a revisit once it has happened", rv.Date, today)
+			}
+		}
+	}
 	t := pm.Times
 	var prev string
 	for _, k := range postmortem.TimeKeys {
@@ -376,6 +385,25 @@ func itemPolicy(r *run, pm *postmortem.Postmortem) {
 				pm.ID, i+1, a.Priority, a.Due, plural(given, "day"), a.Priority, plural(days, "day"))
 		}
 	}
+}
+
+func revisitDue(r *run, pm *postmortem.Postmortem) {
+	st, ok := pm.RevisitState(r.cfg.RevisitAfterDays, r.opts.Now)
+	if !ok || !st.Overdue {
+		return
+	}
+	pos := pm.ValuePos("times.resolved")
+	since := "the incident was resolved"
+	if st.Last != nil {
+		pos = pm.ValuePos(fmt.Sprintf("revisits[%d].date", slices.Index(pm.Revisits, *st.Last)+1))
+		since = "the last revisit"
+	}
+	ago := "today"
+	if st.DaysOverdue > 0 {
+		ago = plural(st.DaysOverdue, "day") + " ago"
+	}
+	r.at("revisit-due", pm, pos, "due for a revisit since %s (%s): %s postmortems are revisited %s after %s (revisit_after_days in hindsight.yaml); check that the countermeasures are in place and still work, then add an entry under `revisits:` with date, by and outcome",
+		st.Due.Format(postmortem.DateLayout), ago, pm.Severity, plural(st.Every, "day"), since)
 }
 
 func publishDeadline(r *run, pm *postmortem.Postmortem) {

@@ -182,6 +182,7 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 		NewCmdRelated(f, nil),
 		NewCmdHotspots(f, nil),
 		NewCmdActions(f, nil),
+		NewCmdRevisit(f, nil),
 		NewCmdStats(f, nil),
 		NewCmdExport(f, nil),
 	)

@@ -69,6 +69,10 @@ type Config struct {
 	// P3), an action item may be given from `times.resolved` to its due
 	// date; the action-item-policy rule holds items to it.
 	ActionItemPolicy map[string]int `yaml:"action_item_policy"`
+	// RevisitAfterDays is, by severity, how many days after `resolved`
+	// (or after the last revisit) a published postmortem is due to be
+	// revisited; a severity not named is never due. Empty: off.
+	RevisitAfterDays map[string]int `yaml:"revisit_after_days"`
 
 	// Path is the file this came from; empty when there is none.
 	Path string `yaml:"-"`
@@ -322,6 +326,15 @@ func (c *Config) validate(name string, res *yamlnode.Result) ErrorList {
 			errs = append(errs, &Error{File: name, Pos: res.Pos[path], Msg: fmt.Sprintf("action_item_policy: %q is not a priority; use %s", prio, strings.Join(postmortem.Priorities, ", "))})
 		case c.ActionItemPolicy[prio] < 0:
 			at(path, "%s must be 0 or more days", path)
+		}
+	}
+	for _, sev := range sortedKeys(c.RevisitAfterDays) {
+		path := "revisit_after_days." + sev
+		switch {
+		case !slices.Contains(c.Severities, sev):
+			errs = append(errs, &Error{File: name, Pos: res.Pos[path], Msg: fmt.Sprintf("revisit_after_days: %q is not a configured severity%s", sev, yamlnode.Hint(sev, c.Severities))})
+		case c.RevisitAfterDays[sev] < 1:
+			at(path, "%s must be 1 or more days; leave the severity out to never revisit it", path)
 		}
 	}
 	for _, key := range sortedKeys(c.CustomFields) {

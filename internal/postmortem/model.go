@@ -34,6 +34,27 @@ type FrontMatter struct {
 	Tickets      []string     `yaml:"tickets" json:"tickets,omitempty" jsonschema_description:"Ticket ids or URLs."`
 	ActionItems  []ActionItem `yaml:"action_items" json:"action_items,omitempty" jsonschema_description:"Follow-up work, each with an owner and a due date."`
 	Related      []string     `yaml:"related" json:"related,omitempty" jsonschema_description:"Ids of related postmortems."`
+	Revisits     []Revisit    `yaml:"revisits" json:"revisits,omitempty" jsonschema_description:"Each later look at whether the countermeasures are still in effect, oldest first."`
+}
+
+// Revisit is one later look at a postmortem: were its countermeasures
+// implemented, and are they still in effect?
+type Revisit struct {
+	Date    Date           `yaml:"date" json:"date" jsonschema_description:"Day of the revisit (YYYY-MM-DD), after the incident and not in the future."`
+	By      string         `yaml:"by" json:"by" jsonschema_description:"Who revisited it."`
+	Outcome RevisitOutcome `yaml:"outcome" json:"outcome" jsonschema_description:"in-effect, partly or not-in-effect."`
+	Notes   string         `yaml:"notes" json:"notes,omitempty" jsonschema_description:"What was found."`
+}
+
+// LastRevisit is the latest revisit by date, and false when there is none.
+func (p *Postmortem) LastRevisit() (Revisit, bool) {
+	var last Revisit
+	for _, r := range p.Revisits {
+		if !r.Date.IsZero() && (last.Date.IsZero() || !r.Date.Before(last.Date.Time)) {
+			last = r
+		}
+	}
+	return last, !last.Date.IsZero()
 }
 
 // CommitRef names a commit that played a part in the incident.

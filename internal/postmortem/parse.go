@@ -171,6 +171,8 @@ func hintFor(path string) string {
 		return " in an action item"
 	case strings.HasPrefix(path, "commits["):
 		return " in a commit ref"
+	case strings.HasPrefix(path, "revisits["):
+		return " in a revisit"
 	}
 	return ""
 }
@@ -228,6 +230,19 @@ func (p *Parsing) validate(pm *Postmortem, opts Options) {
 		}
 		if c.Role == "" && pm.Has(path) && !pm.Has(path+".role") {
 			bad(path, "commit ref without role; add `role:` (one of %s)", strings.Join(CommitRoles, ", "))
+		}
+	}
+	for i, r := range fm.Revisits {
+		path := fmt.Sprintf("revisits[%d]", i+1)
+		switch {
+		case !pm.Has(path):
+		case r.Date.IsZero() && !pm.Invalid(path+".date"):
+			bad(path, "revisit without a date; add `date:` with the day of the revisit (YYYY-MM-DD)")
+		case !fm.Date.IsZero() && r.Date.Before(fm.Date.Time):
+			bad(path+".date", "revisit date %s is before the incident (%s); a revisit comes after it", r.Date, fm.Date)
+		}
+		if r.Outcome == "" && pm.Has(path) && !pm.Invalid(path+".outcome") {
+			bad(path, "revisit without an outcome; add `outcome:` (one of %s)", strings.Join(RevisitOutcomes, ", "))
 		}
 	}
 	for i := range fm.ActionItems {

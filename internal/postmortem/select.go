@@ -45,7 +45,7 @@ func Select(pms []*Postmortem, s Scope) []*Postmortem {
 
 // Redact returns a copy of a postmortem without what stays inside the
 // organisation: owner, authors, participants and facilitator, tickets,
-// custom fields, the owners and tickets of action items, the authors of
+// custom fields, the owners and tickets of action items, who revisited it, the authors of
 // its commits, and the file's history. Its Source is replaced by a digest
 // of the file, which still tells one version from another.
 func (pm *Postmortem) Redact() *Postmortem {
@@ -57,6 +57,10 @@ func (pm *Postmortem) Redact() *Postmortem {
 	r.ActionItems = slices.Clone(pm.ActionItems)
 	for i := range r.ActionItems {
 		r.ActionItems[i].Owner, r.ActionItems[i].Ticket = "", ""
+	}
+	r.Revisits = slices.Clone(pm.Revisits)
+	for i := range r.Revisits {
+		r.Revisits[i].By = ""
 	}
 	r.Linked = slices.Clone(pm.Linked)
 	for i, lc := range r.Linked {

@@ -294,4 +294,24 @@ func (s *ItemStatus) DecodeNode(n *yaml.Node, path string, _ yamlnode.Recorder) 
 	return err
 }
 
+// RevisitOutcome is what a revisit found of the countermeasures.
+type RevisitOutcome string
+
+// Revisit outcomes.
+const (
+	RevisitInEffect    RevisitOutcome = "in-effect"
+	RevisitPartly      RevisitOutcome = "partly"
+	RevisitNotInEffect RevisitOutcome = "not-in-effect"
+)
+
+// RevisitOutcomes lists the allowed values, best first.
+var RevisitOutcomes = []string{"in-effect", "partly", "not-in-effect"}
+
+// DecodeNode implements yamlnode.NodeDecoder.
+func (s *RevisitOutcome) DecodeNode(n *yaml.Node, path string, _ yamlnode.Recorder) error {
+	v, err := enum(n, path, RevisitOutcomes)
+	*s = RevisitOutcome(v)
+	return err
+}
+
 func runeCount(s string) int { return utf8.RuneCountInString(s) }

@@ -47,6 +47,8 @@ func mapper(t reflect.Type) *jsonschema.Schema {
 		return enum(postmortem.Priorities)
 	case reflect.TypeFor[postmortem.ItemStatus]():
 		return enum(postmortem.ItemStatuses)
+	case reflect.TypeFor[postmortem.RevisitOutcome]():
+		return enum(postmortem.RevisitOutcomes)
 	case reflect.TypeFor[postmortem.Times]():
 		s := &jsonschema.Schema{
 			Type:                 "object",

@@ -422,6 +422,16 @@ func (b *builder) homeView(sums []*Summary) *HomeView {
 		h.Figures = append(h.Figures, Figure{Label: "Median time to resolve", Value: Duration(m), Note: note})
 	}
 	h.Figures = append(h.Figures, Figure{Label: "Open action items", Value: fmt.Sprint(h.OpenItems), Note: fmt.Sprintf("%d overdue", h.OverdueItems)})
+	for _, r := range postmortem.Revisits(b.pms, b.cfg.RevisitAfterDays, b.now) {
+		if !r.State.Overdue {
+			break // sorted by due date: the rest are not due yet
+		}
+		h.RevisitsDueTotal++
+		if len(h.RevisitsDue) < 10 {
+			h.RevisitsDue = append(h.RevisitsDue, *b.revisitDue(r.PM))
+		}
+	}
+	h.OnThisDay = b.anniversaries()
 	return h
 }
 
@@ -515,6 +525,7 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 		Summary: *s, Owner: pm.Owner, Authors: pm.Authors, Participants: pm.Participants, Facilitator: pm.Facilitator,
 		ReviewDate: pm.ReviewDate.String(), Times: times(pm), Durations: durations(pm), ActionItems: b.actions(pm),
 		Body: template.HTML(body), Timeline: timeline(pm), Related: related,
+		Revisits: revisits(pm), NextRevisit: b.revisitDue(pm),
 	}
 	for _, h := range toc {
 		v.TOC = append(v.TOC, TOCEntry{Level: h.Level, ID: h.ID, Text: h.Text})

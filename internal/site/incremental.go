@@ -92,6 +92,9 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 	}
 	field(themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, fmt.Sprint(b.opts.Public, b.opts.Drafts), b.now.Format("2006-01-02"))
 	field(pm.File, pm.Rel)
+	if days, ok := b.cfg.RevisitAfterDays[pm.Severity]; ok {
+		field("revisit", fmt.Sprint(days))
+	}
 	h.Write(pm.Source)
 	for _, w := range b.opts.Warnings[pm.File] {
 		field(w)

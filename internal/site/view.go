@@ -95,6 +95,12 @@ type HomeView struct {
 	OpenItems    int
 	OverdueItems int
 	Total        int
+	// RevisitsDue are the postmortems due for a revisit, most overdue
+	// first (at most ten of RevisitsDueTotal).
+	RevisitsDue      []RevisitDue
+	RevisitsDueTotal int
+	// OnThisDay are incidents that began this week in earlier years.
+	OnThisDay []Anniversary
 }
 
 // Figure is a headline number with its label and a note.
@@ -144,6 +150,39 @@ type PostmortemView struct {
 	SourceURL string
 	// Custom are the config's custom fields with their values.
 	Custom []Field
+	// Revisits are the later looks at the countermeasures, oldest first;
+	// NextRevisit is when the next is due, when the config sets a cadence.
+	Revisits    []RevisitView
+	NextRevisit *RevisitDue
+}
+
+// RevisitView is one revisit of a postmortem.
+type RevisitView struct {
+	Date    string
+	By      string
+	Outcome string
+	// OutcomeClass is a CSS class, "outcome-in-effect".
+	OutcomeClass string
+	Notes        string
+}
+
+// RevisitDue is when a postmortem is next due for a revisit.
+type RevisitDue struct {
+	Postmortem *Summary
+	Due        string
+	// When is "34 days overdue", "due today" or "in 12 days".
+	When    string
+	Overdue bool
+	// Every is the cadence, "90 days"; Last the latest revisit's date and
+	// outcome, "" when there was none.
+	Every string
+	Last  string
+}
+
+// Anniversary is an incident that began this week in an earlier year.
+type Anniversary struct {
+	Postmortem *Summary
+	YearsAgo   int
 }
 
 // Field is a named value.

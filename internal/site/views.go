@@ -518,3 +518,56 @@ func (idx *termIndex) score(kind, term string, pm *postmortem.Postmortem, weight
 		}
 	}
 }
+
+// revisits are a postmortem's revisits as views, in the file's order.
+func revisits(pm *postmortem.Postmortem) []RevisitView {
+	var out []RevisitView
+	for _, r := range pm.Revisits {
+		out = append(out, RevisitView{Date: r.Date.String(), By: r.By, Outcome: string(r.Outcome), OutcomeClass: "outcome-" + termSlug(string(r.Outcome)), Notes: r.Notes})
+	}
+	return out
+}
+
+// revisitDue is when pm is next due for a revisit; nil when no cadence
+// applies to it.
+func (b *builder) revisitDue(pm *postmortem.Postmortem) *RevisitDue {
+	st, ok := pm.RevisitState(b.cfg.RevisitAfterDays, b.now)
+	if !ok {
+		return nil
+	}
+	d := &RevisitDue{Postmortem: b.summary[pm.ID], Due: st.Due.Format(postmortem.DateLayout), When: st.When(), Overdue: st.Overdue, Every: fmt.Sprintf("%d days", st.Every)}
+	if st.Last != nil {
+		d.Last = st.Last.Date.String() + " (" + string(st.Last.Outcome) + ")"
+	}
+	return d
+}
+
+// anniversaries are the incidents that began within three days of today's
+// date in an earlier year, the most recent year first.
+func (b *builder) anniversaries() []Anniversary {
+	today := time.Date(b.now.Year(), b.now.Month(), b.now.Day(), 0, 0, 0, 0, time.UTC)
+	var out []Anniversary
+	for _, pm := range b.pms {
+		if pm.Date.IsZero() {
+			continue
+		}
+		// The same day in the year before, this one and the next (28
+		// February for a 29th in a common year): the week may span New
+		// Year.
+		for y := today.Year() - 1; y <= today.Year()+1; y++ {
+			same := time.Date(y, pm.Date.Month(), min(pm.Date.Day(), daysIn(pm.Date.Month(), y)), 0, 0, 0, 0, time.UTC)
+			gap := same.Sub(today).Hours() / 24
+			if years := y - pm.Date.Year(); years >= 1 && gap >= -3 && gap <= 3 {
+				out = append(out, Anniversary{Postmortem: b.summary[pm.ID], YearsAgo: years})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, c Anniversary) int {
+		return cmp.Or(cmp.Compare(a.YearsAgo, c.YearsAgo), cmp.Compare(a.Postmortem.Date, c.Postmortem.Date))
+	})
+	return out[:min(len(out), 10)]
+}
+
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}

@@ -1,0 +1,106 @@
+package site
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+func byID(t *testing.T, pms []*postmortem.Postmortem, id string) *postmortem.Postmortem {
+	t.Helper()
+	for _, pm := range pms {
+		if pm.ID == id {
+			return pm
+		}
+	}
+	t.Fatalf("no postmortem %s", id)
+	return nil
+}
+
+// TestRevisits builds with a cadence: the home page lists the postmortem
+// due for a revisit, its page shows the history and when the next is due,
+// and one not yet due shows only the date.
+func TestRevisits(t *testing.T) {
+	cfg, pms := fixture(t)
+	cfg.RevisitAfterDays = map[string]int{"SEV1": 90, "SEV2": 365}
+	db := byID(t, pms, "2024-01-15-db-failover")
+	db.Revisits = []postmortem.Revisit{{Date: postmortem.Date{Time: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)}, By: "ana@example.com", Outcome: postmortem.RevisitPartly, Notes: "The replica alert is in; the runbook is not."}}
+	out := build(t, cfg, pms, Options{Drafts: true})
+
+	home := read(t, out, "index.html")
+	for _, want := range []string{
+		`<h2 id="home-revisits-h">Due for revisit</h2>`,
+		`1 postmortem whose countermeasures are due to be checked again.`,
+		`#revisits">Database failover`,
+		`<span class="badge overdue">31 days overdue</span> <span class="muted">last revisited 2024-02-01 (partly)</span>`,
+	} {
+		if !strings.Contains(home, want) {
+			t.Errorf("home page lacks %q", want)
+		}
+	}
+	if strings.Contains(home, "Checkout") && strings.Contains(home[strings.Index(home, "home-revisits-h"):strings.Index(home, "home-recent-h")], "Checkout") {
+		t.Error("a postmortem not yet due is listed as due")
+	}
+	page := read(t, out, "2024-01-15-db-failover/index.html")
+	for _, want := range []string{
+		`<span class="badge overdue">Revisit 31 days overdue</span>: due <time datetime="2024-05-01">2024-05-01</time>, every 90 days.`,
+		`<span class="badge outcome outcome-partly">partly</span></td><td>ana@example.com</td><td>The replica alert is in; the runbook is not.</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("postmortem page lacks %q", want)
+		}
+	}
+	checkout := read(t, out, "2024-03-01-checkout-errors/index.html")
+	if !strings.Contains(checkout, `Next revisit in 273 days: due <time datetime="2025-03-01">`) || !strings.Contains(checkout, "Not revisited yet.") {
+		t.Error("the checkout page does not say when its first revisit is due")
+	}
+	draft := read(t, out, "2024-05-01-draft/index.html")
+	if strings.Contains(draft, "pm-revisits-h") {
+		t.Error("a draft has no revisits section")
+	}
+
+	// A public build does not name who revisited.
+	co := byID(t, pms, "2024-03-01-checkout-errors")
+	co.Revisits = []postmortem.Revisit{{Date: postmortem.Date{Time: time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)}, By: "bo@example.com", Outcome: postmortem.RevisitInEffect}}
+	public := read(t, build(t, cfg, pms, Options{Public: true, Out: t.TempDir()}), "2024-03-01-checkout-errors/index.html")
+	if !strings.Contains(public, "outcome-in-effect") || strings.Contains(public, "bo@example.com") {
+		t.Error("a public build must show the revisit without who made it")
+	}
+}
+
+// TestOnThisDay lists incidents that began within three days of today's
+// date in earlier years, across New Year too.
+func TestOnThisDay(t *testing.T) {
+	cases := []struct {
+		now  time.Time
+		date time.Time // of the db-failover postmortem
+		want string    // "" for not listed
+	}{
+		{time.Date(2025, 1, 13, 9, 0, 0, 0, time.UTC), time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC), "1 year ago"},
+		{time.Date(2027, 1, 18, 9, 0, 0, 0, time.UTC), time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC), "3 years ago"},
+		{time.Date(2025, 1, 19, 9, 0, 0, 0, time.UTC), time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC), ""},
+		{time.Date(2024, 1, 15, 9, 0, 0, 0, time.UTC), time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC), ""},
+		{time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC), time.Date(2023, 12, 30, 0, 0, 0, 0, time.UTC), "1 year ago"},
+		{time.Date(2025, 2, 28, 9, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), "1 year ago"},
+	}
+	for _, c := range cases {
+		t.Run(c.now.Format("2006-01-02")+"_"+c.date.Format("2006-01-02"), func(t *testing.T) {
+			cfg, pms := fixture(t)
+			db := byID(t, pms, "2024-01-15-db-failover")
+			db.Date = postmortem.Date{Time: c.date}
+			home := read(t, build(t, cfg, pms, Options{Now: c.now}), "index.html")
+			section := ""
+			if i := strings.Index(home, `id="home-onthisday-h"`); i >= 0 {
+				section = home[i:strings.Index(home, `id="home-recent-h"`)]
+			}
+			switch {
+			case c.want == "" && strings.Contains(section, "Database failover"):
+				t.Errorf("listed on this day:\n%s", section)
+			case c.want != "" && !strings.Contains(section, "Database failover") || !strings.Contains(section, c.want):
+				t.Errorf("not listed as %q on this day:\n%s", c.want, section)
+			}
+		})
+	}
+}
