@@ -113,7 +113,6 @@ func revisitRun(opts *RevisitOptions) error {
 	return writeRevisits(f.IO.Out, opts.Format, entries, len(cfg.RevisitAfterDays) > 0, now)
 }
 
-
 func (e revisitEntry) lastText() string {
 	if e.LastDate == "" {
 		return "never"
