@@ -367,23 +367,16 @@ func linksToLeftOut(r *run, pm *postmortem.Postmortem) {
 // itemPolicy holds open action items to the config's longest time from
 // the incident's resolution to the due date, by priority.
 func itemPolicy(r *run, pm *postmortem.Postmortem) {
-	resolved := pm.Times.Resolved
-	if len(r.cfg.ActionItemPolicy) == 0 || resolved.IsZero() {
-		return
-	}
 	for i, a := range pm.ActionItems {
-		days, ok := r.cfg.ActionItemPolicy[string(a.Priority)]
-		if !ok || a.Due.IsZero() || !pm.ItemState(i+1, time.Time{}).Open() {
+		limit, days, ok := pm.PolicyLimit(i+1, r.cfg.ActionItemPolicy)
+		if !ok || a.Due.IsZero() || !pm.ItemState(i+1, time.Time{}).Open() || !a.Due.After(limit) {
 			continue
 		}
-		y, m, d := resolved.Date()
-		limit := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).AddDate(0, 0, days)
-		if a.Due.After(limit) {
-			given := int(a.Due.Sub(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)).Hours() / 24)
-			r.at("action-item-policy", pm, pm.ValuePos(fmt.Sprintf("action_items[%d].due", i+1)),
-				"action item %s#%d (%s) is due %s, %s after the incident was resolved; the policy gives %s items %s (action_item_policy in hindsight.yaml): bring the date forward, or change the priority",
-				pm.ID, i+1, a.Priority, a.Due, plural(given, "day"), a.Priority, plural(days, "day"))
-		}
+		from := limit.AddDate(0, 0, -days)
+		given := int(a.Due.Sub(from).Hours() / 24)
+		r.at("action-item-policy", pm, pm.ValuePos(fmt.Sprintf("action_items[%d].due", i+1)),
+			"action item %s#%d (%s) is due %s, %s after the incident was resolved; the policy gives %s items %s (action_item_policy in hindsight.yaml): bring the date forward, or change the priority",
+			pm.ID, i+1, a.Priority, a.Due, plural(given, "day"), a.Priority, plural(days, "day"))
 	}
 }
 

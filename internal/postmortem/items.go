@@ -122,3 +122,38 @@ func compareDue(a, b Date, recent bool) int {
 
 // Quarter names the quarter of a day: "2025 Q3".
 func Quarter(t time.Time) string { return fmt.Sprintf("%d Q%d", t.Year(), (int(t.Month())-1)/3+1) }
+
+// PolicyLimit is the last day action item n (from 1) may be due under a
+// policy of days by priority, counted from the day the incident was
+// resolved; false when the policy does not name its priority or the
+// incident has no resolved time.
+func (pm *Postmortem) PolicyLimit(n int, policy map[string]int) (limit time.Time, days int, ok bool) {
+	days, ok = policy[string(pm.ActionItems[n-1].Priority)]
+	if !ok || pm.Times.Resolved.IsZero() {
+		return time.Time{}, 0, false
+	}
+	return truncateDay(pm.Times.Resolved.UTC()).AddDate(0, 0, days), days, true
+}
+
+// WithinPolicy says whether action item n was done within the policy:
+// counted is false for an item the policy does not cover, one dropped
+// (wont-do), or one still open whose limit has not passed on the day of
+// now. A done item counts as within when the commit that closed it came by
+// the limit, or, with no such commit, when its due date did.
+func (pm *Postmortem) WithinPolicy(n int, policy map[string]int, now time.Time) (within, counted bool) {
+	limit, _, ok := pm.PolicyLimit(n, policy)
+	if !ok {
+		return false, false
+	}
+	st := pm.ItemState(n, now)
+	switch {
+	case st.Status == ItemWontDo:
+		return false, false
+	case st.Open():
+		return false, truncateDay(now).After(limit)
+	case st.ClosedBy != nil:
+		return !truncateDay(st.ClosedBy.Committed.UTC()).After(limit), true
+	}
+	due := pm.ActionItems[n-1].Due
+	return !due.IsZero() && !due.After(limit), true
+}

@@ -79,3 +79,31 @@ func TestQuarter(t *testing.T) {
 		}
 	}
 }
+
+func TestWithinPolicy(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+	policy := map[string]int{"P0": 14, "P1": 30}
+	now := day("2025-03-01")
+	pm := &Postmortem{}
+	pm.Times.Resolved = day("2025-01-01").Add(20 * time.Hour)
+	pm.ActionItems = []ActionItem{
+		{Priority: "P0", Status: ItemDone, Due: Date{day("2025-01-10")}},   // done, due within
+		{Priority: "P0", Status: ItemDone, Due: Date{day("2025-02-10")}},   // done, due past the limit
+		{Priority: "P0", Status: ItemOpen, Due: Date{day("2025-01-10")}},   // closed by a commit in time
+		{Priority: "P0", Status: ItemOpen, Due: Date{day("2025-01-10")}},   // closed by a late commit
+		{Priority: "P0", Status: ItemOpen, Due: Date{day("2025-01-10")}},   // open past the limit
+		{Priority: "P1", Status: ItemOpen, Due: Date{day("2025-01-20")}},   // open, limit not passed in January
+		{Priority: "P2", Status: ItemOpen, Due: Date{day("2025-01-10")}},   // not in the policy
+		{Priority: "P0", Status: ItemWontDo, Due: Date{day("2025-01-10")}}, // dropped
+	}
+	pm.ClosedItems = map[int]CommitInfo{3: {Committed: day("2025-01-15").Add(23 * time.Hour)}, 4: {Committed: day("2025-01-16")}}
+	want := []struct{ within, counted bool }{{true, true}, {false, true}, {true, true}, {false, true}, {false, true}, {false, true}, {false, false}, {false, false}}
+	for i, w := range want {
+		if within, counted := pm.WithinPolicy(i+1, policy, now); within != w.within || counted != w.counted {
+			t.Errorf("item %d: within %v counted %v, want %v %v", i+1, within, counted, w.within, w.counted)
+		}
+	}
+	if _, counted := pm.WithinPolicy(6, policy, day("2025-01-25")); counted {
+		t.Error("an open item whose limit has not passed is not counted yet")
+	}
+}

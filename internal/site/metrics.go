@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/chart"
@@ -67,7 +69,114 @@ func (b *builder) metricsView() *MetricsView {
 		b.byTerm("by-service", "Incidents by service", "services", func(pm *postmortem.Postmortem) []string { return pm.Services }),
 		b.byTerm("by-tag", "Incidents by tag", "tags", func(pm *postmortem.Postmortem) []string { return pm.Tags }),
 		b.completion(dated))
+	if len(b.cfg.ActionItemPolicy) > 0 {
+		v.Charts = append(v.Charts, b.policyByPeriod(dated), b.policyByOwner())
+	}
 	return v
+}
+
+// percent formats a share of 0 to 100.
+func percent(v float64) string { return fmt.Sprintf("%d%%", int(math.Round(v))) }
+
+// policyShare tallies items against action_item_policy: within is done
+// within it, of counted (the rest are not covered or not yet due).
+type policyShare struct{ within, counted int }
+
+func (p policyShare) share() float64 {
+	if p.counted == 0 {
+		return 0
+	}
+	return float64(p.within) * 100 / float64(p.counted)
+}
+
+func (b *builder) policyTally(pm *postmortem.Postmortem, add func(n int, within bool)) {
+	for n := range len(pm.ActionItems) {
+		if within, counted := pm.WithinPolicy(n+1, b.cfg.ActionItemPolicy, b.now); counted {
+			add(n+1, within)
+		}
+	}
+}
+
+// policyByPeriod is the share of action items done within the policy, by
+// the month (or quarter) of their incident.
+func (b *builder) policyByPeriod(dated []*postmortem.Postmortem) ChartView {
+	grain, key := quarterly(dated)
+	labels := spanOf(dated, nextMonth, key)
+	at := map[string]int{}
+	for i, l := range labels {
+		at[l] = i
+	}
+	tallies := make([]policyShare, len(labels))
+	for _, pm := range dated {
+		i := at[key(pm.Date.Time)]
+		b.policyTally(pm, func(_ int, within bool) {
+			tallies[i].counted++
+			if within {
+				tallies[i].within++
+			}
+		})
+	}
+	s := chart.Series{Name: "Done within policy", Class: "series-3", Values: make([]float64, len(labels))}
+	for i, t := range tallies {
+		s.Values[i] = t.share()
+	}
+	c := chart.Chart{ID: "policy", Title: "Action items done within policy, by the " + grain + " of their incident",
+		Desc:   "Bars: of the action items whose time under action_item_policy has run out or that are done, the share done within it (closed by the limit, or due by it when no commit closed them).",
+		Labels: labels, Series: []chart.Series{s}, Format: percent}
+	v := view(c, chart.StackedBars(c), label(grain))
+	v.Table = policyTable(label(grain), labels, tallies)
+	return v
+}
+
+// policyByOwner is the same share per owner, the most items first.
+func (b *builder) policyByOwner() ChartView {
+	byOwner := map[string]*policyShare{}
+	for _, pm := range b.pms {
+		b.policyTally(pm, func(n int, within bool) {
+			owner := strings.TrimSpace(pm.ActionItems[n-1].Owner)
+			if owner == "" {
+				owner = "no owner"
+			}
+			t := byOwner[owner]
+			if t == nil {
+				t = &policyShare{}
+				byOwner[owner] = t
+			}
+			t.counted++
+			if within {
+				t.within++
+			}
+		})
+	}
+	owners := slices.Collect(maps.Keys(byOwner))
+	slices.SortFunc(owners, func(x, y string) int {
+		return cmp.Or(cmp.Compare(byOwner[y].counted, byOwner[x].counted), cmp.Compare(x, y))
+	})
+	owners = owners[:min(len(owners), topTerms)]
+	s := chart.Series{Name: "Done within policy", Class: "series-3"}
+	tallies := make([]policyShare, len(owners))
+	for i, o := range owners {
+		tallies[i] = *byOwner[o]
+		s.Values = append(s.Values, tallies[i].share())
+	}
+	c := chart.Chart{ID: "policy-owners", Title: "Action items done within policy, by owner",
+		Desc:   fmt.Sprintf("Horizontal bars: for each of the %d owners with the most action items under action_item_policy, the share done within it.", len(owners)),
+		Labels: owners, Series: []chart.Series{s}, Format: percent}
+	v := view(c, chart.HorizontalBars(c), "Owner")
+	v.Table = policyTable("Owner", owners, tallies)
+	return v
+}
+
+func policyTable(first string, labels []string, tallies []policyShare) TableView {
+	t := TableView{Head: []string{first, "Within policy", "Counted", "Share"}}
+	for i, l := range labels {
+		share := "–"
+		if tallies[i].counted > 0 {
+			share = percent(tallies[i].share())
+		}
+		t.Rows = append(t.Rows, []string{l, fmt.Sprint(tallies[i].within), fmt.Sprint(tallies[i].counted), share})
+	}
+	return t
 }
 
 // months lists every month from the first to the last postmortem.

@@ -104,3 +104,36 @@ func TestOnThisDay(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyMetrics: with action_item_policy the metrics page shows the
+// share of items done within it, by month and by owner; without, neither.
+func TestPolicyMetrics(t *testing.T) {
+	cfg, pms := fixture(t)
+	if page := read(t, build(t, cfg, pms, Options{}), "metrics/index.html"); strings.Contains(page, "within policy") {
+		t.Error("no policy, yet a policy chart")
+	}
+	cfg.ActionItemPolicy = map[string]int{"P0": 14, "P1": 30, "P2": 10}
+	page := read(t, build(t, cfg, pms, Options{Out: t.TempDir()}), "metrics/index.html")
+	for _, want := range []string{
+		"Action items done within policy, by the quarter of their incident",
+		"Action items done within policy, by owner",
+		// db-failover's P0 item open past its 14 days, checkout's P1 done
+		// by its due date within 30, its P2 open past its 10.
+		`>2024 Q1</th>
+            <td class="num">1</td>
+            <td class="num">3</td>
+            <td class="num">33%</td>`,
+		`<th scope="row">db@example.com</th>
+            <td class="num">0</td>
+            <td class="num">1</td>
+            <td class="num">0%</td>`,
+		`<th scope="row">payments@example.com</th>
+            <td class="num">1</td>
+            <td class="num">1</td>
+            <td class="num">100%</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("metrics page lacks %q", want)
+		}
+	}
+}
