@@ -137,3 +137,31 @@ func TestPolicyMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestRecurrence: the trigger of a later incident changed a file that an
+// earlier incident's fix had changed; both pages say so, first among the
+// related.
+func TestRecurrence(t *testing.T) {
+	cfg, pms := fixture(t)
+	link := func(pm *postmortem.Postmortem, role postmortem.CommitRole, files ...string) {
+		pm.Linked = append(pm.Linked, postmortem.LinkedCommit{Ref: postmortem.CommitRef{SHA: "0123456789", Role: role}, Info: &postmortem.CommitInfo{SHA: "0123456789abcdef0123456789abcdef01234567", Subject: "x", Files: files}})
+	}
+	db, co := byID(t, pms, "2024-01-15-db-failover"), byID(t, pms, "2024-03-01-checkout-errors")
+	link(db, postmortem.RoleFix, "db/pool.go", "db/README.md")
+	link(co, postmortem.RoleTrigger, "db/pool.go")
+	out := build(t, cfg, pms, Options{Drafts: true})
+	first := func(page string) string {
+		i := strings.Index(page, `id="pm-related-h"`)
+		if i < 0 {
+			return ""
+		}
+		j := strings.Index(page[i:], "related-reason")
+		return page[i+j : i+j+200]
+	}
+	if got := first(read(t, out, "2024-03-01-checkout-errors/index.html")); !strings.Contains(got, "Recurrence: this incident&#39;s trigger changed pool.go, which the fix of this earlier one had changed") {
+		t.Errorf("the later incident's first related is not the recurrence: %s", got)
+	}
+	if got := first(read(t, out, "2024-01-15-db-failover/index.html")); !strings.Contains(got, "Recurrence: the trigger of this later incident changed pool.go, fixed after this one") {
+		t.Errorf("the earlier incident's first related is not the recurrence: %s", got)
+	}
+}

@@ -361,8 +361,11 @@ func timeline(pm *postmortem.Postmortem) []TimelineEntry {
 // sharing the most changed files (3 points each), services (2) and tags
 // (1), among the postmortems nearest in date that share each.
 func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) []RelatedView {
-	var out []RelatedView
+	out := b.recurrences(pm, idx)
 	seen := map[string]bool{pm.ID: true}
+	for _, r := range out {
+		seen[r.Summary.ID] = true
+	}
 	for _, id := range pm.Related {
 		if s, ok := b.summary[id]; ok && !seen[id] {
 			seen[id] = true
@@ -497,6 +500,11 @@ func newTermIndex(pms []*postmortem.Postmortem) *termIndex {
 		for _, f := range changedFiles(pm) {
 			add("file", f, pm)
 		}
+		for _, role := range []postmortem.CommitRole{postmortem.RoleTrigger, postmortem.RoleFix} {
+			for _, f := range filesOf(pm, role) {
+				add(string(role), f, pm)
+			}
+		}
 		for _, s := range pm.Services {
 			add("service", s, pm)
 		}
@@ -505,6 +513,60 @@ func newTermIndex(pms []*postmortem.Postmortem) *termIndex {
 		}
 	}
 	return idx
+}
+
+// filesOf lists the files ("repo:path") that pm's commits of one role
+// changed.
+func filesOf(pm *postmortem.Postmortem, role postmortem.CommitRole) []string {
+	var files []string
+	for _, lc := range pm.Linked {
+		if lc.Info != nil && lc.Ref.Role == role {
+			for _, f := range lc.Info.Files {
+				files = append(files, lc.Ref.Repo+":"+f)
+			}
+		}
+	}
+	return files
+}
+
+// recurrences are the incidents linked to pm by a recurrence: an earlier
+// one whose fix changed files that pm's trigger changed, and a later one
+// whose trigger changed files that pm's fix changed (the countermeasure
+// was touched again, and it hurt). They come first among the related,
+// the nearest in date first.
+func (b *builder) recurrences(pm *postmortem.Postmortem, idx *termIndex) []RelatedView {
+	var out []RelatedView
+	seen := map[*postmortem.Postmortem]bool{pm: true}
+	find := func(mine postmortem.CommitRole, theirs postmortem.CommitRole, later bool, reason func(o *postmortem.Postmortem, file string) string) {
+		for _, f := range filesOf(pm, mine) {
+			list := idx.lists[string(theirs)+"\x00"+f]
+			// The list is sorted by date: walk away from pm's date.
+			at := sort.Search(len(list), func(i int) bool { return !list[i].Date.Before(pm.Date.Time) })
+			for n, i := 0, at; n < relatedWindow && len(out) < maxRelated; n++ {
+				if later {
+					i = at + n
+				} else {
+					i = at - 1 - n
+				}
+				if i < 0 || i >= len(list) {
+					break
+				}
+				o := list[i]
+				if seen[o] || o.Date.Equal(pm.Date.Time) && (later == (o.ID < pm.ID)) {
+					continue
+				}
+				seen[o] = true
+				out = append(out, RelatedView{Summary: b.summary[o.ID], Reason: reason(o, path.Base(f[strings.Index(f, ":")+1:]))})
+			}
+		}
+	}
+	find(postmortem.RoleTrigger, postmortem.RoleFix, false, func(o *postmortem.Postmortem, file string) string {
+		return "Recurrence: this incident's trigger changed " + file + ", which the fix of this earlier one had changed"
+	})
+	find(postmortem.RoleFix, postmortem.RoleTrigger, true, func(o *postmortem.Postmortem, file string) string {
+		return "Recurrence: the trigger of this later incident changed " + file + ", fixed after this one"
+	})
+	return out
 }
 
 // score adds weight to every postmortem near pm in date that shares a term.
