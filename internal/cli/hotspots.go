@@ -63,7 +63,7 @@ func writeHotspots(w io.Writer, format string, spots []impact.Hotspot) error {
 		var b strings.Builder
 		b.WriteString("| Path | Repo | Incidents | Postmortems |\n| --- | --- | --- | --- |\n")
 		for _, s := range spots {
-			fmt.Fprintf(&b, "| `%s` | %s | %d | %s |\n", mdCell(s.Path), mdCell(repoLabel(s.Repo)), len(s.Incidents), mdCell(strings.Join(s.Incidents, ", ")))
+			fmt.Fprintf(&b, "| `%s` | %s | %d | %s |\n", mdCell(s.Path), mdCell(repoLabel(s.Repo)), len(s.Incidents), mdCell(hotspotIncidents(s)))
 		}
 		_, err := io.WriteString(w, b.String())
 		return err
@@ -75,9 +75,19 @@ func writeHotspots(w io.Writer, format string, spots []impact.Hotspot) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "INCIDENTS\tREPO\tPATH\tPOSTMORTEMS")
 	for _, s := range spots {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", len(s.Incidents), repoLabel(s.Repo), s.Path, strings.Join(s.Incidents, ", "))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", len(s.Incidents), repoLabel(s.Repo), termText(s.Path), termText(hotspotIncidents(s)))
 	}
 	return tw.Flush()
+}
+
+// hotspotIncidents lists a hotspot's incidents, then those that were
+// recurrences of an earlier fix.
+func hotspotIncidents(s impact.Hotspot) string {
+	text := strings.Join(s.Incidents, ", ")
+	if len(s.Recurrences) > 0 {
+		text += "; recurred after a fix: " + strings.Join(s.Recurrences, ", ")
+	}
+	return text
 }
 
 func repoLabel(name string) string {

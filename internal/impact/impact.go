@@ -73,21 +73,41 @@ type Hotspot struct {
 	Folder    bool     `json:"folder"`
 	Repo      string   `json:"repo,omitempty"`
 	Incidents []string `json:"incidents"`
+	// Recurrences are the incidents whose trigger changed the path after
+	// the fix of an earlier incident had changed it.
+	Recurrences []string `json:"recurrences,omitempty"`
 }
 
 // Hotspots counts, for every file and folder that trigger commits changed,
-// the incidents behind them; most incidents first.
+// the incidents behind them, and among them the recurrences: a trigger
+// that changed a file an earlier incident's fix had changed. Most
+// incidents first.
 func Hotspots(pms []*postmortem.Postmortem) []Hotspot {
 	type key struct {
 		repo, path string
 		folder     bool
 	}
-	hits := map[key]map[string]bool{}
-	add := func(k key, id string) {
-		if hits[k] == nil {
-			hits[k] = map[string]bool{}
+	hits, recur := map[key]map[string]bool{}, map[key]map[string]bool{}
+	add := func(m map[key]map[string]bool, k key, id string) {
+		if m[k] == nil {
+			m[k] = map[string]bool{}
 		}
-		hits[k][id] = true
+		m[k][id] = true
+	}
+	// The earliest incident whose fix changed each file.
+	fixed := map[key]*postmortem.Postmortem{}
+	for _, pm := range pms {
+		for _, lc := range pm.Linked {
+			if lc.Info == nil || lc.Ref.Role != postmortem.RoleFix {
+				continue
+			}
+			for _, f := range lc.Info.Files {
+				k := key{lc.Ref.Repo, f, false}
+				if first := fixed[k]; first == nil || pm.Date.Before(first.Date.Time) {
+					fixed[k] = pm
+				}
+			}
+		}
 	}
 	for _, pm := range pms {
 		for _, lc := range pm.Linked {
@@ -95,16 +115,24 @@ func Hotspots(pms []*postmortem.Postmortem) []Hotspot {
 				continue
 			}
 			for _, f := range lc.Info.Files {
-				add(key{lc.Ref.Repo, f, false}, pm.ID)
+				k := key{lc.Ref.Repo, f, false}
+				again := fixed[k] != nil && fixed[k] != pm && fixed[k].Date.Before(pm.Date.Time)
+				add(hits, k, pm.ID)
+				if again {
+					add(recur, k, pm.ID)
+				}
 				for d := path.Dir(f); d != "." && d != "/"; d = path.Dir(d) {
-					add(key{lc.Ref.Repo, d + "/", true}, pm.ID)
+					add(hits, key{lc.Ref.Repo, d + "/", true}, pm.ID)
+					if again {
+						add(recur, key{lc.Ref.Repo, d + "/", true}, pm.ID)
+					}
 				}
 			}
 		}
 	}
 	out := make([]Hotspot, 0, len(hits))
 	for k, ids := range hits {
-		out = append(out, Hotspot{Path: k.path, Folder: k.folder, Repo: k.repo, Incidents: slices.Sorted(maps.Keys(ids))})
+		out = append(out, Hotspot{Path: k.path, Folder: k.folder, Repo: k.repo, Incidents: slices.Sorted(maps.Keys(ids)), Recurrences: slices.Sorted(maps.Keys(recur[k]))})
 	}
 	slices.SortFunc(out, func(a, b Hotspot) int {
 		return cmp.Or(cmp.Compare(len(b.Incidents), len(a.Incidents)), cmp.Compare(a.Repo, b.Repo), cmp.Compare(a.Path, b.Path))
