@@ -135,15 +135,10 @@ func shortSHA(sha string) string { return sha[:min(10, len(sha))] }
 
 func actionsRun(opts *ActionsOptions) error {
 	f := opts.Factory
-	l, err := loadChecked(f, false)
+	l, now, err := loadReport(f)
 	if err != nil {
 		return err
 	}
-	now, err := f.Now()
-	if err != nil {
-		return usageError("%v", err)
-	}
-	noteErrors(f, l)
 	items := collectActions(l.Config, l.Repos.Repo(""), l.Corpus.Postmortems, now)
 	items = slices.DeleteFunc(items, func(a actionItem) bool {
 		return (opts.Overdue && !a.Overdue) ||

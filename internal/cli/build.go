@@ -66,6 +66,21 @@ func loadChecked(f *Factory, files bool) (*pipeline.Loaded, error) {
 	return reloadChecked(f, files, nil)
 }
 
+// loadReport loads and checks the corpus for a report on the day of now
+// (the current day, or HINDSIGHT_NOW), saying on stderr when it has errors.
+func loadReport(f *Factory) (*pipeline.Loaded, time.Time, error) {
+	l, err := loadChecked(f, false)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	now, err := f.Now()
+	if err != nil {
+		return nil, time.Time{}, usageError("%v", err)
+	}
+	noteErrors(f, l)
+	return l, now, nil
+}
+
 // reloadChecked is loadChecked taking unchanged files from a previous load.
 func reloadChecked(f *Factory, files bool, prev *corpus.Corpus) (*pipeline.Loaded, error) {
 	cfg, err := f.Config()

@@ -84,15 +84,10 @@ type revisitEntry struct {
 
 func revisitRun(opts *RevisitOptions) error {
 	f := opts.Factory
-	l, err := loadChecked(f, false)
+	l, now, err := loadReport(f)
 	if err != nil {
 		return err
 	}
-	now, err := f.Now()
-	if err != nil {
-		return usageError("%v", err)
-	}
-	noteErrors(f, l)
 	cfg := l.Config
 	var entries []revisitEntry
 	for _, r := range postmortem.Revisits(l.Corpus.Postmortems, cfg.RevisitAfterDays, now) {
