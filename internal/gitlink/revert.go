@@ -2,6 +2,7 @@ package gitlink
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -24,7 +25,7 @@ var revertSubject = regexp.MustCompile(`^Revert "(.+)"(?: \(#\d+\))?$`)
 func revertsOf(msg, subject string) (shas []string, revSubject string) {
 	for _, m := range revertLine.FindAllStringSubmatch(msg, -1) {
 		s := strings.ToLower(m[1])
-		if !contains(shas, s) {
+		if !slices.Contains(shas, s) {
 			shas = append(shas, s)
 		}
 	}
@@ -34,15 +35,6 @@ func revertsOf(msg, subject string) (shas []string, revSubject string) {
 		}
 	}
 	return shas, revSubject
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Revert is what git says of whether a commit is undone.
