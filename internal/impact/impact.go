@@ -117,14 +117,15 @@ func Hotspots(pms []*postmortem.Postmortem) []Hotspot {
 			for _, f := range lc.Info.Files {
 				k := key{lc.Ref.Repo, f, false}
 				again := fixed[k] != nil && fixed[k] != pm && fixed[k].Date.Before(pm.Date.Time)
-				add(hits, k, pm.ID)
-				if again {
-					add(recur, k, pm.ID)
-				}
-				for d := path.Dir(f); d != "." && d != "/"; d = path.Dir(d) {
-					add(hits, key{lc.Ref.Repo, d + "/", true}, pm.ID)
+				// The file, then each folder above it.
+				for p, folder := f, false; p != "." && p != "/"; p, folder = path.Dir(p), true {
+					k := key{lc.Ref.Repo, p, folder}
+					if folder {
+						k.path += "/"
+					}
+					add(hits, k, pm.ID)
 					if again {
-						add(recur, key{lc.Ref.Repo, d + "/", true}, pm.ID)
+						add(recur, k, pm.ID)
 					}
 				}
 			}

@@ -459,15 +459,7 @@ func topRelated(scores map[*postmortem.Postmortem]int, seen map[string]bool) []*
 }
 
 func changedFiles(pm *postmortem.Postmortem) []string {
-	var files []string
-	for _, lc := range pm.Linked {
-		if lc.Info != nil && (lc.Ref.Role == postmortem.RoleTrigger || lc.Ref.Role == postmortem.RoleFix) {
-			for _, f := range lc.Info.Files {
-				files = append(files, lc.Ref.Repo+":"+f)
-			}
-		}
-	}
-	return files
+	return append(filesOf(pm, postmortem.RoleTrigger), filesOf(pm, postmortem.RoleFix)...)
 }
 
 // termIndex finds postmortems sharing a term, looking only at the ones
