@@ -91,7 +91,7 @@ func reloadChecked(f *Factory, files bool, prev *corpus.Corpus) (*pipeline.Loade
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	l, err := pipeline.Load(cfg, f.Repos(cfg), pipeline.LoadOptions{WorkDir: f.IO.WorkDir, Now: now, Files: files, Check: true, Previous: prev})
+	l, err := pipeline.Load(cfg, f.Repos(cfg), pipeline.LoadOptions{WorkDir: f.IO.WorkDir, Now: now, Files: files, Check: true, Previous: prev, ParseCache: parseCache(f, cfg.Root)})
 	if err != nil {
 		return nil, usageError("%v", err)
 	}

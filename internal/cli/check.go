@@ -91,7 +91,7 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
-	c, err := corpus.Load(cfg, corpus.Options{Paths: opts.Paths, WorkDir: f.IO.WorkDir, Drafts: true, Digest: gitlink.BlobHash})
+	c, err := corpus.Load(cfg, corpus.Options{Paths: opts.Paths, WorkDir: f.IO.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Cache: parseCache(f, cfg.Root)})
 	if err != nil {
 		return usageError("%v", err)
 	}

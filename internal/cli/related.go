@@ -61,7 +61,7 @@ func linkedCorpus(f *Factory) (*config.Config, *corpus.Corpus, *gitlink.Set, err
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	l, err := pipeline.Load(cfg, f.Repos(cfg), pipeline.LoadOptions{WorkDir: f.IO.WorkDir, Files: true})
+	l, err := pipeline.Load(cfg, f.Repos(cfg), pipeline.LoadOptions{WorkDir: f.IO.WorkDir, Files: true, ParseCache: parseCache(f, cfg.Root)})
 	if err != nil {
 		return nil, nil, nil, usageError("%v", err)
 	}

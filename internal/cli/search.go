@@ -85,7 +85,7 @@ func searchRun(opts *SearchOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := corpus.Load(cfg, corpus.Options{WorkDir: f.IO.WorkDir, Drafts: true})
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: f.IO.WorkDir, Drafts: true, Cache: parseCache(f, cfg.Root)})
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -181,6 +181,12 @@ func dateRange(since, until string) (from, to time.Time, err error) {
 
 // searchCache is the index folder for a repository in the cache.
 func searchCache(f *Factory, root string) string { return repoCache(f, "index", root) }
+
+// parseCache is the file that keeps the parse of each postmortem of a
+// repository between runs.
+func parseCache(f *Factory, root string) string {
+	return filepath.Join(repoCache(f, "parse", root), "parses.gob")
+}
 
 // repoCache is a folder of the cache ($HINDSIGHT_CACHE, else the user's
 // cache folder) for one repository's kind of cached data.

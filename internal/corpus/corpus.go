@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -53,7 +55,11 @@ type Corpus struct {
 	// parsed keeps each file's stamp and parse result for a later load.
 	parsed map[string]parsed
 	reused int
+	cached int
 }
+
+// Cached reports how many files a load took from Options.Cache.
+func (c *Corpus) Cached() int { return c.cached }
 
 // Reused reports how many files a load took from Options.Previous.
 func (c *Corpus) Reused() int { return c.reused }
@@ -100,6 +106,10 @@ type Options struct {
 	// size and modification time are unchanged are taken from it instead
 	// of being read and parsed again (the rebuild of a watching server).
 	Previous *Corpus
+	// Cache, when set, is the file that keeps each file's parse between
+	// runs: a file whose path and bytes are unchanged is read but not
+	// parsed again. A load with Previous does not use it.
+	Cache string
 }
 
 // Load finds, reads and parses the corpus.
@@ -113,6 +123,22 @@ func Load(cfg *config.Config, opts Options) (*Corpus, error) {
 	}
 	l := &loader{cfg: cfg, wd: wd, root: cfg.Root, seen: map[string]bool{}}
 	c := &Corpus{Config: cfg, Targets: map[string]bool{}}
+	l.popts = postmortem.Options{
+		Severities: cfg.Severities,
+		Custom: func(k string) bool {
+			_, ok := cfg.CustomFields[k]
+			return ok
+		},
+	}
+	if opts.Cache != "" && opts.Previous == nil {
+		// Decoded while the files are found and read. A reload that has
+		// the previous load in memory needs no cache (and must not write
+		// one: its unchanged postmortems were linked and checked since).
+		opened := make(chan *parseCache, 1)
+		stamp := cacheStamp(l.popts, slices.Sorted(maps.Keys(cfg.CustomFields)))
+		go func() { opened <- openCache(opts.Cache, stamp) }()
+		l.cache = sync.OnceValue(func() *parseCache { return <-opened })
+	}
 
 	content := cfg.ContentDir()
 	if st, err := os.Lstat(content); err == nil && st.Mode()&fs.ModeSymlink != 0 {
@@ -179,6 +205,9 @@ type loader struct {
 	root  string
 	files []file
 	seen  map[string]bool
+	popts postmortem.Options
+	// cache, when set, waits for the parse cache and returns it.
+	cache func() *parseCache
 }
 
 // IsPostmortem reports whether a file name is content: *.md, not README.md,
@@ -245,13 +274,6 @@ type parsed struct {
 func (l *loader) parse(c *Corpus, opts Options) {
 	sort.Slice(l.files, func(i, j int) bool { return l.files[i].display < l.files[j].display })
 	results := make([]parsed, len(l.files))
-	popts := postmortem.Options{
-		Severities: l.cfg.Severities,
-		Custom: func(k string) bool {
-			_, ok := l.cfg.CustomFields[k]
-			return ok
-		},
-	}
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	var reused atomic.Int64
@@ -262,11 +284,18 @@ func (l *loader) parse(c *Corpus, opts Options) {
 				reused.Add(1)
 				return nil
 			}
-			results[i] = l.parseOne(l.files[i], popts, opts.Digest)
+			results[i] = l.parseOne(l.files[i], opts.Digest)
 			return nil
 		})
 	}
 	_ = g.Wait() // the tasks return no errors
+	if l.cache != nil {
+		// Before anything links or checks the postmortems; a cache that
+		// cannot be written only costs the next run its time.
+		cache := l.cache()
+		_ = cache.save()
+		c.cached = cache.hits
+	}
 
 	c.reused = int(reused.Load())
 	c.byID = map[string][]*postmortem.Postmortem{}
@@ -330,7 +359,7 @@ func (l *loader) previous(prev *Corpus, f file) (parsed, bool) {
 	return old, true
 }
 
-func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) string) parsed {
+func (l *loader) parseOne(f file, digest func([]byte) string) parsed {
 	fail := func(format string, args ...any) parsed {
 		return parsed{diags: []postmortem.Diagnostic{{File: f.display, Line: 1, Col: 1, Rule: RuleFile, Message: fmt.Sprintf(format, args...)}}}
 	}
@@ -349,7 +378,27 @@ func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) s
 	if err != nil {
 		return fail("%v", err)
 	}
-	pm, diags := postmortem.Parse(f.display, data, opts)
+	res := parsed{size: st.Size(), mtime: st.ModTime(), read: read}
+	if digest != nil {
+		res.digest = digest(data)
+	}
+	var key cacheKey
+	var cache *parseCache
+	if l.cache != nil {
+		key = keyOf(f, data)
+		cache = l.cache()
+		if e, ok := cache.lookup(key); ok {
+			if e.PM == nil {
+				res.diags = e.Diags
+				return res
+			}
+			if pm := e.PM.Thaw(data); pm != nil {
+				res.pm, res.diags = pm, e.Diags
+				return res
+			}
+		}
+	}
+	pm, diags := postmortem.Parse(f.display, data, l.popts)
 	if pm != nil {
 		pm.Rel = f.rel
 		pm.Outline = markdown.Analyze(pm.Body, pm.BodyLine)
@@ -362,9 +411,9 @@ func (l *loader) parseOne(f file, opts postmortem.Options, digest func([]byte) s
 		}
 		pm.UntimedItems = pm.ResolveTimeline()
 	}
-	res := parsed{pm: pm, diags: diags, size: st.Size(), mtime: st.ModTime(), read: read}
-	if digest != nil {
-		res.digest = digest(data)
+	res.pm, res.diags = pm, diags
+	if cache != nil {
+		cache.store(key, pm, data, diags)
 	}
 	return res
 }

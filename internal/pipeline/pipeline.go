@@ -48,12 +48,15 @@ type LoadOptions struct {
 	// Previous is an earlier load whose unchanged files are taken as they
 	// were (serve's rebuilds).
 	Previous *corpus.Corpus
+	// ParseCache is the file that keeps each file's parse between runs
+	// (corpus.Options.Cache).
+	ParseCache string
 }
 
 // Load reads every postmortem of cfg, links its commits through repos
 // and, with opts.Check, checks it.
 func Load(cfg *config.Config, repos *gitlink.Set, opts LoadOptions) (*Loaded, error) {
-	c, err := corpus.Load(cfg, corpus.Options{WorkDir: opts.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Previous: opts.Previous})
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: opts.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Previous: opts.Previous, Cache: opts.ParseCache})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,235 @@
+package corpus
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"golang.org/x/sync/errgroup"
+)
+
+// The parse cache keeps what parsing made of each file between runs, so
+// that a command over an unchanged corpus reads and hashes the files but
+// parses none of them (YAML and Markdown parsing are most of what a check
+// of a large corpus costs). An entry is found by the digest of the file's
+// path and bytes; the whole cache is thrown away when the program or the
+// parse options (severities, custom fields) differ from those it was made
+// with. It lives in one file, in shards that are decoded in parallel.
+
+// cacheShards is how many gob streams the cache file holds; entries go to
+// a shard by their key, and each shard is decoded on its own.
+const cacheShards = 16
+
+// cacheMagic starts a cache file; the number is the layout's version.
+const cacheMagic = "hindsight parse cache 1\n"
+
+type cacheKey [sha256.Size]byte
+
+// cacheEntry is one file's parse.
+type cacheEntry struct {
+	Key   cacheKey
+	PM    *postmortem.Frozen
+	Diags []postmortem.Diagnostic
+}
+
+// parseCache is a loaded cache file and what this run did with it.
+type parseCache struct {
+	path, stamp string
+	entries     map[cacheKey]*cacheEntry
+	mu          sync.Mutex
+	// hits and fresh are the entries this run used and made.
+	hits  int
+	fresh map[cacheKey]*cacheEntry
+}
+
+func keyOf(f file, data []byte) cacheKey {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00", f.display, f.rel, len(data))
+	h.Write(data)
+	var k cacheKey
+	h.Sum(k[:0])
+	return k
+}
+
+// cacheStamp names the program and the parse options; a cache made by
+// another program or with other options is not used.
+func cacheStamp(opts postmortem.Options, custom []string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", programStamp(), strings.Join(opts.Severities, "\x01"), strings.Join(custom, "\x01"))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// programStamp tells this build of the program from others: a released
+// version by its version, anything else by its executable's size and
+// modification time (every rebuild differs).
+var programStamp = sync.OnceValue(func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v := bi.Main.Version
+		dirty := false
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.modified" && s.Value == "true" {
+				dirty = true
+			}
+		}
+		if v != "" && v != "(devel)" && !dirty && !strings.Contains(v, "+dirty") {
+			return bi.GoVersion + " " + bi.Path + "@" + v
+		}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	st, err := os.Stat(exe)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %d %d", exe, st.Size(), st.ModTime().UnixNano())
+})
+
+// openCache loads the cache file at path; a missing, damaged or stale
+// one gives an empty cache that the run fills.
+func openCache(path, stamp string) *parseCache {
+	c := &parseCache{path: path, stamp: stamp, entries: map[cacheKey]*cacheEntry{}, fresh: map[cacheKey]*cacheEntry{}}
+	if programStamp() == "" {
+		c.path = "" // nothing tells this program from the next: keep nothing
+		return c
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c
+	}
+	shards, ok := splitCache(data, stamp)
+	if !ok {
+		return c
+	}
+	decoded := make([][]*cacheEntry, len(shards))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, s := range shards {
+		g.Go(func() error {
+			var es []*cacheEntry
+			if err := gob.NewDecoder(bytes.NewReader(s)).Decode(&es); err != nil {
+				return err
+			}
+			decoded[i] = es
+			return nil
+		})
+	}
+	if g.Wait() != nil {
+		return c
+	}
+	for _, es := range decoded {
+		for _, e := range es {
+			c.entries[e.Key] = e
+		}
+	}
+	return c
+}
+
+// splitCache checks a cache file's header and returns its shards.
+func splitCache(data []byte, stamp string) ([][]byte, bool) {
+	rest, ok := bytes.CutPrefix(data, []byte(cacheMagic+stamp+"\n"))
+	if !ok {
+		return nil, false
+	}
+	var shards [][]byte
+	for len(rest) > 0 {
+		n, w := binary.Uvarint(rest)
+		if w <= 0 || uint64(len(rest)-w) < n {
+			return nil, false
+		}
+		shards = append(shards, rest[w:w+int(n)])
+		rest = rest[w+int(n):]
+	}
+	return shards, true
+}
+
+// lookup returns the entry for key and marks it used.
+func (c *parseCache) lookup(k cacheKey) (*cacheEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	if ok {
+		c.hits++
+		c.fresh[k] = e
+	}
+	return e, ok
+}
+
+// store keeps a new parse; it must be called before anything changes pm.
+func (c *parseCache) store(k cacheKey, pm *postmortem.Postmortem, data []byte, diags []postmortem.Diagnostic) {
+	e := &cacheEntry{Key: k, Diags: diags}
+	if pm != nil {
+		fz, ok := postmortem.Freeze(pm, data)
+		if !ok {
+			return
+		}
+		e.PM = &fz
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fresh[k] = e
+}
+
+// save writes the entries this run used and made, when they differ from
+// the file's: a run over an unchanged corpus writes nothing. Files no
+// longer in the corpus are dropped. It must run before anything changes
+// the parsed postmortems.
+func (c *parseCache) save() error {
+	if c.path == "" || len(c.fresh) == c.hits && c.hits == len(c.entries) {
+		return nil
+	}
+	shards := make([][]*cacheEntry, cacheShards)
+	for k, e := range c.fresh {
+		shards[k[0]%cacheShards] = append(shards[k[0]%cacheShards], e)
+	}
+	out := make([][]byte, cacheShards)
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, es := range shards {
+		g.Go(func() error {
+			slices.SortFunc(es, func(a, b *cacheEntry) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+			var buf bytes.Buffer
+			if err := gob.NewEncoder(&buf).Encode(es); err != nil {
+				return err
+			}
+			out[i] = buf.Bytes()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".parses-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	w := bufio.NewWriter(tmp)
+	io.WriteString(w, cacheMagic+c.stamp+"\n")
+	for _, s := range out {
+		w.Write(binary.AppendUvarint(nil, uint64(len(s))))
+		w.Write(s)
+	}
+	if err := errors.Join(w.Flush(), tmp.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), c.path)
+}
