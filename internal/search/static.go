@@ -233,25 +233,34 @@ func ExportStaticCached(docs []Doc, dir string, cache *AnalysisCache) (StaticSta
 }
 
 func exportStatic(docs []Doc, dir string, cache *AnalysisCache) (StaticStats, error) {
+	files, st, err := StaticFiles(docs, cache)
+	if err != nil {
+		return st, err
+	}
+	return st, writeStatic(dir, files)
+}
+
+// StaticFiles makes the files of the static index in memory, by path
+// below its folder, for a caller that writes them itself (the site's
+// writer, which keeps the unchanged ones of the previous build). cache is
+// as for ExportStaticCached, and may be nil.
+func StaticFiles(docs []Doc, cache *AnalysisCache) (map[string][]byte, StaticStats, error) {
 	x := &staticExport{fields: staticFields(), order: sortedDocs(docs), files: map[string][]byte{}}
 	x.analyze(cache)
 	x.encodeTerms()
 	x.writeShards()
 	x.facets()
 	if err := x.docChunks(); err != nil {
-		return x.st, err
+		return nil, x.st, err
 	}
 	if err := x.meta(); err != nil {
-		return x.st, err
-	}
-	if err := writeStatic(dir, x.files); err != nil {
-		return x.st, err
+		return nil, x.st, err
 	}
 	for _, b := range x.files {
 		x.st.Files++
 		x.st.Bytes += int64(len(b))
 	}
-	return x.st, nil
+	return x.files, x.st, nil
 }
 
 // staticExport is one export under way: each phase below reads what the

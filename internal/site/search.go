@@ -5,14 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"maps"
+	"runtime"
+	"slices"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 	"github.com/hindsight-dev/hindsight/internal/search"
+	"golang.org/x/sync/errgroup"
 )
 
 // IndexDir is where the bleve index of a built site lives, below the output
@@ -95,29 +96,22 @@ func (b *builder) exportSearch(w *writer) error {
 			return err
 		}
 	}
-	tmp, err := os.MkdirTemp("", "hindsight-search-")
+	files, _, err := search.StaticFiles(docs, cache)
 	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	if _, err := search.ExportStaticCached(docs, tmp, cache); err != nil {
 		return fmt.Errorf("writing the static search index: %w", err)
 	}
 	if cache != nil {
 		// A cache that cannot be written only makes the next build slower.
 		_ = cache.Save(b.opts.SearchCache)
 	}
-	return filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(tmp, p)
-		return w.file("search/"+filepath.ToSlash(rel), data)
-	})
+	// Written in parallel; a shard the previous build has the same of is
+	// linked from it.
+	g := new(errgroup.Group)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		g.Go(func() error { return w.file("search/"+name, files[name]) })
+	}
+	return g.Wait()
 }
 
 // Similar finds postmortems alike in text; the search index is one.

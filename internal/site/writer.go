@@ -32,8 +32,11 @@ type writer struct {
 	incremental bool
 	prev        map[string]string // previous manifest: file -> fingerprint
 
-	mu   sync.Mutex
-	dirs map[string]bool
+	mu sync.Mutex
+	// dirMu is held while a folder is made, so that no file is written
+	// into one that another goroutine has only begun to make.
+	dirMu sync.Mutex
+	dirs  map[string]bool
 	// safe holds the folders of the live site found to be real folders.
 	safe map[string]bool
 	fps  map[string]string // this build's manifest
@@ -137,16 +140,15 @@ func (w *writer) abort() {
 }
 
 func (w *writer) mkdir(dir string) error {
-	w.mu.Lock()
-	need := !w.dirs[dir]
-	w.dirs[dir] = true
-	w.mu.Unlock()
-	if !need {
+	w.dirMu.Lock()
+	defer w.dirMu.Unlock()
+	if w.dirs[dir] {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("writing the site: %w", err)
 	}
+	w.dirs[dir] = true
 	return nil
 }
 
