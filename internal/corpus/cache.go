@@ -13,11 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/hindsight-dev/hindsight/internal/buildstamp"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 	"golang.org/x/sync/errgroup"
 )
@@ -69,42 +69,15 @@ func keyOf(f file, data []byte) cacheKey {
 // another program or with other options is not used.
 func cacheStamp(opts postmortem.Options, custom []string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", programStamp(), strings.Join(opts.Severities, "\x01"), strings.Join(custom, "\x01"))
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", buildstamp.Stamp(), strings.Join(opts.Severities, "\x01"), strings.Join(custom, "\x01"))
 	return hex.EncodeToString(h.Sum(nil))
 }
-
-// programStamp tells this build of the program from others: a released
-// version by its version, anything else by its executable's size and
-// modification time (every rebuild differs).
-var programStamp = sync.OnceValue(func() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		v := bi.Main.Version
-		dirty := false
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.modified" && s.Value == "true" {
-				dirty = true
-			}
-		}
-		if v != "" && v != "(devel)" && !dirty && !strings.Contains(v, "+dirty") {
-			return bi.GoVersion + " " + bi.Path + "@" + v
-		}
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	st, err := os.Stat(exe)
-	if err != nil {
-		return ""
-	}
-	return fmt.Sprintf("%s %d %d", exe, st.Size(), st.ModTime().UnixNano())
-})
 
 // openCache loads the cache file at path; a missing, damaged or stale
 // one gives an empty cache that the run fills.
 func openCache(path, stamp string) *parseCache {
 	c := &parseCache{path: path, stamp: stamp, entries: map[cacheKey]*cacheEntry{}, fresh: map[cacheKey]*cacheEntry{}}
-	if programStamp() == "" {
+	if buildstamp.Stamp() == "" {
 		c.path = "" // nothing tells this program from the next: keep nothing
 		return c
 	}

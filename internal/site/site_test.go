@@ -495,3 +495,24 @@ func TestTermSlugCollisions(t *testing.T) {
 		t.Errorf("the services page does not link both values")
 	}
 }
+
+// Another build of the program (an upgrade) may render the same inputs
+// differently: its first build renders every page again.
+func TestIncrementalNewProgram(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := filepath.Join(cfg.Root, "site")
+	opts := Options{Out: out, Theme: theme.FS(""), Now: testNow}
+	if _, err := Build(context.Background(), cfg, pms, opts); err != nil {
+		t.Fatal(err)
+	}
+	old := programStamp
+	t.Cleanup(func() { programStamp = old })
+	programStamp = func() string { return "a later release" }
+	res, err := Build(context.Background(), cfg, pms, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Reused > res.Files-res.Pages {
+		t.Errorf("a new program reused %d of %d files (%d pages)", res.Reused, res.Files, res.Pages)
+	}
+}

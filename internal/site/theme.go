@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hindsight-dev/hindsight/internal/buildstamp"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
 )
 
@@ -24,7 +25,7 @@ type templates struct {
 	pages map[string]*template.Template
 	// site is what rel and asset build URLs from, set before rendering.
 	site *SiteView
-	// version changes when any theme file does.
+	// version changes when any theme file or the program does.
 	version string
 }
 
@@ -89,6 +90,8 @@ func loadTheme(fsys fs.FS) (*templates, error) {
 		}
 		th.pages[k] = t
 	}
+	// Another program may render the same templates differently.
+	sum.Write([]byte(programStamp()))
 	th.version = hex.EncodeToString(sum.Sum(nil))[:16]
 	return th, nil
 }
@@ -157,3 +160,6 @@ func (th *templates) static() (map[string][]byte, string, error) {
 	}
 	return files, hex.EncodeToString(h.Sum(nil))[:10], nil
 }
+
+// programStamp names this build of the program (a variable for tests).
+var programStamp = buildstamp.Stamp
