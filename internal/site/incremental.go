@@ -29,6 +29,10 @@ type manifest struct {
 	Note    string            `json:"note"`
 	Version int               `json:"version"`
 	Pages   map[string]string `json:"pages"`
+	// Inputs fingerprint what a group of files was made from (the static
+	// search index's documents), so that the next build can keep the whole
+	// group without making it again.
+	Inputs map[string]string `json:"inputs,omitempty"`
 }
 
 // readManifest reads the manifest of a previous build. It returns nil
@@ -37,7 +41,7 @@ type manifest struct {
 // this program could have written: its names are used to remove and
 // replace files, so a folder whose manifest names a path outside it is
 // treated as somebody else's.
-func readManifest(out string) (map[string]string, error) {
+func readManifest(out string) (*manifest, error) {
 	data, err := os.ReadFile(filepath.Join(out, Marker))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -49,7 +53,7 @@ func readManifest(out string) (map[string]string, error) {
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, fmt.Errorf("its %s is not a Hindsight manifest (%v)", Marker, err)
 	}
-	if m.Version != manifestVersion {
+	if m.Version != manifestVersion || m.Pages == nil {
 		return nil, nil
 	}
 	for name := range m.Pages {
@@ -57,7 +61,7 @@ func readManifest(out string) (map[string]string, error) {
 			return nil, fmt.Errorf("its %s names %q, which is not a file inside the folder", Marker, name)
 		}
 	}
-	return m.Pages, nil
+	return &m, nil
 }
 
 // siteName reports whether a manifest entry is a file this program could

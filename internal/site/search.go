@@ -96,6 +96,12 @@ func (b *builder) exportSearch(w *writer) error {
 			return err
 		}
 	}
+	// Documents the same as the previous build's (by id and hash) give
+	// the same index: its files are kept as they are.
+	inputs := staticInputs(docs)
+	if w.keepGroup("search", "search/", inputs) {
+		return nil
+	}
 	files, _, err := search.StaticFiles(docs, cache)
 	if err != nil {
 		return fmt.Errorf("writing the static search index: %w", err)
@@ -111,7 +117,28 @@ func (b *builder) exportSearch(w *writer) error {
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		g.Go(func() error { return w.file("search/"+name, files[name]) })
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	w.setInputs("search", inputs)
+	return nil
+}
+
+// staticInputs fingerprints what the static index is made from: each
+// document's id and hash, and the program that makes it.
+func staticInputs(docs []search.Doc) string {
+	keys := make([]string, len(docs))
+	for i, d := range docs {
+		keys[i] = d.ID + "\x00" + d.Hash
+	}
+	slices.Sort(keys)
+	h := sha256.New()
+	h.Write([]byte(programStamp()))
+	for _, k := range keys {
+		h.Write([]byte{0})
+		h.Write([]byte(k))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // Similar finds postmortems alike in text; the search index is one.

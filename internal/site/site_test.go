@@ -516,3 +516,45 @@ func TestIncrementalNewProgram(t *testing.T) {
 		t.Errorf("a new program reused %d of %d files (%d pages)", res.Reused, res.Files, res.Pages)
 	}
 }
+
+// An unchanged rebuild keeps the static search index whole, by what it
+// was made from; one whose files are not all there makes it again.
+func TestIncrementalStaticIndex(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := filepath.Join(cfg.Root, "site")
+	opts := Options{Out: out, Theme: theme.FS(""), Now: testNow}
+	if _, err := Build(context.Background(), cfg, pms, opts); err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(t, out)
+	m, err := readManifest(out)
+	if err != nil || m == nil || len(m.Inputs["search"]) != 32 {
+		t.Fatalf("the manifest records no inputs of the search index: %+v, %v", m, err)
+	}
+	var shard string
+	for name := range want {
+		if strings.HasPrefix(name, "search/terms/") {
+			shard = name
+			break
+		}
+	}
+	if shard == "" {
+		t.Fatal("no term shard in the static index")
+	}
+	if err := os.Remove(filepath.Join(out, filepath.FromSlash(shard))); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Build(context.Background(), cfg, pms, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Reused != res.Files-1 {
+		t.Errorf("after removing one shard, %d of %d files were reused", res.Reused, res.Files)
+	}
+	got := snapshot(t, out)
+	for name, data := range want {
+		if name != Marker && !bytes.Equal(got[name], data) {
+			t.Errorf("%s differs after the rebuild", name)
+		}
+	}
+}

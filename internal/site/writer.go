@@ -40,6 +40,9 @@ type writer struct {
 	// safe holds the folders of the live site found to be real folders.
 	safe map[string]bool
 	fps  map[string]string // this build's manifest
+	// prevInputs and inputs fingerprint what groups of files were made
+	// from, in the previous build and this one (manifest.Inputs).
+	prevInputs, inputs map[string]string
 
 	pages, files, reused atomic.Int64
 	bytes                atomic.Int64
@@ -57,14 +60,14 @@ func newWriter(out string) (*writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the build folder: %w", err)
 	}
-	w := &writer{out: out, stage: stage, dirs: map[string]bool{}, fps: map[string]string{}, safe: map[string]bool{}}
+	w := &writer{out: out, stage: stage, dirs: map[string]bool{}, fps: map[string]string{}, safe: map[string]bool{}, inputs: map[string]string{}}
 	prev, err := readManifest(out)
 	if err != nil {
 		_ = os.RemoveAll(stage)
 		return nil, fmt.Errorf("the output folder %s is not a previous Hindsight build: %v; empty it or choose another folder", out, err)
 	}
 	if prev != nil {
-		w.prev, w.incremental = prev, true
+		w.prev, w.prevInputs, w.incremental = prev.Pages, prev.Inputs, true
 	}
 	return w, nil
 }
@@ -223,9 +226,40 @@ func (w *writer) page(p, fp string, data []byte) error {
 	return nil
 }
 
+// keepGroup keeps every file of the previous build whose name starts with
+// prefix, when the previous build made them from the same inputs as this
+// one would (fp), and reports whether it did. A group is kept whole or
+// not at all.
+func (w *writer) keepGroup(group, prefix, fp string) bool {
+	if fp == "" || w.prevInputs[group] != fp {
+		return false
+	}
+	n := 0
+	for name, old := range w.prev {
+		if strings.HasPrefix(name, prefix) {
+			if !w.keep(name, old) {
+				return false
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	w.setInputs(group, fp)
+	return true
+}
+
+// setInputs records what a group of files of this build was made from.
+func (w *writer) setInputs(group, fp string) {
+	w.mu.Lock()
+	w.inputs[group] = fp
+	w.mu.Unlock()
+}
+
 // manifestData is the marker and manifest of a build.
-func manifestData(fps map[string]string) []byte {
-	m := manifest{Note: "This folder is the output of hindsight build; it is replaced on each build.", Version: manifestVersion, Pages: fps}
+func manifestData(fps, inputs map[string]string) []byte {
+	m := manifest{Note: "This folder is the output of hindsight build; it is replaced on each build.", Version: manifestVersion, Pages: fps, Inputs: inputs}
 	data, _ := json.MarshalIndent(m, "", " ")
 	return append(data, '\n')
 }
@@ -237,7 +271,7 @@ var beforeMove func(i int) error
 // commit puts the new site in place.
 func (w *writer) commit() error {
 	if !w.incremental {
-		if err := os.WriteFile(filepath.Join(w.stage, Marker), manifestData(w.fps), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(w.stage, Marker), manifestData(w.fps, w.inputs), 0o644); err != nil {
 			return fmt.Errorf("writing the site: %w", err)
 		}
 		// The search index lives in the output folder; it moves with it.
@@ -269,7 +303,7 @@ func (w *writer) commit() error {
 	// Until a staged file is in place, the manifest must not vouch for
 	// the old one under its name: were the build killed halfway through
 	// the moves, the next one would take the old file for current.
-	if err := w.writeManifest(w.pending(moved)); err != nil {
+	if err := w.writeManifest(w.pending(moved), nil); err != nil {
 		return err
 	}
 	made := map[string]bool{}
@@ -315,7 +349,7 @@ func (w *writer) commit() error {
 			}
 		}
 	}
-	if err := w.writeManifest(w.fps); err != nil {
+	if err := w.writeManifest(w.fps, w.inputs); err != nil {
 		return err
 	}
 	w.done = true
@@ -335,10 +369,10 @@ func (w *writer) pending(moved []string) map[string]string {
 }
 
 // writeManifest replaces the live site's manifest in one rename.
-func (w *writer) writeManifest(fps map[string]string) error {
+func (w *writer) writeManifest(fps, inputs map[string]string) error {
 	tmp := filepath.Join(w.out, Marker+".tmp")
 	_ = os.Remove(tmp) // never write through a link left in its place
-	if err := os.WriteFile(tmp, manifestData(fps), 0o644); err != nil {
+	if err := os.WriteFile(tmp, manifestData(fps, inputs), 0o644); err != nil {
 		return fmt.Errorf("updating the site: %w", err)
 	}
 	if err := os.Rename(tmp, filepath.Join(w.out, Marker)); err != nil {
