@@ -51,7 +51,17 @@ func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms 
 		if text == "" {
 			continue
 		}
-		terms := Analyze(text)
+		// One tokenization gives both the surface words and, through the
+		// analyzer's filters, the terms.
+		tokens := tok.Tokenize([]byte(text))
+		for _, token := range tokens {
+			s := surfaceWord(token.Term)
+			if _, ok := seen[s]; !ok && s != "" {
+				seen[s] = struct{}{}
+				dt.surfaces = append(dt.surfaces, s)
+			}
+		}
+		terms := filterTerms(tokens, text)
 		dt.lens[f] = len(terms)
 		for _, t := range terms {
 			tf := counts[t]
@@ -63,13 +73,6 @@ func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms 
 				tf[f]++
 			}
 		}
-		for _, token := range tok.Tokenize([]byte(text)) {
-			s := surfaceWord(token.Term)
-			if _, ok := seen[s]; !ok && s != "" {
-				seen[s] = struct{}{}
-				dt.surfaces = append(dt.surfaces, s)
-			}
-		}
 	}
 	dt.terms = slices.Sorted(maps.Keys(counts))
 	dt.tf = make([]uint16, 0, len(dt.terms)*len(fields))
@@ -77,6 +80,26 @@ func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms 
 		dt.tf = append(dt.tf, counts[t]...)
 	}
 	return dt
+}
+
+// filterTerms is Analyze(text) given the tokens of text: the text
+// analyzer's filters applied to them (it has no character filters, and
+// its tokenizer is the one analyzeDoc uses). The filters may change the
+// tokens.
+func filterTerms(tokens analysis.TokenStream, text string) []string {
+	_, a := sharedMapping()
+	da, ok := a.(*analysis.DefaultAnalyzer)
+	if !ok || len(da.CharFilters) > 0 {
+		return Analyze(text)
+	}
+	for _, f := range da.TokenFilters {
+		tokens = f.Filter(tokens)
+	}
+	terms := make([]string, 0, len(tokens))
+	for _, t := range tokens {
+		terms = append(terms, string(t.Term))
+	}
+	return terms
 }
 
 // surfaceWord is a token as the browser's query words are: without an

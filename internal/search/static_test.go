@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 )
 
 // staticIndex reads an exported static index back, the way search.js does.
@@ -868,5 +870,19 @@ func TestAnalysisCacheEarlierForm(t *testing.T) {
 	f.Close()
 	if LoadAnalysisCache(path).Has("a", "ha") {
 		t.Error("a cache of the earlier form was read")
+	}
+}
+
+// The static index's analysis tokenizes once; its terms must be those of
+// Analyze.
+func TestFilterTermsIsAnalyze(t *testing.T) {
+	for _, text := range []string{
+		"", "The database's failover failed", "Kubernetes' nodes: 10.0.0.1, sha 4f1c2e9a", "ＡＢＣ full-width ＇s", "日本語のテキスト and emoji 🚀",
+		strings.Repeat("x", 200) + " tail", "Running runners ran; it's O'Brien's", "URLs https://example.com/a_b?c=d",
+	} {
+		got := filterTerms(unicodetok.NewUnicodeTokenizer().Tokenize([]byte(text)), text)
+		if want := Analyze(text); !slices.Equal(got, want) {
+			t.Errorf("%q: terms %q, Analyze gives %q", text, got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -44,6 +45,15 @@ type writer struct {
 	// from, in the previous build and this one (manifest.Inputs).
 	prevInputs, inputs map[string]string
 
+	// queue takes the files to write to the one goroutine that writes
+	// them: on a journaling file system, two writers making files in the
+	// same folder take longer than one (8,000 pages: 5.5 s against
+	// 2.8 s), and rendering, which needs the processors, goes on
+	// meanwhile. qerr is its first error, read after flush.
+	queue chan queuedFile
+	qdone chan struct{}
+	qerr  error
+
 	pages, files, reused atomic.Int64
 	bytes                atomic.Int64
 	progress             func(done, total int)
@@ -61,6 +71,8 @@ func newWriter(out string) (*writer, error) {
 		return nil, fmt.Errorf("creating the build folder: %w", err)
 	}
 	w := &writer{out: out, stage: stage, dirs: map[string]bool{}, fps: map[string]string{}, safe: map[string]bool{}, inputs: map[string]string{}}
+	w.queue, w.qdone = make(chan queuedFile, 128), make(chan struct{})
+	go w.drain()
 	prev, err := readManifest(out)
 	if err != nil {
 		_ = os.RemoveAll(stage)
@@ -136,7 +148,42 @@ func removeStale(out string) {
 }
 
 // abort removes the staging folder unless the build was committed.
+// queuedFile is a file on its way to the stage.
+type queuedFile struct {
+	full string
+	data []byte
+}
+
+// drain writes the queued files, until the first error.
+func (w *writer) drain() {
+	defer close(w.qdone)
+	for q := range w.queue {
+		if w.qerr != nil {
+			continue
+		}
+		if err := w.mkdir(filepath.Dir(q.full)); err != nil {
+			w.qerr = err
+			continue
+		}
+		if err := os.WriteFile(q.full, q.data, 0o644); err != nil {
+			w.qerr = fmt.Errorf("writing the site: %w", err)
+		}
+	}
+}
+
+// flush waits until every queued file is written, and returns the first
+// error. No file may be written after it.
+func (w *writer) flush() error {
+	if w.queue != nil {
+		close(w.queue)
+		<-w.qdone
+		w.queue = nil
+	}
+	return w.qerr
+}
+
 func (w *writer) abort() {
+	_ = w.flush()
 	if !w.done {
 		_ = os.RemoveAll(w.stage)
 	}
@@ -193,12 +240,8 @@ func (w *writer) keep(name, fp string) bool {
 func (w *writer) write(name, fp string, data []byte) error {
 	w.record(name, fp)
 	full := filepath.Join(w.stage, filepath.FromSlash(name))
-	if err := w.mkdir(filepath.Dir(full)); err != nil {
-		return err
-	}
-	if err := os.WriteFile(full, data, 0o644); err != nil {
-		return fmt.Errorf("writing the site: %w", err)
-	}
+	// The caller may reuse data once this returns.
+	w.queue <- queuedFile{full: full, data: bytes.Clone(data)}
 	w.files.Add(1)
 	w.bytes.Add(int64(len(data)))
 	return nil
@@ -270,6 +313,9 @@ var beforeMove func(i int) error
 
 // commit puts the new site in place.
 func (w *writer) commit() error {
+	if err := w.flush(); err != nil {
+		return err
+	}
 	if !w.incremental {
 		if err := os.WriteFile(filepath.Join(w.stage, Marker), manifestData(w.fps, w.inputs), 0o644); err != nil {
 			return fmt.Errorf("writing the site: %w", err)
