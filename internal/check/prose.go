@@ -118,44 +118,16 @@ func blamelessLanguage(r *run, pm *postmortem.Postmortem) {
 // MaxCodeLines is the longest code block no-logs lets through.
 const MaxCodeLines = 30
 
-var logLine = []*regexp.Regexp{
-	regexp.MustCompile(`^\s+at [\w$./<>]+\(.*\)\s*$`),                                  // Java, JavaScript frames
-	regexp.MustCompile(`^(?:Exception in thread|Caused by:|\S+(?:Exception|Error): )`), // Java
-	regexp.MustCompile(`^Traceback \(most recent call last\)`),                         // Python
-	regexp.MustCompile(`^\s+File ".*", line \d+`),                                      // Python
-	regexp.MustCompile(`^goroutine \d+ \[`),                                            // Go
-	regexp.MustCompile(`^panic: `),                                                     // Go
-	regexp.MustCompile(`^\s*\S+\.go:\d+ \+0x[0-9a-f]+`),                                // Go
-	regexp.MustCompile(`^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}`),                   // timestamped log lines
-	regexp.MustCompile(`^\[?\w{3} \d{1,2} \d{2}:\d{2}:\d{2}`),                          // syslog
-	regexp.MustCompile(`\b(?:ERROR|WARN|WARNING|INFO|DEBUG|FATAL|TRACE)\b`),            // log levels
-}
-
 func noLogs(r *run, pm *postmortem.Postmortem) {
 	for _, b := range pm.Outline.CodeBlocks {
 		if len(b.Lines) > MaxCodeLines {
 			r.emit("no-logs", pm, b.Line, b.Col, "code block of %d lines (more than %d); keep the few lines that matter and link to the full output", len(b.Lines), MaxCodeLines)
 			continue
 		}
-		if looksLikeLog(b.Lines) {
+		if postmortem.LooksLikeLog(b.Lines) {
 			r.emit("no-logs", pm, b.Line, b.Col, "this code block looks like a raw log or stack trace; summarise what it shows in prose and link to the full output")
 		}
 	}
-}
-
-// looksLikeLog reports whether at least three lines, and half of them,
-// look like log lines or stack frames.
-func looksLikeLog(lines []string) bool {
-	hits := 0
-	for _, l := range lines {
-		for _, re := range logLine {
-			if re.MatchString(l) {
-				hits++
-				break
-			}
-		}
-	}
-	return hits >= 3 && hits*2 >= len(lines)
 }
 
 var placeholderWord = regexp.MustCompile(`\b(?:TODO|TBD|FIXME)\b`)

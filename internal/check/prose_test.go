@@ -3,6 +3,8 @@ package check
 import (
 	"strings"
 	"testing"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
 
 func TestBlaming(t *testing.T) {
@@ -39,10 +41,10 @@ func TestLooksLikeLog(t *testing.T) {
 	trace := []string{"Exception in thread \"main\" java.lang.NullPointerException", "\tat com.example.Foo.bar(Foo.java:12)", "\tat com.example.Foo.main(Foo.java:5)", "\tat java.base/Thread.run(Thread.java:833)"}
 	logs := []string{"2019-06-28T18:26:01Z ERROR upstream timed out", "2019-06-28T18:26:02Z ERROR upstream timed out", "2019-06-28T18:26:03Z WARN retrying"}
 	config := []string{"limits:", "  connections: 100", "  timeout: 5s"}
-	if !looksLikeLog(trace) || !looksLikeLog(logs) {
+	if !postmortem.LooksLikeLog(trace) || !postmortem.LooksLikeLog(logs) {
 		t.Error("a stack trace or log was not recognised")
 	}
-	if looksLikeLog(config) {
+	if postmortem.LooksLikeLog(config) {
 		t.Error("a config excerpt was taken for a log")
 	}
 }
