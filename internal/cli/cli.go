@@ -183,6 +183,7 @@ caused and fixed each incident, and publishes them as a searchable site.`,
 		NewCmdHotspots(f, nil),
 		NewCmdActions(f, nil),
 		NewCmdRevisit(f, nil),
+		NewCmdTimeline(f, nil),
 		NewCmdStats(f, nil),
 		NewCmdExport(f, nil),
 	)
