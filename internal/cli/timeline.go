@@ -376,8 +376,8 @@ func (opts *TimelineOptions) gitEvents(target *timeline.Target, w timeline.Windo
 			return nil, fmt.Errorf("git: %v", err)
 		}
 		label := name
-		if label == "" {
-			label = filepath.Base(r.Root())
+		if label == "" && len(names) > 1 {
+			label = "this repo"
 		}
 		out = append(out, timeline.FromGit(timeline.GitSource{Name: name, Label: label, Events: evs, Roles: roles[name], Prefix: len(names) > 1}, w, sk)...)
 	}

@@ -38,16 +38,17 @@ func FromGit(src GitSource, w Window, sk Skips) []Event {
 		var text string
 		switch e.Kind {
 		case gitlink.EventTag:
-			text = fmt.Sprintf("Deploy: %s %s (tag)", src.Label, e.Tag)
+			what := strings.TrimSpace(src.Label + " " + e.Tag)
+			text = fmt.Sprintf("Deploy: %s (tag)", what)
 			if role := src.Roles[e.SHA]; role != "" {
-				text = fmt.Sprintf("Deploy: %s %s (tag of %s)", src.Label, e.Tag, ref)
+				text = fmt.Sprintf("Deploy: %s (tag of %s)", what, ref)
 			}
 		case gitlink.EventMerge:
 			text = fmt.Sprintf("Merged \"%s\" (%s)", subject(e.Subject), ref)
 		default:
 			text = fmt.Sprintf("Committed \"%s\" (%s)", subject(e.Subject), ref)
 		}
-		if src.Prefix && e.Kind != gitlink.EventTag {
+		if src.Prefix && src.Label != "" && e.Kind != gitlink.EventTag {
 			text = src.Label + ": " + text
 		}
 		out = append(out, Event{Time: e.Time.UTC(), Text: clean(text), Source: "git", Kind: string(e.Kind)})
