@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -252,7 +253,7 @@ func timelineRun(opts *TimelineOptions) error {
 	timeline.Sort(events)
 	report := func(verb string, n int) {
 		var parts []string
-		for _, k := range slices.Sorted(mapsKeys(counts)) {
+		for _, k := range slices.Sorted(maps.Keys(counts)) {
 			parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
 		}
 		msg := fmt.Sprintf("%s %s (%s)", verb, plural(n, "event"), strings.Join(parts, ", "))
@@ -299,16 +300,6 @@ func timelineRun(opts *TimelineOptions) error {
 	}
 	report(fmt.Sprintf("Added to %s:", displayPath(f.IO.WorkDir, target.Path)), res.Added)
 	return nil
-}
-
-func mapsKeys(m map[string]int) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // incidentWindow is the default window of an import into a postmortem:
@@ -365,7 +356,7 @@ func (opts *TimelineOptions) gitEvents(target *timeline.Target, w timeline.Windo
 	var out []timeline.Event
 	for _, name := range names {
 		if name != "" && !set.Known(name) {
-			return nil, fmt.Errorf("git: no repo named %q in hindsight.yaml%s", name, hintFor(name, set.Names()))
+			return nil, fmt.Errorf("git: no repo named %q in hindsight.yaml%s", name, knownRepos(set.Names()))
 		}
 		r := set.Repo(name)
 		evs, err := r.Events(w.Since, w.Until)
@@ -384,7 +375,7 @@ func (opts *TimelineOptions) gitEvents(target *timeline.Target, w timeline.Windo
 	return out, nil
 }
 
-func hintFor(got string, choices []string) string {
+func knownRepos(choices []string) string {
 	if len(choices) == 0 {
 		return "; add it under repos:"
 	}

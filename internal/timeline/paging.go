@@ -43,7 +43,7 @@ func ReadPagerDuty(p string, w Window, sk Skips, ms *Milestones) ([]Event, error
 	if log.LogEntries == nil {
 		return nil, fmt.Errorf("%s: not a PagerDuty incident log: it has no log_entries (export it with GET /incidents/{id}/log_entries)", p)
 	}
-	var out []Event
+	c := &pages{source: "pagerduty", w: w, sk: sk, ms: ms}
 	for _, e := range *log.LogEntries {
 		kind, _, _ := strings.Cut(e.Type, "_log_entry")
 		agent := ""
@@ -74,17 +74,32 @@ func ReadPagerDuty(p string, w Window, sk Skips, ms *Milestones) ([]Event, error
 			kind = "event"
 			text = "PagerDuty: " + e.Summary
 		}
-		if e.CreatedAt.IsZero() || strings.TrimSpace(text) == "" {
-			sk[SkipEmpty]++
-			continue
-		}
-		ev := Event{Time: e.CreatedAt.UTC(), Text: clean(text), Source: "pagerduty", Kind: kind}
-		ms.add(ev)
-		if w.keep(ev.Time, sk) {
-			out = append(out, ev)
-		}
+		c.add(e.CreatedAt, strings.TrimSpace(text) == "", text, kind)
 	}
-	return out, nil
+	return c.out, nil
+}
+
+// pages collects the entries of a paging log and its milestones.
+type pages struct {
+	source string
+	w      Window
+	sk     Skips
+	ms     *Milestones
+	out    []Event
+}
+
+// add takes an entry, unless it has no time or text, or is outside the
+// window; the milestones take it either way.
+func (c *pages) add(t time.Time, empty bool, text, kind string) {
+	if t.IsZero() || empty {
+		c.sk[SkipEmpty]++
+		return
+	}
+	ev := Event{Time: t.UTC(), Text: clean(text), Source: c.source, Kind: kind}
+	c.ms.add(ev)
+	if c.w.keep(ev.Time, c.sk) {
+		c.out = append(c.out, ev)
+	}
 }
 
 func by(who string) string {
@@ -125,7 +140,7 @@ func ReadOpsgenie(p string, w Window, sk Skips, ms *Milestones) ([]Event, error)
 	if err != nil {
 		return nil, err
 	}
-	var out []Event
+	c := &pages{source: "opsgenie", w: w, sk: sk, ms: ms}
 	for _, e := range entries {
 		low := strings.ToLower(e.Log)
 		kind := "event"
@@ -148,17 +163,9 @@ func ReadOpsgenie(p string, w Window, sk Skips, ms *Milestones) ([]Event, error)
 		if e.Owner != "" && !strings.Contains(e.Log, e.Owner) {
 			text += by(e.Owner)
 		}
-		if e.CreatedAt.IsZero() || strings.TrimSpace(e.Log) == "" {
-			sk[SkipEmpty]++
-			continue
-		}
-		ev := Event{Time: e.CreatedAt.UTC(), Text: clean(text), Source: "opsgenie", Kind: kind}
-		ms.add(ev)
-		if w.keep(ev.Time, sk) {
-			out = append(out, ev)
-		}
+		c.add(e.CreatedAt, strings.TrimSpace(e.Log) == "", text, kind)
 	}
-	return out, nil
+	return c.out, nil
 }
 
 // MaxFile is the largest paging log or table read whole.
