@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"path"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
@@ -99,7 +101,7 @@ func (b *builder) exportSearch(w *writer) error {
 	// Documents the same as the previous build's (by id and hash) give
 	// the same index: its files are kept as they are.
 	inputs := staticInputs(docs)
-	if w.keepGroup("search", "search/", inputs) {
+	if w.keepGroup("search", staticIndexFile, inputs) {
 		return nil
 	}
 	files, _, err := search.StaticFiles(docs, cache)
@@ -122,6 +124,13 @@ func (b *builder) exportSearch(w *writer) error {
 	}
 	w.setInputs("search", inputs)
 	return nil
+}
+
+// staticIndexFile reports whether a file of the site is one of the static
+// index's: the JSON files of search/ (its page, search/index.html, is a
+// page like the others).
+func staticIndexFile(name string) bool {
+	return strings.HasPrefix(name, "search/") && path.Ext(name) == ".json"
 }
 
 // staticInputs fingerprints what the static index is made from: each

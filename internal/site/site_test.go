@@ -558,3 +558,28 @@ func TestIncrementalStaticIndex(t *testing.T) {
 		}
 	}
 }
+
+// A change that the search page shows but the static index does not (the
+// site's title) renders the search page again while the index is kept.
+func TestIncrementalSearchPage(t *testing.T) {
+	cfg, pms := fixture(t)
+	out := filepath.Join(cfg.Root, "site")
+	opts := Options{Out: out, Theme: theme.FS(""), Now: testNow}
+	if _, err := Build(context.Background(), cfg, pms, opts); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Title = "Renamed postmortems"
+	if _, err := Build(context.Background(), cfg, pms, opts); err != nil {
+		t.Fatal(err)
+	}
+	cold := filepath.Join(t.TempDir(), "cold")
+	if _, err := Build(context.Background(), cfg, pms, Options{Out: cold, Theme: theme.FS(""), Now: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := snapshot(t, out), snapshot(t, cold)
+	for name, data := range b {
+		if !bytes.Equal(a[name], data) {
+			t.Errorf("%s differs between the rebuild and a cold build", name)
+		}
+	}
+}

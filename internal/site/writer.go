@@ -269,17 +269,17 @@ func (w *writer) page(p, fp string, data []byte) error {
 	return nil
 }
 
-// keepGroup keeps every file of the previous build whose name starts with
-// prefix, when the previous build made them from the same inputs as this
-// one would (fp), and reports whether it did. A group is kept whole or
-// not at all.
-func (w *writer) keepGroup(group, prefix, fp string) bool {
+// keepGroup keeps every file of the previous build that member accepts,
+// when the previous build made them from the same inputs as this one
+// would (fp), and reports whether it did. A group is kept whole or not at
+// all.
+func (w *writer) keepGroup(group string, member func(name string) bool, fp string) bool {
 	if fp == "" || w.prevInputs[group] != fp {
 		return false
 	}
 	n := 0
 	for name, old := range w.prev {
-		if strings.HasPrefix(name, prefix) {
+		if member(name) {
 			if !w.keep(name, old) {
 				return false
 			}
