@@ -28,7 +28,8 @@ import (
 // of a large corpus costs). An entry is found by the digest of the file's
 // path and bytes; the whole cache is thrown away when the program or the
 // parse options (severities, custom fields) differ from those it was made
-// with. It lives in one file, in shards that are decoded in parallel.
+// with. It lives in one file, in shards that are decoded in parallel and
+// written again only when their entries changed.
 
 // cacheShards is how many gob streams the cache file holds; entries go to
 // a shard by their key, and each shard is decoded on its own.
@@ -54,7 +55,18 @@ type parseCache struct {
 	// hits and fresh are the entries this run used and made.
 	hits  int
 	fresh map[cacheKey]*cacheEntry
+	// Per shard: where it lies in the file as loaded, how many entries it
+	// held, and how many of them this run used; made counts the entries
+	// this run added to it. A shard whose entries were all used and that
+	// gained none is copied as it was when the cache is saved.
+	at, size         [cacheShards]int64
+	held, used, made [cacheShards]int
+	// loaded identifies the file as read, so that save copies shards only
+	// from that very file.
+	loaded os.FileInfo
 }
+
+func shardOf(k cacheKey) int { return int(k[0]) % cacheShards }
 
 func keyOf(f file, data []byte) cacheKey {
 	h := sha256.New()
@@ -85,8 +97,12 @@ func openCache(path, stamp string) *parseCache {
 	if err != nil {
 		return c
 	}
-	shards, ok := splitCache(data, stamp)
-	if !ok {
+	st, err := os.Stat(path)
+	if err != nil {
+		return c
+	}
+	shards, offs, ok := splitCache(data, stamp)
+	if !ok || len(shards) != cacheShards {
 		return c
 	}
 	decoded := make([][]*cacheEntry, len(shards))
@@ -105,30 +121,38 @@ func openCache(path, stamp string) *parseCache {
 	if g.Wait() != nil {
 		return c
 	}
-	for _, es := range decoded {
+	for i, es := range decoded {
 		for _, e := range es {
+			if shardOf(e.Key) != i {
+				return &parseCache{path: path, stamp: stamp, entries: map[cacheKey]*cacheEntry{}, fresh: map[cacheKey]*cacheEntry{}}
+			}
 			c.entries[e.Key] = e
 		}
+		c.held[i], c.at[i], c.size[i] = len(es), offs[i], int64(len(shards[i]))
 	}
+	c.loaded = st
 	return c
 }
 
-// splitCache checks a cache file's header and returns its shards.
-func splitCache(data []byte, stamp string) ([][]byte, bool) {
+// splitCache checks a cache file's header and returns its shards and
+// where each starts in data.
+func splitCache(data []byte, stamp string) ([][]byte, []int64, bool) {
 	rest, ok := bytes.CutPrefix(data, []byte(cacheMagic+stamp+"\n"))
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	var shards [][]byte
+	var offs []int64
 	for len(rest) > 0 {
 		n, w := binary.Uvarint(rest)
 		if w <= 0 || uint64(len(rest)-w) < n {
-			return nil, false
+			return nil, nil, false
 		}
 		shards = append(shards, rest[w:w+int(n)])
+		offs = append(offs, int64(len(data)-len(rest)+w))
 		rest = rest[w+int(n):]
 	}
-	return shards, true
+	return shards, offs, true
 }
 
 // lookup returns the entry for key and marks it used.
@@ -138,6 +162,7 @@ func (c *parseCache) lookup(k cacheKey) (*cacheEntry, bool) {
 	e, ok := c.entries[k]
 	if ok {
 		c.hits++
+		c.used[shardOf(k)]++
 		c.fresh[k] = e
 	}
 	return e, ok
@@ -156,25 +181,44 @@ func (c *parseCache) store(k cacheKey, pm *postmortem.Postmortem, data []byte, d
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.fresh[k] = e
+	c.made[shardOf(k)]++
 }
 
 // save writes the entries this run used and made, when they differ from
-// the file's: a run over an unchanged corpus writes nothing. Files no
+// the file's: a run over an unchanged corpus writes nothing, and a shard
+// whose entries are unchanged is copied from the file as it was (after one
+// edit, two shards are encoded again, not the whole cache). Files no
 // longer in the corpus are dropped. It must run before anything changes
 // the parsed postmortems.
 func (c *parseCache) save() error {
 	if c.path == "" || len(c.fresh) == c.hits && c.hits == len(c.entries) {
 		return nil
 	}
+	var old *os.File
+	if c.loaded != nil {
+		if f, err := os.Open(c.path); err == nil {
+			defer f.Close()
+			if st, err := f.Stat(); err == nil && os.SameFile(st, c.loaded) && st.Size() == c.loaded.Size() && st.ModTime().Equal(c.loaded.ModTime()) {
+				old = f
+			}
+		}
+	}
 	shards := make([][]*cacheEntry, cacheShards)
 	for k, e := range c.fresh {
-		shards[k[0]%cacheShards] = append(shards[k[0]%cacheShards], e)
+		shards[shardOf(k)] = append(shards[shardOf(k)], e)
 	}
 	out := make([][]byte, cacheShards)
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, es := range shards {
 		g.Go(func() error {
+			if old != nil && c.made[i] == 0 && c.used[i] == c.held[i] {
+				b := make([]byte, c.size[i])
+				if _, err := old.ReadAt(b, c.at[i]); err == nil {
+					out[i] = b
+					return nil
+				}
+			}
 			slices.SortFunc(es, func(a, b *cacheEntry) int { return bytes.Compare(a.Key[:], b.Key[:]) })
 			var buf bytes.Buffer
 			if err := gob.NewEncoder(&buf).Encode(es); err != nil {

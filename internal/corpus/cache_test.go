@@ -114,6 +114,18 @@ func TestParseCache(t *testing.T) {
 		t.Errorf("after an edit: cached %d (before %d), title %q", third.Cached(), second.Cached(), third.ByID("custom")[0].Title)
 	}
 
+	// The cache written after the edit (its unchanged shards copied, the
+	// others encoded again) serves every file as a fresh parse would.
+	fourth, err := Load(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fourth.Files); fourth.Cached() != n-1 {
+		t.Errorf("after the edit was cached: %d of %d files from the cache", fourth.Cached(), n)
+	}
+	edited, _ := Load(cfg, Options{WorkDir: root, Drafts: true})
+	sameParse(t, edited, fourth)
+
 	// Other parse options throw the cache away.
 	cfg.Severities = []string{"P1", "P2"}
 	other, err := Load(cfg, opts)
