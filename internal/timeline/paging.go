@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -60,7 +61,7 @@ func ReadPagerDuty(p string, w Window, sk Skips, ms *Milestones) ([]Event, error
 			sk[SkipNotify]++
 			continue
 		case "trigger":
-			text = "Paged: " + cmpOr(channel, e.Summary)
+			text = "Paged: " + cmp.Or(channel, e.Summary)
 		case "acknowledge":
 			text = "Page acknowledged" + by(agent)
 		case "escalate":
@@ -69,7 +70,7 @@ func ReadPagerDuty(p string, w Window, sk Skips, ms *Milestones) ([]Event, error
 			text = "Incident resolved in PagerDuty" + by(agent)
 		case "annotate":
 			kind = "note"
-			text = "Note in PagerDuty" + by(agent) + ": " + cmpOr(channel, e.Summary)
+			text = "Note in PagerDuty" + by(agent) + ": " + cmp.Or(channel, e.Summary)
 		default:
 			kind = "event"
 			text = "PagerDuty: " + e.Summary

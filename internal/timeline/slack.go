@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"archive/zip"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -183,7 +184,7 @@ func ReadSlack(p string, opts SlackOptions, sk Skips) ([]Event, error) {
 	}
 	names := &slackNames{users: map[string]string{}, channels: map[string]string{}}
 	for _, u := range users {
-		names.users[u.ID] = cmpOr(u.Profile.DisplayName, cmpOr(u.Profile.RealName, cmpOr(u.RealName, u.Name)))
+		names.users[u.ID] = cmp.Or(u.Profile.DisplayName, cmp.Or(u.Profile.RealName, cmp.Or(u.RealName, u.Name)))
 	}
 	for _, c := range channels {
 		names.channels[c.ID] = c.Name
@@ -356,7 +357,7 @@ func slackEvent(m slackMessage, channel string, reactions []string, opts SlackOp
 	text = clean(SlackText(text, names.lookup))
 	if text == "" {
 		for _, f := range m.Files {
-			text = "shared " + clean(cmpOr(f.Title, f.Name))
+			text = "shared " + clean(cmp.Or(f.Title, f.Name))
 			break
 		}
 	}
@@ -366,7 +367,7 @@ func slackEvent(m slackMessage, channel string, reactions []string, opts SlackOp
 	}
 	who := names.users[m.User]
 	if who == "" && m.UserProfile != nil {
-		who = cmpOr(m.UserProfile.DisplayName, m.UserProfile.RealName)
+		who = cmp.Or(m.UserProfile.DisplayName, m.UserProfile.RealName)
 	}
 	if who == "" {
 		who = m.User

@@ -5,6 +5,7 @@
 package timeline
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -151,7 +152,7 @@ type Format struct {
 
 // Lines writes events as Timeline entries, in order.
 func (f Format) Lines(events []Event) []string {
-	bullet, sep := cmpOr(f.Bullet, "-"), cmpOr(f.Sep, "—")
+	bullet, sep := cmp.Or(f.Bullet, "-"), cmp.Or(f.Sep, "—")
 	day := f.Day
 	var out []string
 	for _, e := range events {
@@ -178,11 +179,4 @@ func zoneLabel(t time.Time) string {
 		return "UTC"
 	}
 	return t.Format("-07:00")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
