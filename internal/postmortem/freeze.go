@@ -3,6 +3,7 @@ package postmortem
 import (
 	"bytes"
 	"encoding/gob"
+	"slices"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/yamlnode"
@@ -87,9 +88,9 @@ func Freeze(p *Postmortem, data []byte) (Frozen, bool) {
 	for k := range p.invalid {
 		f.Invalid = append(f.Invalid, k)
 	}
-	for name, s := range emptyLists(p) {
-		if s {
-			f.Empty = append(f.Empty, name)
+	for _, l := range emptyLists {
+		if l.empty(p) {
+			f.Empty = append(f.Empty, l.name)
 		}
 	}
 	return f, true
@@ -108,8 +109,10 @@ func (f Frozen) Thaw(data []byte) *Postmortem {
 	for _, k := range f.Invalid {
 		p.invalid[k] = true
 	}
-	for _, name := range f.Empty {
-		restoreEmpty(p, name)
+	for _, l := range emptyLists {
+		if slices.Contains(f.Empty, l.name) {
+			l.make(p)
+		}
 	}
 	return p
 }
@@ -140,47 +143,26 @@ func holdsEmpty(v any) bool {
 	return false
 }
 
-// emptyLists says, for each list of the front matter a reader can tell
-// apart from a missing one (`services: []` is shown and exported as an
-// empty list), whether it is empty but present.
-func emptyLists(p *Postmortem) map[string]bool {
-	fm := &p.FrontMatter
-	return map[string]bool{
-		"authors":      fm.Authors != nil && len(fm.Authors) == 0,
-		"participants": fm.Participants != nil && len(fm.Participants) == 0,
-		"services":     fm.Services != nil && len(fm.Services) == 0,
-		"tags":         fm.Tags != nil && len(fm.Tags) == 0,
-		"commits":      fm.Commits != nil && len(fm.Commits) == 0,
-		"tickets":      fm.Tickets != nil && len(fm.Tickets) == 0,
-		"action_items": fm.ActionItems != nil && len(fm.ActionItems) == 0,
-		"related":      fm.Related != nil && len(fm.Related) == 0,
-		"revisits":     fm.Revisits != nil && len(fm.Revisits) == 0,
-		"custom":       p.Custom != nil && len(p.Custom) == 0,
-	}
+// emptyList is a list of a postmortem that a reader can tell apart from
+// a missing one when empty (`services: []` is shown and exported as an
+// empty list): whether it is empty but present, and how to make it so.
+type emptyList struct {
+	name  string
+	empty func(*Postmortem) bool
+	make  func(*Postmortem)
 }
 
-func restoreEmpty(p *Postmortem, name string) {
-	fm := &p.FrontMatter
-	switch name {
-	case "authors":
-		fm.Authors = []string{}
-	case "participants":
-		fm.Participants = []string{}
-	case "services":
-		fm.Services = []string{}
-	case "tags":
-		fm.Tags = []string{}
-	case "commits":
-		fm.Commits = []CommitRef{}
-	case "tickets":
-		fm.Tickets = []string{}
-	case "action_items":
-		fm.ActionItems = []ActionItem{}
-	case "related":
-		fm.Related = []string{}
-	case "revisits":
-		fm.Revisits = []Revisit{}
-	case "custom":
-		p.Custom = map[string]any{}
-	}
+func present[T any](s []T) bool { return s != nil && len(s) == 0 }
+
+var emptyLists = []emptyList{
+	{"authors", func(p *Postmortem) bool { return present(p.Authors) }, func(p *Postmortem) { p.Authors = []string{} }},
+	{"participants", func(p *Postmortem) bool { return present(p.Participants) }, func(p *Postmortem) { p.Participants = []string{} }},
+	{"services", func(p *Postmortem) bool { return present(p.Services) }, func(p *Postmortem) { p.Services = []string{} }},
+	{"tags", func(p *Postmortem) bool { return present(p.Tags) }, func(p *Postmortem) { p.Tags = []string{} }},
+	{"commits", func(p *Postmortem) bool { return present(p.Commits) }, func(p *Postmortem) { p.Commits = []CommitRef{} }},
+	{"tickets", func(p *Postmortem) bool { return present(p.Tickets) }, func(p *Postmortem) { p.Tickets = []string{} }},
+	{"action_items", func(p *Postmortem) bool { return present(p.ActionItems) }, func(p *Postmortem) { p.ActionItems = []ActionItem{} }},
+	{"related", func(p *Postmortem) bool { return present(p.Related) }, func(p *Postmortem) { p.Related = []string{} }},
+	{"revisits", func(p *Postmortem) bool { return present(p.Revisits) }, func(p *Postmortem) { p.Revisits = []Revisit{} }},
+	{"custom", func(p *Postmortem) bool { return p.Custom != nil && len(p.Custom) == 0 }, func(p *Postmortem) { p.Custom = map[string]any{} }},
 }

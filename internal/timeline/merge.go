@@ -307,8 +307,10 @@ func (t *Target) verify(content []byte, events []Event) error {
 	for _, e := range pm.Timeline {
 		got[key(e.Time, e.Event)]++
 	}
+	had := map[string]bool{}
 	for _, e := range t.PM.Timeline {
 		k := key(e.Time, e.Event)
+		had[k] = true
 		if got[k] == 0 {
 			return fmt.Errorf("the merge would change the entry on line %d (%q); nothing was written", e.Line, e.Event)
 		}
@@ -317,20 +319,11 @@ func (t *Target) verify(content []byte, events []Event) error {
 	for _, e := range events {
 		if k := key(e.Time, e.Text); got[k] > 0 {
 			got[k]--
-		} else if !t.had(e) {
+		} else if !had[k] {
 			return fmt.Errorf("the entry %q at %s would not read back as written; nothing was written", e.Text, e.Time.Format(time.RFC3339))
 		}
 	}
 	return nil
-}
-
-func (t *Target) had(e Event) bool {
-	for _, x := range t.PM.Timeline {
-		if key(x.Time, x.Event) == key(e.Time, e.Text) {
-			return true
-		}
-	}
-	return false
 }
 
 // Write replaces the file with content in one rename, unless the file
