@@ -85,3 +85,19 @@ func TestWriteTeam(t *testing.T) {
 		t.Errorf("the service repository has %d packfiles, want 1", len(packs))
 	}
 }
+
+// A commit may start git's automatic gc in the background; the final gc of
+// WriteTeam must not then fail because one is already running.
+func TestWriteTeamAutoGC(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	global := filepath.Join(t.TempDir(), "gitconfig")
+	if err := os.WriteFile(global, []byte("[gc]\n\tauto = 1\n\tautoPackLimit = 1\n\tautoDetach = true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_CONFIG_GLOBAL", global)
+	if _, err := WriteTeam(t.TempDir(), TeamOptions{Postmortems: 200, Commits: 100, Batches: 20}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -31,7 +31,9 @@ func WriteTeam(dir string, opts TeamOptions) (string, error) {
 		return "", err
 	}
 	run := func(dir string, args ...string) error {
-		cmd := exec.Command("git", args...)
+		// No automatic gc: one started in the background by a commit
+		// would make the final gc fail as already running.
+		cmd := exec.Command("git", append([]string{"-c", "gc.auto=0", "-c", "maintenance.auto=false"}, args...)...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir,
 			"GIT_AUTHOR_NAME=Writer", "GIT_AUTHOR_EMAIL=writer@example.com", "GIT_COMMITTER_NAME=Writer", "GIT_COMMITTER_EMAIL=writer@example.com")
