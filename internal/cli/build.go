@@ -126,7 +126,7 @@ func buildRun(cmd *cobra.Command, opts *BuildOptions) error {
 		}
 	}
 	_, statErr := os.Lstat(out)
-	res, err := buildSite(f.Context(), f, l, opts, out, f.IO.ErrIsTTY, nil, false)
+	res, err := buildSite(f.Context(), f, l, opts, out, f.IO.ErrIsTTY, nil, false, nil)
 	if err != nil {
 		if errors.Is(statErr, fs.ErrNotExist) {
 			// A first build leaves nothing behind (the search index it
@@ -163,14 +163,15 @@ func folder(f *Factory, flag, def string) string {
 
 // buildSite renders a loaded corpus into out, after bringing the search
 // index up to date (ix; opened in out when nil, and closed after).
-func buildSite(ctx context.Context, f *Factory, l *pipeline.Loaded, opts *BuildOptions, out string, tty bool, ix *search.Index, served bool) (*site.Result, error) {
+// memo, when set, carries what one of serve's builds worked out to the next.
+func buildSite(ctx context.Context, f *Factory, l *pipeline.Loaded, opts *BuildOptions, out string, tty bool, ix *search.Index, served bool, memo *site.Memo) (*site.Result, error) {
 	now, err := f.Now()
 	if err != nil {
 		return nil, err
 	}
 	bopts := pipeline.BuildOptions{
 		Out: out, BaseURL: opts.BaseURL, Drafts: opts.Drafts, Public: opts.Public, Theme: theme.FS(opts.themeDir(f, l.Config)), Now: now,
-		CacheDir: f.IO.Getenv("HINDSIGHT_CACHE"), Index: ix, Served: served,
+		CacheDir: f.IO.Getenv("HINDSIGHT_CACHE"), Index: ix, Served: served, Memo: memo,
 	}
 	if tty {
 		bopts.Progress = progress(f.IO.Err)

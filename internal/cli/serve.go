@@ -111,6 +111,7 @@ type previewer struct {
 
 	mu       sync.Mutex
 	prev     *corpus.Corpus
+	memo     *site.Memo
 	cfgPath  string
 	cfgStamp string
 }
@@ -129,7 +130,7 @@ func (p *previewer) rebuild() error {
 	if s := stamp(p.cfgPath); s != p.cfgStamp {
 		// The config changed: read it and the repositories again.
 		f.Reload()
-		p.prev, p.cfgStamp = nil, s
+		p.prev, p.cfgStamp, p.memo = nil, s, nil
 	}
 	l, err := reloadChecked(f, true, p.prev)
 	if err != nil {
@@ -138,7 +139,10 @@ func (p *previewer) rebuild() error {
 	if len(l.Report.Findings) > 0 {
 		_ = check.Write(f.IO.Err, l.Report, "text", l.Corpus.RepoPath)
 	}
-	res, err := buildSite(p.ctx, f, l, &p.opts.BuildOptions, p.out, false, p.ix, true)
+	if p.memo == nil {
+		p.memo = &site.Memo{}
+	}
+	res, err := buildSite(p.ctx, f, l, &p.opts.BuildOptions, p.out, false, p.ix, true, p.memo)
 	if err != nil {
 		return err
 	}

@@ -141,6 +141,8 @@ type BuildOptions struct {
 	// searches.
 	Served   bool
 	Progress func(done, total int)
+	// Memo carries what a build works out to the next one (serve's).
+	Memo *site.Memo
 }
 
 // Build brings the search index up to date and writes the site of a
@@ -156,6 +158,7 @@ func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, er
 		NoStaticSearch: opts.Served,
 		SearchCache:    filepath.Join(opts.Out, site.IndexDir, "static-analysis.gob"),
 		Progress:       opts.Progress,
+		Memo:           opts.Memo,
 	}
 	if err := site.CheckOutput(l.Config, opts.Out); err != nil {
 		return nil, err

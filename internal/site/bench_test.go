@@ -72,8 +72,9 @@ func BenchmarkRebuild(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			// As hindsight serve rebuilds: the server answers searches.
-			opts := Options{Out: out, Theme: theme.FS(""), Now: now, NoStaticSearch: true}
+			// As hindsight serve rebuilds: the server answers searches, and
+			// each build hands what it worked out to the next.
+			opts := Options{Out: out, Theme: theme.FS(""), Now: now, NoStaticSearch: true, Memo: &Memo{}}
 			if _, err := Build(context.Background(), cfg, c.Postmortems, opts); err != nil {
 				b.Fatal(err)
 			}

@@ -66,6 +66,9 @@ type Options struct {
 	// again.
 	Docs     []search.Doc
 	Analysis *search.AnalysisCache
+	// Memo, when set, keeps what this build works out for the next build
+	// given the same Memo (serve's rebuilds).
+	Memo *Memo
 }
 
 // Result says what a build did.
@@ -104,12 +107,17 @@ func Build(ctx context.Context, cfg *config.Config, pms []*postmortem.Postmortem
 		return nil, err
 	}
 	defer w.abort()
+	plan := opts.Memo.planRelated(b)
+	b.plan = plan
 	if err := b.build(ctx, th, w); err != nil {
+		plan.done(false)
 		return nil, err
 	}
 	if err := w.commit(); err != nil {
+		plan.done(false)
 		return nil, err
 	}
+	plan.done(true)
 	return &Result{Postmortems: len(b.pms), Pages: int(w.pages.Load()), Files: int(w.files.Load()), Bytes: w.bytes.Load(), Reused: int(w.reused.Load())}, nil
 }
 
@@ -229,7 +237,7 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			related := b.related(pm, idx)
+			related := b.plan.related(b, pm, idx)
 			fp := b.fingerprint(pm, related, th.version)
 			if w.keep(pm.ID+"/index.html", fp) {
 				// Nothing it shows changed: its links still need copying.

@@ -55,6 +55,9 @@ type builder struct {
 	tickets []config.TicketPattern
 	// termSlugs gives each value of a taxonomy its own path segment.
 	termSlugs map[string]map[string]string
+	// plan says which pages take their related postmortems from the
+	// memo of the last build.
+	plan *relatedPlan
 }
 
 func (b *builder) url(p string) string { return b.site.Base + p }
@@ -359,8 +362,9 @@ func timeline(pm *postmortem.Postmortem) []TimelineEntry {
 
 // related lists a postmortem's related ones: those it names, then the ones
 // sharing the most changed files (3 points each), services (2) and tags
-// (1), among the postmortems nearest in date that share each.
-func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) []RelatedView {
+// (1), among the postmortems nearest in date that share each. similar
+// says whether it asked the search index for ones close in text.
+func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) (related []RelatedView, similar bool) {
 	out := b.recurrences(pm, idx)
 	seen := map[string]bool{pm.ID: true}
 	for _, r := range out {
@@ -386,6 +390,7 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) []RelatedVi
 	cands := topRelated(scores, seen)
 	if len(cands) < maxRelated && b.opts.Similar != nil {
 		// Too few share services, tags or files: add the closest in text.
+		similar = true
 		if ids, err := b.opts.Similar.Similar(context.Background(), pm.ID, maxRelated); err == nil {
 			for _, id := range ids {
 				o := b.byID[strings.ToLower(id)]
@@ -420,7 +425,7 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) []RelatedVi
 		}
 		out = append(out, RelatedView{Summary: b.summary[o.ID], Reason: reason})
 	}
-	return out
+	return out, similar
 }
 
 // topRelated returns the maxRelated best-scored postmortems of at least

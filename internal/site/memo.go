@@ -1,0 +1,194 @@
+package site
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+)
+
+// Memo keeps, between the builds of one process (serve's rebuilds), what
+// a build worked out for each postmortem that the next build can take
+// as it was when its inputs did not change. A build given the same Memo
+// as the one before writes exactly what it would have written without
+// it; a nil Memo works out everything.
+type Memo struct {
+	mu sync.Mutex
+	// scope is what the last build's selection of postmortems depended
+	// on; a build of another scope starts afresh.
+	scope   string
+	related map[string]relatedMemo
+}
+
+// relatedMemo is a page's related postmortems as the last build found
+// them, and what they were found from.
+type relatedMemo struct {
+	// sig covers what the postmortem itself brings to finding related
+	// ones: id, date, changed files, services, tags and listed ids.
+	sig   string
+	terms []string
+	found []relatedRef
+	// similar is set when the page asked the search index for postmortems
+	// close in text, whose answer may change with any edit.
+	similar bool
+}
+
+// relatedRef is one related postmortem, by id, and why.
+type relatedRef struct{ id, reason string }
+
+// relatedTerms are the terms a postmortem is related to others by, one
+// string each: a changed file whatever the role of its commit (the
+// recurrences look across roles), a service, a tag.
+func relatedTerms(pm *postmortem.Postmortem) []string {
+	var out []string
+	for _, f := range changedFiles(pm) {
+		out = append(out, "file\x00"+f)
+	}
+	for _, s := range pm.Services {
+		out = append(out, "service\x00"+s)
+	}
+	for _, t := range pm.Tags {
+		out = append(out, "tag\x00"+t)
+	}
+	return out
+}
+
+// relatedSig is relatedMemo.sig for pm.
+func relatedSig(pm *postmortem.Postmortem, terms []string) string {
+	var sb strings.Builder
+	sb.WriteString(pm.ID)
+	sb.WriteByte(0)
+	sb.WriteString(pm.Date.String())
+	for _, lc := range pm.Linked {
+		// The role decides which lists a file joins.
+		sb.WriteString("\x01" + string(lc.Ref.Role))
+		if lc.Info != nil {
+			sb.WriteString(lc.Info.SHA)
+		}
+	}
+	for _, t := range terms {
+		sb.WriteString("\x01" + t)
+	}
+	for _, id := range pm.Related {
+		sb.WriteString("\x02" + id)
+	}
+	return sb.String()
+}
+
+// relatedPlan says, for one build, which pages may take their related
+// postmortems from the memo.
+type relatedPlan struct {
+	memo  *Memo
+	prev  map[string]relatedMemo
+	reuse map[string]bool
+	next  map[string]relatedMemo
+	mu    sync.Mutex
+}
+
+// planRelated compares the postmortems of this build with the last one's.
+// A page's related postmortems depend on its own terms and on the
+// postmortems sharing one of them (their dates, ids and files), so a page
+// is worked out again when it changed, when it shares a term (before or
+// after) with one that changed, or when it asked the search index; and
+// every page is when the set of postmortems changed.
+func (m *Memo) planRelated(b *builder) *relatedPlan {
+	p := &relatedPlan{memo: m, reuse: map[string]bool{}, next: make(map[string]relatedMemo, len(b.pms))}
+	if m == nil {
+		return p
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	scope := strings.Join([]string{b.site.Base, boolString(b.opts.Public), boolString(b.opts.Drafts), boolString(b.opts.Similar != nil)}, "\x00")
+	if m.scope != scope || len(m.related) != len(b.pms) {
+		m.scope, m.related = scope, nil
+		return p
+	}
+	p.prev = m.related
+	changed := map[string]bool{}
+	dirty := map[string]bool{}
+	for _, pm := range b.pms {
+		e, ok := p.prev[pm.ID]
+		if !ok {
+			return &relatedPlan{memo: m, reuse: map[string]bool{}, next: p.next}
+		}
+		terms := relatedTerms(pm)
+		if e.sig != relatedSig(pm, terms) {
+			dirty[pm.ID] = true
+			for _, t := range e.terms {
+				changed[t] = true
+			}
+			for _, t := range terms {
+				changed[t] = true
+			}
+		}
+	}
+	for _, pm := range b.pms {
+		e := p.prev[pm.ID]
+		if dirty[pm.ID] || e.similar {
+			continue
+		}
+		shares := false
+		for _, t := range e.terms {
+			if changed[t] {
+				shares = true
+				break
+			}
+		}
+		if !shares {
+			p.reuse[pm.ID] = true
+		}
+	}
+	return p
+}
+
+func boolString(v bool) string {
+	if v {
+		return "1"
+	}
+	return "0"
+}
+
+// related returns pm's related postmortems, from the memo when the plan
+// allows, and notes them for the next build.
+func (p *relatedPlan) related(b *builder, pm *postmortem.Postmortem, idx *termIndex) []RelatedView {
+	if p.reuse[pm.ID] {
+		e := p.prev[pm.ID]
+		out := make([]RelatedView, 0, len(e.found))
+		for _, r := range e.found {
+			out = append(out, RelatedView{Summary: b.summary[r.id], Reason: r.reason})
+		}
+		p.note(pm.ID, e)
+		return out
+	}
+	out, similar := b.related(pm, idx)
+	if p.memo != nil {
+		terms := relatedTerms(pm)
+		e := relatedMemo{sig: relatedSig(pm, terms), terms: terms, similar: similar}
+		for _, r := range out {
+			e.found = append(e.found, relatedRef{r.Summary.ID, r.Reason})
+		}
+		p.note(pm.ID, e)
+	}
+	return out
+}
+
+func (p *relatedPlan) note(id string, e relatedMemo) {
+	p.mu.Lock()
+	p.next[id] = e
+	p.mu.Unlock()
+}
+
+// done keeps what this build found for the next one; a build that
+// failed keeps nothing, so that the next one works everything out.
+func (p *relatedPlan) done(ok bool) {
+	if p.memo == nil {
+		return
+	}
+	p.memo.mu.Lock()
+	defer p.memo.mu.Unlock()
+	if ok {
+		p.memo.related = p.next
+	} else {
+		p.memo.related = nil
+	}
+}

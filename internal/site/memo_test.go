@@ -1,0 +1,204 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/synth"
+	"github.com/hindsight-dev/hindsight/theme"
+)
+
+// fakeSimilar answers differently in every round, as the search index may
+// after any edit.
+type fakeSimilar struct {
+	round int
+	ids   []string
+}
+
+func (f *fakeSimilar) Similar(_ context.Context, id string, n int) ([]string, error) {
+	h := fnv.New32a()
+	fmt.Fprint(h, id, f.round)
+	var out []string
+	for i := range n {
+		out = append(out, f.ids[(int(h.Sum32())+i*7)%len(f.ids)])
+	}
+	return out, nil
+}
+
+// A build given the memo of the builds before writes what a build without
+// it writes, byte for byte, through edits of every kind that related
+// postmortems depend on: body text, tags, services, dates, the files a
+// commit changed, files added and removed, and a scope change.
+func TestMemoMatchesFullBuild(t *testing.T) {
+	root := t.TempDir()
+	content := filepath.Join(root, "postmortems")
+	ids, err := synth.Write(content, synth.Options{N: 150, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Defaults()
+	cfg.Root = root
+	now := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	pool := []string{"api/server.go", "db/pool.go", "deploy/values.yaml", "cache/lru.go", "lb/config.yaml", "dns/zone.txt", "queue/worker.go"}
+	// The files each postmortem's commits changed: from git in real use,
+	// set here, and changed by some rounds.
+	files := map[string][2][]string{}
+	for i, id := range ids {
+		if i%5 != 4 { // some name no files, so that they ask for similar text
+			files[id] = [2][]string{{pool[i%len(pool)]}, {pool[(i*3+1)%len(pool)], pool[(i+2)%len(pool)]}}
+		}
+	}
+	link := func(c *corpus.Corpus) {
+		for _, pm := range c.Postmortems {
+			f, ok := files[pm.ID]
+			if !ok {
+				pm.Linked = nil
+				continue
+			}
+			pm.Linked = []postmortem.LinkedCommit{
+				{Ref: postmortem.CommitRef{SHA: "a" + pm.ID, Role: postmortem.RoleTrigger, Repo: "svc"}, Info: &postmortem.CommitInfo{SHA: "a" + pm.ID, Repo: "svc", Subject: "change", Files: f[0]}, Index: 1},
+				{Ref: postmortem.CommitRef{SHA: "b" + pm.ID, Role: postmortem.RoleFix, Repo: "svc"}, Info: &postmortem.CommitInfo{SHA: "b" + pm.ID, Repo: "svc", Subject: "fix", Files: f[1]}, Index: 2},
+			}
+		}
+	}
+	edit := func(id string, fn func(string) string) {
+		p := filepath.Join(content, id+".md")
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(fn(string(data))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replaceLine := func(key, value string) func(string) string {
+		re := regexp.MustCompile(`(?m)^` + key + `: .*$`)
+		return func(s string) string { return re.ReplaceAllString(s, key+": "+value) }
+	}
+	rounds := []struct {
+		name string
+		do   func()
+		opts func(*Options)
+	}{
+		{name: "first build"},
+		{name: "nothing changed"},
+		{name: "body text", do: func() { edit(ids[10], func(s string) string { return s + "\nMore text about the cache.\n" }) }},
+		{name: "tags", do: func() { edit(ids[20], replaceLine("tags", "[dns, a-new-tag]")) }},
+		{name: "services", do: func() { edit(ids[30], replaceLine("services", "[billing]")) }},
+		{name: "date", do: func() { edit(ids[40], replaceLine("date", "2016-07-04")) }},
+		{name: "commit files", do: func() { files[ids[50]] = [2][]string{{"brand/new.go"}, {pool[1]}} }},
+		{name: "files lost", do: func() { delete(files, ids[60]) }},
+		{name: "related listed", do: func() { edit(ids[70], replaceLine("tags", "[database]\nrelated: ["+ids[71]+"]")) }},
+		{name: "file removed", do: func() {
+			if err := os.Remove(filepath.Join(content, ids[80]+".md")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "file added", do: func() {
+			data, err := os.ReadFile(filepath.Join(content, ids[90]+".md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(content, "9999-added.md"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "public scope", opts: func(o *Options) { o.Public = true }},
+		{name: "back to all", do: func() { edit(ids[100], func(s string) string { return s + "\nAnd more.\n" }) }},
+	}
+	for i, id := range ids {
+		if i%25 == 4 { // no files, and nothing shared: similar text decides
+			edit(id, replaceLine("services", fmt.Sprintf("[lonely-%d]", i)))
+			edit(id, replaceLine("tags", fmt.Sprintf("[alone-%d]", i)))
+		}
+	}
+	memo := &Memo{}
+	sim := &fakeSimilar{ids: ids}
+	out := filepath.Join(root, "site")
+	var c *corpus.Corpus
+	for i, r := range rounds {
+		if r.do != nil {
+			r.do()
+		}
+		sim.round = i
+		c, err = corpus.Load(cfg, corpus.Options{WorkDir: root, Drafts: true, Previous: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		link(c)
+		opts := Options{Out: out, Theme: theme.FS(""), Now: now, NoStaticSearch: true, Similar: sim, Memo: memo}
+		if r.opts != nil {
+			r.opts(&opts)
+		}
+		if _, err := Build(context.Background(), cfg, c.Postmortems, opts); err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+		fresh := filepath.Join(t.TempDir(), "site")
+		opts.Out, opts.Memo = fresh, nil
+		if _, err := Build(context.Background(), cfg, c.Postmortems, opts); err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+		if diff := diffTrees(t, out, fresh); diff != "" {
+			t.Fatalf("%s: the build with the memo differs from a full one: %s", r.name, diff)
+		}
+	}
+}
+
+// diffTrees names the first file that differs between two site folders.
+func diffTrees(t *testing.T, a, b string) string {
+	t.Helper()
+	read := func(dir string) map[string][]byte {
+		files := map[string][]byte{}
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			if strings.HasPrefix(rel, IndexDir) {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			files[rel] = data
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files
+	}
+	fa, fb := read(a), read(b)
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range fa {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		other, ok := fb[name]
+		switch {
+		case !ok:
+			return name + " is only in the incremental build"
+		case !bytes.Equal(fa[name], other):
+			return name + " differs"
+		}
+	}
+	for name := range fb {
+		if _, ok := fa[name]; !ok {
+			return name + " is only in the full build"
+		}
+	}
+	return ""
+}
