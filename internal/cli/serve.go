@@ -112,6 +112,7 @@ type previewer struct {
 	mu       sync.Mutex
 	prev     *corpus.Corpus
 	memo     *site.Memo
+	checked  *check.Memo
 	cfgPath  string
 	cfgStamp string
 }
@@ -130,9 +131,12 @@ func (p *previewer) rebuild() error {
 	if s := stamp(p.cfgPath); s != p.cfgStamp {
 		// The config changed: read it and the repositories again.
 		f.Reload()
-		p.prev, p.cfgStamp, p.memo = nil, s, nil
+		p.prev, p.cfgStamp, p.memo, p.checked = nil, s, nil, nil
 	}
-	l, err := reloadChecked(f, true, p.prev)
+	if p.checked == nil {
+		p.checked = &check.Memo{}
+	}
+	l, err := reloadChecked(f, true, p.prev, p.checked)
 	if err != nil {
 		return err
 	}

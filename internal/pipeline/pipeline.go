@@ -51,6 +51,9 @@ type LoadOptions struct {
 	// ParseCache is the file that keeps each file's parse between runs
 	// (corpus.Options.Cache).
 	ParseCache string
+	// CheckMemo carries the check's findings from one load to the next
+	// (serve's rebuilds, with Previous).
+	CheckMemo *check.Memo
 }
 
 // Load reads every postmortem of cfg, links its commits through repos
@@ -63,7 +66,7 @@ func Load(cfg *config.Config, repos *gitlink.Set, opts LoadOptions) (*Loaded, er
 	repos.Link(c.Postmortems, gitlink.LinkOptions{Files: opts.Files})
 	l := &Loaded{Config: cfg, Corpus: c, Repos: repos}
 	if opts.Check {
-		l.Report = check.Run(c, check.Options{Now: opts.Now})
+		l.Report = check.Run(c, check.Options{Now: opts.Now, Memo: opts.CheckMemo})
 	}
 	return l, nil
 }

@@ -1,0 +1,92 @@
+package check
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
+	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/synth"
+	"github.com/hindsight-dev/hindsight/internal/yamlnode"
+)
+
+// A run given the memo of the runs before reports what a run without it
+// reports, through edits, a new day and a new config.
+func TestMemoMatchesFullRun(t *testing.T) {
+	root := t.TempDir()
+	content := filepath.Join(root, "postmortems")
+	ids, err := synth.Write(content, synth.Options{N: 60, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(id, old, new string) {
+		p := filepath.Join(content, id+".md")
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(data)
+		if !strings.Contains(s, old) {
+			t.Fatalf("%s has no %q", id, old)
+		}
+		if err := os.WriteFile(p, []byte(strings.Replace(s, old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := config.Defaults()
+	cfg.Root = root
+	day1 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	// A revisit dated the day after day1 is in the future only on day1.
+	edit(ids[3], "\n---\n", "\nrevisits:\n  - date: 2026-03-02\n    by: sre@example.com\n    outcome: effective\n---\n")
+	rounds := []struct {
+		name string
+		do   func()
+		now  time.Time
+	}{
+		{name: "first run", now: day1},
+		{name: "nothing changed", now: day1},
+		{name: "blaming words added", now: day1, do: func() {
+			edit(ids[7], "## Impact\n", "## Impact\n\nBob should have caught the bad deploy. TODO: numbers.\n")
+		}},
+		{name: "a section removed", now: day1, do: func() { edit(ids[8], "## Impact\n", "## Effects\n") }},
+		{name: "later that day", now: day1.Add(6 * time.Hour)},
+		{name: "the next day", now: day1.Add(24 * time.Hour)},
+		{name: "words fixed", now: day1.Add(24 * time.Hour), do: func() {
+			edit(ids[7], "Bob should have caught the bad deploy. TODO: numbers.", "The deploy was not caught.")
+		}},
+		{name: "new config", now: day1.Add(24 * time.Hour), do: func() {
+			next := *cfg
+			next.Rules = map[string]config.Level{"blameless-language": config.LevelOff}
+			next.Pos = maps.Clone(cfg.Pos)
+			next.Pos["sections.recommended"] = yamlnode.Pos{Line: 1, Col: 1}
+			next.Sections.Recommended = []string{"Glossary"}
+			cfg = &next
+			edit(ids[9], "## Impact\n", "## Impact\n\nIt was obviously a simple mistake.\n")
+		}},
+	}
+	memo := &Memo{}
+	var c *corpus.Corpus
+	for _, r := range rounds {
+		if r.do != nil {
+			r.do()
+		}
+		c, err = corpus.Load(cfg, corpus.Options{WorkDir: root, Drafts: true, Previous: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := Run(c, Options{Now: r.now, Memo: memo})
+		want := Run(c, Options{Now: r.now})
+		if len(want.Findings) == 0 {
+			t.Fatalf("%s: no findings at all; the test would show nothing", r.name)
+		}
+		if diff := cmp.Diff(want.Findings, got.Findings); diff != "" {
+			t.Fatalf("%s: with the memo (-want +got):\n%s", r.name, diff)
+		}
+	}
+}
