@@ -53,6 +53,39 @@ func writeText(w io.Writer, rep *Report) error {
 	return err
 }
 
+// Shown is the set of findings a terminal has already shown.
+type Shown map[postmortem.Diagnostic]bool
+
+// WriteChanges writes, as text, only the findings of rep that were not in
+// shown (a watching preview's rebuilds would otherwise repeat every
+// warning of the corpus after each edit), then the summary with how many
+// are new, shown before and gone. It returns the findings shown now.
+func WriteChanges(w io.Writer, rep *Report, shown Shown) (Shown, error) {
+	var b strings.Builder
+	next := make(Shown, len(rep.Findings))
+	fresh := 0
+	for _, d := range rep.Findings {
+		next[d] = true
+		if !shown[d] {
+			fresh++
+			fmt.Fprintf(&b, "%s:%d:%d: %s %s: %s\n", d.File, d.Line, d.Col, d.Level, d.Rule, d.Message)
+		}
+	}
+	gone := 0
+	for d := range shown {
+		if !next[d] {
+			gone++
+		}
+	}
+	b.WriteString(rep.Summary())
+	if shown != nil {
+		fmt.Fprintf(&b, " (%d new, %d as before, %d gone)", fresh, len(rep.Findings)-fresh, gone)
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return next, err
+}
+
 // GitHub workflow commands escape their data and, more strictly, their
 // properties.
 var (

@@ -113,6 +113,7 @@ type previewer struct {
 	prev     *corpus.Corpus
 	memo     *site.Memo
 	checked  *check.Memo
+	shown    check.Shown
 	cfgPath  string
 	cfgStamp string
 }
@@ -140,8 +141,10 @@ func (p *previewer) rebuild() error {
 	if err != nil {
 		return err
 	}
-	if len(l.Report.Findings) > 0 {
-		_ = check.Write(f.IO.Err, l.Report, "text", l.Corpus.RepoPath)
+	if len(l.Report.Findings) > 0 || len(p.shown) > 0 {
+		// After the first build, only what changed: an edit that fixes
+		// one warning should not scroll the corpus's others past again.
+		p.shown, _ = check.WriteChanges(f.IO.Err, l.Report, p.shown)
 	}
 	if p.memo == nil {
 		p.memo = &site.Memo{}

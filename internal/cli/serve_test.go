@@ -209,3 +209,80 @@ func get(t *testing.T, url string) string {
 	}
 	return string(body)
 }
+
+// After its first build, a preview prints only the findings a rebuild
+// did not have before, and says how many are new, as before and gone.
+func TestServePrintsChangedFindings(t *testing.T) {
+	root := testRepo(t, 6)
+	files, _ := filepath.Glob(filepath.Join(root, "postmortems", "*.md"))
+	edit := func(file, old, new string) {
+		t.Helper()
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), old) {
+			t.Fatalf("%s has no %q", file, old)
+		}
+		// A new modification time, however fast the edits come.
+		if err := os.WriteFile(file, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(time.Duration(len(new)) * time.Second)
+		if err := os.Chtimes(file, later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	f := testFactory(ctx, root, &stdout, &stderr)
+	opts := &ServeOptions{BuildOptions: BuildOptions{Factory: f, Drafts: true}}
+	cfg, err := f.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	ix, err := pipeline.OpenIndex(out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	p := newPreviewer(ctx, opts, cfg, out, ix)
+	blame := "\n\nThe on-call engineer should have noticed the alert sooner.\n"
+	steps := []struct {
+		name       string
+		do         func()
+		want, none []string
+	}{
+		{name: "first build", do: func() { edit(files[0], "## Impact", "## Impact"+blame) },
+			want: []string{"blameless-language", "13 warnings in 6 files\n"}, none: []string{" new, "}},
+		{name: "nothing changed", want: []string{"13 warnings in 6 files (0 new, 13 as before, 0 gone)"}, none: []string{"warning blameless-language", "warning action-item-overdue"}},
+		{name: "a second warning", do: func() { edit(files[1], "## Impact", "## Impact"+blame) },
+			want: []string{filepath.Base(files[1]), "14 warnings in 6 files (1 new, 13 as before, 0 gone)"}, none: []string{filepath.Base(files[0])}},
+		{name: "both fixed", do: func() {
+			edit(files[0], blame, "\n\n")
+			edit(files[1], blame, "\n\n")
+		}, want: []string{"12 warnings in 6 files (0 new, 12 as before, 2 gone)"}, none: []string{"blameless-language"}},
+	}
+	for _, s := range steps {
+		if s.do != nil {
+			s.do()
+		}
+		before := len(stderr.String())
+		if err := p.rebuild(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		printed := stderr.String()[before:]
+		for _, w := range s.want {
+			if !strings.Contains(printed, w) {
+				t.Errorf("%s: the output has no %q:\n%s", s.name, w, printed)
+			}
+		}
+		for _, n := range s.none {
+			if strings.Contains(printed, n) {
+				t.Errorf("%s: the output has %q:\n%s", s.name, n, printed)
+			}
+		}
+	}
+}
