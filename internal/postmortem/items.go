@@ -33,13 +33,18 @@ func (s ItemState) Open() bool { return s.Status.Open() }
 func (pm *Postmortem) ItemState(n int, now time.Time) ItemState {
 	a := pm.ActionItems[n-1]
 	s := ItemState{Status: a.Status}
-	if c, ok := pm.ClosedItems[n]; ok {
+	// The copies are made only for an item that has one: a variable whose
+	// address is taken is allocated where it is declared, and the state
+	// of every item is asked for many times a build.
+	if _, ok := pm.ClosedItems[n]; ok {
+		c := pm.ClosedItems[n]
 		s.ClosedBy = &c
 		if a.Open() {
 			s.Status = ItemDone
 		}
 	}
-	if r, ok := pm.ReopenedItems[n]; ok {
+	if _, ok := pm.ReopenedItems[n]; ok {
+		r := pm.ReopenedItems[n]
 		s.ReopenedBy = &r
 	}
 	if s.Open() && a.Overdue(now) {
@@ -71,8 +76,18 @@ func Actions(pms []*Postmortem, now time.Time) []Action {
 			items = append(items, Action{PM: pm, N: i + 1, ActionItem: a, State: pm.ItemState(i+1, now)})
 		}
 	}
-	slices.SortStableFunc(items, CompareActions)
-	return items
+	// Sorted by index: an Action is large, and a stable sort moves what
+	// it sorts many times.
+	order := make([]int32, len(items))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(x, y int32) int { return CompareActions(items[x], items[y]) })
+	sorted := make([]Action, len(items))
+	for i, j := range order {
+		sorted[i] = items[j]
+	}
+	return sorted
 }
 
 // CompareActions orders action items: overdue first, the longest overdue
