@@ -19,51 +19,88 @@ type LinkOptions struct {
 // records which fixes descend from which triggers, and marks the action
 // items that commit trailers close. Problems are recorded on the refs, for
 // the check rules to report.
+//
+// A postmortem this Set linked before (the same value: a reload takes an
+// unchanged file's from the load before) keeps its links when every one
+// resolved: what a commit is, changed and descends from never changes,
+// and what reverted it is read once a run. One with a ref that did not
+// resolve is linked again, for the commit may have arrived since.
 func (s *Set) Link(pms []*postmortem.Postmortem, opts LinkOptions) {
+	s.mu.Lock()
+	done := s.linked[opts]
+	s.mu.Unlock()
+	next := make(map[*postmortem.Postmortem]bool, len(pms))
+	defer func() {
+		s.mu.Lock()
+		s.linked = map[LinkOptions]map[*postmortem.Postmortem]bool{opts: next}
+		s.mu.Unlock()
+	}()
 	for _, pm := range pms {
-		pm.Linked = make([]postmortem.LinkedCommit, len(pm.Commits))
-		for i, ref := range pm.Commits {
-			lc := &pm.Linked[i]
-			lc.Ref, lc.Index = ref, i+1
-			if ref.SHA == "" || pm.Invalid("commits["+strconv.Itoa(i+1)+"]") {
-				continue
-			}
-			if !s.Known(ref.Repo) {
-				lc.UnknownRepo = true
-				continue
-			}
-			repo := s.Repo(ref.Repo)
-			lc.Shallow = repo.Shallow
-			if repo.Problem != "" {
-				lc.RepoProblem = repo.Problem
-				continue
-			}
-			info, err := repo.Resolve(ref.SHA)
-			switch {
-			case repo.Problem != "":
-				lc.RepoProblem = repo.Problem
-				continue
-			case errors.Is(err, postmortem.ErrCommitNotFound) && repo.Stale != "":
-				// Not in a clone that could not be brought up to date:
-				// it may well exist.
-				lc.RepoProblem = repo.Stale
-				continue
-			case err != nil:
-				lc.Err = err
-				continue
-			}
-			if opts.Files {
-				info.Files, _ = repo.ChangedFiles(info.SHA)
-			}
-			lc.Info = &info
-			if ref.Role.Countermeasure() {
-				rev := repo.Reverted(info.SHA)
-				lc.RevertedBy, lc.RevertNote = rev.By, rev.Note
-			}
+		if done[pm] {
+			next[pm] = true
+			continue
 		}
-		s.order(pm)
+		if resolvedAll(s.link(pm, opts)) {
+			next[pm] = true
+		}
 	}
 	s.closeItems(pms)
+}
+
+// resolvedAll reports whether every ref of pm resolved to a commit.
+func resolvedAll(pm *postmortem.Postmortem) bool {
+	for _, lc := range pm.Linked {
+		if lc.Info == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// link resolves the commit refs of one postmortem.
+func (s *Set) link(pm *postmortem.Postmortem, opts LinkOptions) *postmortem.Postmortem {
+	pm.Linked = make([]postmortem.LinkedCommit, len(pm.Commits))
+	for i, ref := range pm.Commits {
+		lc := &pm.Linked[i]
+		lc.Ref, lc.Index = ref, i+1
+		if ref.SHA == "" || pm.Invalid("commits["+strconv.Itoa(i+1)+"]") {
+			continue
+		}
+		if !s.Known(ref.Repo) {
+			lc.UnknownRepo = true
+			continue
+		}
+		repo := s.Repo(ref.Repo)
+		lc.Shallow = repo.Shallow
+		if repo.Problem != "" {
+			lc.RepoProblem = repo.Problem
+			continue
+		}
+		info, err := repo.Resolve(ref.SHA)
+		switch {
+		case repo.Problem != "":
+			lc.RepoProblem = repo.Problem
+			continue
+		case errors.Is(err, postmortem.ErrCommitNotFound) && repo.Stale != "":
+			// Not in a clone that could not be brought up to date:
+			// it may well exist.
+			lc.RepoProblem = repo.Stale
+			continue
+		case err != nil:
+			lc.Err = err
+			continue
+		}
+		if opts.Files {
+			info.Files, _ = repo.ChangedFiles(info.SHA)
+		}
+		lc.Info = &info
+		if ref.Role.Countermeasure() {
+			rev := repo.Reverted(info.SHA)
+			lc.RevertedBy, lc.RevertNote = rev.By, rev.Note
+		}
+	}
+	s.order(pm)
+	return pm
 }
 
 // order records, for each fix, whether it descends from each trigger in

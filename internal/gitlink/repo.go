@@ -88,6 +88,8 @@ type Set struct {
 	specs    map[string]Spec
 	mu       sync.Mutex
 	repos    map[string]*Repo
+	// linked are the postmortems the last Link resolved whole.
+	linked map[LinkOptions]map[*postmortem.Postmortem]bool
 	// Timeout bounds each clone and fetch; DefaultTimeout when zero.
 	Timeout time.Duration
 }

@@ -398,3 +398,41 @@ func TestShallowClone(t *testing.T) {
 		t.Errorf("history of a shallow clone: %v %v", h, err)
 	}
 }
+
+// A second Link of the same postmortems keeps the links of those that
+// resolved whole, and links again one whose commit was missing, which
+// may have arrived since.
+func TestLinkAgain(t *testing.T) {
+	// The same commits, made alike, have the same hashes: the second one
+	// of other is what tr lacks until it makes it too.
+	other := newTestRepo(t)
+	other.commit("Ada", "first", map[string]string{"a": "1"})
+	later := other.commit("Ada", "second", map[string]string{"b": "2"})
+	tr := newTestRepo(t)
+	first := tr.commit("Ada", "first", map[string]string{"a": "1"})
+	whole, waiting := &postmortem.Postmortem{ID: "whole"}, &postmortem.Postmortem{ID: "waiting"}
+	whole.Commits = []postmortem.CommitRef{{SHA: first, Role: postmortem.RoleTrigger}}
+	waiting.Commits = []postmortem.CommitRef{{SHA: first, Role: postmortem.RoleTrigger}, {SHA: later, Role: postmortem.RoleFix}}
+	set := tr.set(nil)
+	pms := []*postmortem.Postmortem{whole, waiting}
+	set.Link(pms, LinkOptions{Files: true})
+	if waiting.Linked[1].Info != nil || whole.Linked[0].Info == nil {
+		t.Fatalf("first link: %+v %+v", whole.Linked, waiting.Linked)
+	}
+	kept := whole.Linked[0].Info
+	if got := tr.commit("Ada", "second", map[string]string{"b": "2"}); got != later {
+		t.Fatalf("the second commit is %s, not %s", got, later)
+	}
+	set.Link(pms, LinkOptions{Files: true})
+	if whole.Linked[0].Info != kept {
+		t.Errorf("a postmortem whose commits all resolved was linked again")
+	}
+	if lc := waiting.Linked[1]; lc.Info == nil || lc.Info.SHA != later || !lc.Descends[1] {
+		t.Errorf("the commit that arrived is not linked: %+v", lc)
+	}
+	// Other options link everything again.
+	set.Link(pms, LinkOptions{})
+	if whole.Linked[0].Info == kept {
+		t.Errorf("a link without files kept the links made with them")
+	}
+}
