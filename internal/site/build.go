@@ -98,6 +98,7 @@ func Build(ctx context.Context, cfg *config.Config, pms []*postmortem.Postmortem
 	if err != nil {
 		return nil, err
 	}
+	defer opts.Memo.turnSources()
 	b, err := newBuilder(cfg, pms, opts)
 	if err != nil {
 		return nil, err
@@ -172,6 +173,25 @@ func contains(dir, path string) bool {
 }
 
 func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) (*builder, error) {
+	b, err := selectFor(cfg, all, opts)
+	if err != nil {
+		return nil, err
+	}
+	b.assignTermSlugs()
+	for _, pm := range b.pms {
+		if _, dup := b.byID[strings.ToLower(pm.ID)]; dup {
+			return nil, fmt.Errorf("%s: id %q is used twice (ids must differ in more than case); give one of them another id", pm.File, pm.ID)
+		}
+		b.byID[strings.ToLower(pm.ID)] = pm
+		b.rels[pm.Rel] = pm
+		b.summary[pm.ID] = b.summarize(pm)
+	}
+	return b, nil
+}
+
+// selectFor makes a builder that has only what search documents need:
+// the site's settings and the postmortems of the build, in order.
+func selectFor(cfg *config.Config, all []*postmortem.Postmortem, opts Options) (*builder, error) {
 	base, baseURL, err := config.SplitBaseURL(cmp.Or(opts.BaseURL, cfg.BaseURL))
 	if err != nil {
 		return nil, err
@@ -190,15 +210,6 @@ func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) 
 	slices.SortStableFunc(b.pms, func(x, y *postmortem.Postmortem) int {
 		return cmp.Or(y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
 	})
-	b.assignTermSlugs()
-	for _, pm := range b.pms {
-		if _, dup := b.byID[strings.ToLower(pm.ID)]; dup {
-			return nil, fmt.Errorf("%s: id %q is used twice (ids must differ in more than case); give one of them another id", pm.File, pm.ID)
-		}
-		b.byID[strings.ToLower(pm.ID)] = pm
-		b.rels[pm.Rel] = pm
-		b.summary[pm.ID] = b.summarize(pm)
-	}
 	return b, nil
 }
 
@@ -225,7 +236,8 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	}
 
 	files := newFiles(b.cfg)
-	idx := newTermIndex(b.pms)
+	// Made only when a page's related postmortems are worked out anew.
+	idx := sync.OnceValue(func() *termIndex { return newTermIndex(b.pms) })
 	pages := b.pages()
 	w.total, w.progress = len(pages)+len(b.pms), b.opts.Progress
 

@@ -99,7 +99,7 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 	if days, ok := b.cfg.RevisitAfterDays[pm.Severity]; ok {
 		field("revisit", fmt.Sprint(days))
 	}
-	h.Write(pm.Source)
+	h.Write(b.opts.Memo.sourceDigest(pm))
 	for _, w := range b.opts.Warnings[pm.File] {
 		field(w)
 	}

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"crypto/sha256"
 	"strings"
 	"sync"
 
@@ -18,6 +19,43 @@ type Memo struct {
 	// on; a build of another scope starts afresh.
 	scope   string
 	related map[string]relatedMemo
+	// sources are the digests of the postmortems' bytes, by postmortem:
+	// a reload takes an unchanged file's postmortem from the load before.
+	sources, nextSources map[*postmortem.Postmortem][]byte
+}
+
+// sourceDigest is the SHA-256 of pm's bytes, which fingerprints cover in
+// place of the bytes themselves.
+func (m *Memo) sourceDigest(pm *postmortem.Postmortem) []byte {
+	if m == nil {
+		sum := sha256.Sum256(pm.Source)
+		return sum[:]
+	}
+	m.mu.Lock()
+	d, ok := m.sources[pm]
+	m.mu.Unlock()
+	if !ok {
+		sum := sha256.Sum256(pm.Source)
+		d = sum[:]
+	}
+	m.mu.Lock()
+	if m.nextSources == nil {
+		m.nextSources = map[*postmortem.Postmortem][]byte{}
+	}
+	m.nextSources[pm] = d
+	m.mu.Unlock()
+	return d
+}
+
+// turnSources keeps the digests asked for since the last turn, dropping
+// those of postmortems no longer loaded.
+func (m *Memo) turnSources() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.sources, m.nextSources = m.nextSources, nil
+	m.mu.Unlock()
 }
 
 // relatedMemo is a page's related postmortems as the last build found
@@ -150,7 +188,7 @@ func boolString(v bool) string {
 
 // related returns pm's related postmortems, from the memo when the plan
 // allows, and notes them for the next build.
-func (p *relatedPlan) related(b *builder, pm *postmortem.Postmortem, idx *termIndex) []RelatedView {
+func (p *relatedPlan) related(b *builder, pm *postmortem.Postmortem, idx func() *termIndex) []RelatedView {
 	if p.reuse[pm.ID] {
 		e := p.prev[pm.ID]
 		out := make([]RelatedView, 0, len(e.found))
@@ -160,7 +198,7 @@ func (p *relatedPlan) related(b *builder, pm *postmortem.Postmortem, idx *termIn
 		p.note(pm.ID, e)
 		return out
 	}
-	out, similar := b.related(pm, idx)
+	out, similar := b.related(pm, idx())
 	if p.memo != nil {
 		terms := relatedTerms(pm)
 		e := relatedMemo{sig: relatedSig(pm, terms), terms: terms, similar: similar}

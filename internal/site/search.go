@@ -27,7 +27,7 @@ const IndexDir = ".index"
 // holds at their hash get no body text and no commit terms, which Sync
 // does not read for them.
 func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held func(id, hash string) bool) ([]search.Doc, error) {
-	b, err := newBuilder(cfg, pms, opts)
+	b, err := selectFor(cfg, pms, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 		// the index lacks before linking anything.
 		h := sha256.New()
 		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", d.URL, d.Owner, opts.Public)
-		h.Write(pm.Source)
+		h.Write(opts.Memo.sourceDigest(pm))
 		d.Hash = hex.EncodeToString(h.Sum(nil))[:24]
 		if held == nil || !held(d.ID, d.Hash) {
 			d.Body = markdown.PlainText(pm.Body)
