@@ -238,8 +238,17 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	files := newFiles(b.cfg)
 	// Made only when a page's related postmortems are worked out anew.
 	idx := sync.OnceValue(func() *termIndex { return newTermIndex(b.pms) })
-	pages := b.pages()
+	// The list pages read only front matter and what git said, never a
+	// body: after an edit of a body alone they are the last build's.
+	listKey := b.listKey(th.version)
+	var pages []*Page
+	keptLists := b.opts.Memo.keepLists(w, listKey)
+	if !keptLists {
+		pages = b.pages()
+	}
 	w.total, w.progress = len(pages)+len(b.pms), b.opts.Progress
+	lists := map[string]string{}
+	var listsMu sync.Mutex
 
 	// Postmortem pages: the costly part, rendered in parallel.
 	g, gctx := errgroup.WithContext(ctx)
@@ -281,6 +290,9 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 			}
 			fp := pageFingerprint(p, th.version)
 			w.pages.Add(1)
+			listsMu.Lock()
+			lists[name] = fp
+			listsMu.Unlock()
 			if w.keep(name, fp) {
 				return nil
 			}
@@ -289,6 +301,9 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	}
 	if err := g.Wait(); err != nil {
 		return err
+	}
+	if !keptLists {
+		b.opts.Memo.noteLists(listKey, lists)
 	}
 	if !b.opts.NoStaticSearch {
 		if err := b.exportSearch(w); err != nil {

@@ -1,8 +1,13 @@
 package site
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"time"
 	"sync"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
@@ -22,6 +27,94 @@ type Memo struct {
 	// sources are the digests of the postmortems' bytes, by postmortem:
 	// a reload takes an unchanged file's postmortem from the load before.
 	sources, nextSources map[*postmortem.Postmortem][]byte
+	// listKey covers what the list pages of the last build were made
+	// from; lists are their names and fingerprints.
+	listKey string
+	lists   map[string]string
+}
+
+// listKey covers everything the list pages (home, lists, taxonomies,
+// action items, metrics, 404) are made from: the site's settings, the
+// day, the theme, and for each postmortem of the build, in order, its
+// front matter and what git said of it. Not its body, which only its own
+// page shows. It is "" without a memo.
+func (b *builder) listKey(themeVersion string) string {
+	if b.opts.Memo == nil {
+		return ""
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%p\x00%s\x00%s\x00%s\x00%s\x00%v\x00%v\x00%s\x00", b.cfg, themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, b.opts.Public, b.opts.Drafts, b.now.Format(time.DateOnly))
+	for _, pm := range b.pms {
+		h.Write(b.opts.Memo.frontDigest(pm))
+		for _, lc := range pm.Linked {
+			if lc.Info != nil {
+				fmt.Fprintf(h, "c%s%d\x00", lc.Info.SHA, len(lc.Info.Files))
+			} else {
+				h.Write([]byte("u\x00"))
+			}
+			if lc.RevertedBy != nil {
+				fmt.Fprintf(h, "r%s\x00", lc.RevertedBy.SHA)
+			}
+		}
+		for _, n := range slices.Sorted(maps.Keys(pm.ClosedItems)) {
+			fmt.Fprintf(h, "x%d%s\x00", n, pm.ClosedItems[n].SHA)
+		}
+		for _, n := range slices.Sorted(maps.Keys(pm.ReopenedItems)) {
+			fmt.Fprintf(h, "o%d%s\x00", n, pm.ReopenedItems[n].By.SHA)
+		}
+		if hi := pm.History; hi != nil {
+			fmt.Fprintf(h, "h%s%v%v%s%s%v\x00", hi.LastCommit, hi.Added, hi.Changed, hi.AddedBy, hi.ChangedBy, hi.Uncommitted)
+		}
+	}
+	return string(h.Sum(nil))
+}
+
+// frontDigest is the SHA-256 of pm's front matter: its bytes up to the
+// body, or all of them when they do not end with the body.
+func (m *Memo) frontDigest(pm *postmortem.Postmortem) []byte {
+	src := pm.Source
+	if bytes.HasSuffix(src, pm.Body) {
+		src = src[:len(src)-len(pm.Body)]
+	}
+	sum := sha256.Sum256(src)
+	return sum[:]
+}
+
+// keepLists keeps the last build's list pages when key, made by the
+// same memo, is what they were made from, and says whether it did.
+func (m *Memo) keepLists(w *writer, key string) bool {
+	if m == nil || key == "" {
+		return false
+	}
+	m.mu.Lock()
+	same, lists := m.listKey == key, m.lists
+	m.mu.Unlock()
+	if !same || len(lists) == 0 {
+		return false
+	}
+	for name, fp := range lists {
+		if !w.canKeep(name, fp) {
+			return false
+		}
+	}
+	for name, fp := range lists {
+		if !w.keep(name, fp) {
+			// Gone since the first loop: the caller makes the pages.
+			return false
+		}
+		w.pages.Add(1)
+	}
+	return true
+}
+
+// noteLists keeps what this build's list pages were made from.
+func (m *Memo) noteLists(key string, lists map[string]string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.listKey, m.lists = key, lists
+	m.mu.Unlock()
 }
 
 // sourceDigest is the SHA-256 of pm's bytes, which fingerprints cover in

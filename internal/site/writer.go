@@ -211,16 +211,8 @@ func (w *writer) record(name, fp string) {
 // keep reports whether the previous build's file can stay as it is (a
 // rebuild) or be linked from it (a full build), its fingerprint unchanged.
 func (w *writer) keep(name, fp string) bool {
-	if w.prev == nil || w.prev[name] != fp {
-		return false
-	}
-	dir, err := w.liveFolder(name)
-	if err != nil {
-		return false
-	}
-	old := filepath.Join(dir, path.Base(name))
-	st, err := os.Lstat(old)
-	if err != nil || !st.Mode().IsRegular() {
+	old, st, ok := w.kept(name, fp)
+	if !ok {
 		return false
 	}
 	if !w.incremental {
@@ -234,6 +226,30 @@ func (w *writer) keep(name, fp string) bool {
 	w.reused.Add(1)
 	w.bytes.Add(st.Size())
 	return true
+}
+
+// kept finds the previous build's file of a name when its fingerprint
+// is fp.
+func (w *writer) kept(name, fp string) (string, fs.FileInfo, bool) {
+	if w.prev == nil || w.prev[name] != fp {
+		return "", nil, false
+	}
+	dir, err := w.liveFolder(name)
+	if err != nil {
+		return "", nil, false
+	}
+	old := filepath.Join(dir, path.Base(name))
+	st, err := os.Lstat(old)
+	if err != nil || !st.Mode().IsRegular() {
+		return "", nil, false
+	}
+	return old, st, true
+}
+
+// canKeep reports whether keep would keep a file, without keeping it.
+func (w *writer) canKeep(name, fp string) bool {
+	_, _, ok := w.kept(name, fp)
+	return ok
 }
 
 // write stores a file of the new site under its fingerprint.
