@@ -7,8 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 	"sync"
+	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )

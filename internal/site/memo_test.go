@@ -117,7 +117,9 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 			}
 		}},
 		{name: "public scope", opts: func(o *Options) { o.Public = true }},
-		{name: "an item done", do: func() { edit(ids[110], func(s string) string { return strings.Replace(s, "status: open", "status: done", 1) }) }},
+		{name: "an item done", do: func() {
+			edit(ids[110], func(s string) string { return strings.Replace(s, "status: open", "status: done", 1) })
+		}},
 		{name: "a title", do: func() { edit(ids[120], replaceLine("title", `"A new title"`)) }},
 		{name: "another day", opts: func(o *Options) { o.Now = time.Date(2015, 2, 1, 0, 0, 0, 0, time.UTC) }},
 		{name: "back to all", do: func() { edit(ids[100], func(s string) string { return s + "\nAnd more.\n" }) }},
