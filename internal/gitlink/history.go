@@ -48,6 +48,28 @@ func (r *Repo) History(prefix, cacheDir string) (map[string]*postmortem.FileHist
 	if err != nil {
 		return nil, err
 	}
+	// The last answer is kept in memory too, for a watching server that
+	// asks again after every edit.
+	key := head.Hash().String() + "\x00" + prefix
+	r.histMu.Lock()
+	if r.histKey == key {
+		files := r.hist
+		r.histMu.Unlock()
+		return files, nil
+	}
+	r.histMu.Unlock()
+	files, err := r.history(head.Hash(), prefix, cacheDir)
+	if err == nil {
+		r.histMu.Lock()
+		r.histKey, r.hist = key, files
+		r.histMu.Unlock()
+	}
+	return files, err
+}
+
+// history is History without the answer kept in memory.
+func (r *Repo) history(headHash plumbing.Hash, prefix, cacheDir string) (map[string]*postmortem.FileHistory, error) {
+	head := plumbing.NewHashReference(plumbing.HEAD, headHash)
 	cacheFile := ""
 	var cached *historyCache
 	if cacheDir != "" {

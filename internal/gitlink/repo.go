@@ -65,6 +65,11 @@ type Repo struct {
 	closesOK bool
 	reach    []plumbing.Hash // the commits HEAD reaches, once walked
 	revIndex *revertIndex
+	// histKey and hist are the last answer of History (HEAD and prefix);
+	// the files are shared and must not be changed.
+	histMu  sync.Mutex
+	histKey string
+	hist    map[string]*postmortem.FileHistory
 }
 
 // DefaultTimeout bounds one clone or fetch of a remote repository.

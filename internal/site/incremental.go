@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
@@ -41,8 +42,47 @@ type manifest struct {
 // this program could have written: its names are used to remove and
 // replace files, so a folder whose manifest names a path outside it is
 // treated as somebody else's.
+//
+// The manifest last read is kept, by the file's identity, size and
+// modification time: a build reads it three times (two checks of the
+// folder and the writer), and a watching server builds again and again.
+// What it returns is shared and must not be changed.
 func readManifest(out string) (*manifest, error) {
-	data, err := os.ReadFile(filepath.Join(out, Marker))
+	file := filepath.Join(out, Marker)
+	st, err := os.Stat(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	key := manifestKey(file, st)
+	lastManifest.Lock()
+	if lastManifest.key == key {
+		m := lastManifest.m
+		lastManifest.Unlock()
+		return m, nil
+	}
+	lastManifest.Unlock()
+	m, err := parseManifest(file)
+	if err == nil && key != "" {
+		lastManifest.Lock()
+		lastManifest.key, lastManifest.m = key, m
+		lastManifest.Unlock()
+	}
+	return m, err
+}
+
+// lastManifest is the manifest readManifest read last.
+var lastManifest struct {
+	sync.Mutex
+	key string
+	m   *manifest
+}
+
+// parseManifest reads and checks a manifest file.
+func parseManifest(file string) (*manifest, error) {
+	data, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -87,11 +127,14 @@ func pageFingerprint(p *Page, themeVersion string) string {
 // git and the check said of it, the related postmortems' summaries, the
 // day (for overdue items), the site's settings and the theme.
 func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, themeVersion string) string {
-	h := sha256.New()
+	// The fields go into one buffer, hashed once: many small writes to
+	// the hash, each converting a string, cost more than the hashing.
+	buf := fingerprintBufs.Get().(*[]byte)
+	defer fingerprintBufs.Put(buf)
+	*buf = (*buf)[:0]
 	field := func(parts ...string) {
 		for _, p := range parts {
-			h.Write([]byte(p))
-			h.Write([]byte{0})
+			*buf = append(append(*buf, p...), 0)
 		}
 	}
 	field(themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, fmt.Sprint(b.opts.Public, b.opts.Drafts), b.now.Format("2006-01-02"))
@@ -99,7 +142,7 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 	if days, ok := b.cfg.RevisitAfterDays[pm.Severity]; ok {
 		field("revisit", fmt.Sprint(days))
 	}
-	h.Write(b.opts.Memo.sourceDigest(pm))
+	*buf = append(*buf, b.opts.Memo.sourceDigest(pm)...)
 	for _, w := range b.opts.Warnings[pm.File] {
 		field(w)
 	}
@@ -132,9 +175,14 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 		s := r.Summary
 		field(r.Reason, s.ID, s.Title, s.Date, s.Severity, s.Status)
 	}
+	h := sha256.New()
+	h.Write(*buf)
 	b.fingerprintLinks(h, pm)
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
+
+// fingerprintBufs hold the fields of a page's fingerprint.
+var fingerprintBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // fingerprintLinks covers the postmortems and files the body links to,
 // whose presence decides how links render.
