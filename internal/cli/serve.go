@@ -171,7 +171,9 @@ func (p *previewer) watch(ctx context.Context, srv *server.Server) error {
 	if cfg.Path != "" {
 		files = append(files, cfg.Path)
 	}
-	return server.Watch(ctx, dirs, files, 150*time.Millisecond, func() {
+	// An editor's save is a burst of events a few milliseconds long; 50 ms
+	// of quiet ends it without making the writer wait.
+	return server.Watch(ctx, dirs, files, 50*time.Millisecond, func() {
 		if err := p.rebuild(); err != nil {
 			fmt.Fprintf(p.f.IO.Err, "hindsight: rebuild failed, still serving the previous site: %v\n", err)
 			srv.Failed(err.Error())
