@@ -39,21 +39,21 @@ type SearchOptions struct {
 func NewCmdSearch(f *Factory, runF func(*SearchOptions) error) *cobra.Command {
 	opts := &SearchOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "search [QUERY]",
+		Use:   "search [QUERY...]",
 		Short: "Search the postmortems",
 		Long: `Search the postmortems: ranked hits with highlighted excerpts and facet
 counts. The query syntax: words (all must match), "a phrase", +required,
 -excluded, field:value (title:, summary:, body:, severity:, service:, tag:,
 status:, owner:), fuzzy~ and prefix*. An empty query lists the most recent.
-The index is kept in the user's cache folder and brought up to date with the
-files on each run, so it is always current.`,
+The words may be one argument or several: search database failover is
+search "database failover" (put -excluded words after --, or quote the
+query). The index is kept in the user's cache folder and brought up to date
+with the files on each run, so it is always current.`,
 		Example: `  hindsight search "certificate expiry"
   hindsight search dns --severity SEV1 --since 2021-01-01 --format json`,
-		Args: cobra.MaximumNArgs(1),
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				opts.Query = args[0]
-			}
+			opts.Query = strings.Join(args, " ")
 			if runF != nil {
 				return runF(opts)
 			}

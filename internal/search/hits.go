@@ -11,7 +11,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -41,7 +40,7 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	var q query.Query
 	patterns := false
 	if text != "" {
-		if q, patterns, err = parseQuery(text); err != nil {
+		if q, patterns, err = parseQuery(text, r.Partial); err != nil {
 			return nil, err
 		}
 	}
@@ -139,7 +138,7 @@ func (ix *Index) search(ctx context.Context, r Request, q query.Query, patterns 
 		req.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, recent})
 		// Fields left nil: fragments for every stored field with matches,
 		// i.e. title, summary and body.
-		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
+		req.Highlight = bleve.NewHighlightWithStyle(highlighterName)
 	}
 	req.Fields = storedFields
 	// All the values of every facet, split and cut to the top facetSize

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -24,7 +25,7 @@ import (
 // field:value, fuzzy~, boosts^) with per-field boosts, a title match
 // outranks a body-only match, and the index carries no duplicate composite
 // field.
-func parseQuery(text string) (q query.Query, patterns bool, err error) {
+func parseQuery(text string, partial bool) (q query.Query, patterns bool, err error) {
 	if !utf8.ValidString(text) {
 		return nil, false, &QueryError{Msg: "the query is not valid UTF-8"}
 	}
@@ -41,12 +42,68 @@ func parseQuery(text string) (q query.Query, patterns bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
+	parsed = requireAll(parsed)
+	if partial {
+		parsed = widenLast(parsed, text)
+	}
 	rw := &rewriter{}
 	q = rw.rewrite(parsed)
 	if rw.err != nil {
 		return nil, false, rw.err
 	}
 	return q, rw.patterns, nil
+}
+
+// requireAll makes every part of a query string that has no + or - in
+// front of it required, as the published site's search does: the query
+// string syntax would otherwise make them optional, so that "database
+// kubernetes" found postmortems with either word. A - part stays one that
+// must not match.
+func requireAll(q query.Query) query.Query {
+	b, ok := q.(*query.BooleanQuery)
+	if !ok || b.Should == nil {
+		return q
+	}
+	if d, ok := b.Should.(*query.DisjunctionQuery); ok {
+		b.AddMust(d.Disjuncts...)
+		b.Should = nil
+	}
+	return b
+}
+
+// widenLast lets the unfinished last word of a query also match as the
+// start of a longer word: a required plain word (no field, fuzziness or
+// boost) that ends the text becomes "word or word*". A query that ends in
+// anything else (a phrase, a field, a space) is left as it is, and so is a
+// word too short to be a pattern.
+func widenLast(q query.Query, text string) query.Query {
+	i := strings.LastIndexFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	word := text[i+1:]
+	if i >= 0 {
+		if r, _ := utf8.DecodeLastRuneInString(text[:i+1]); !unicode.IsSpace(r) {
+			return q
+		}
+	}
+	if utf8.RuneCountInString(word) < MinPatternPrefix+1 {
+		return q
+	}
+	b, ok := q.(*query.BooleanQuery)
+	if !ok {
+		return q
+	}
+	c, ok := b.Must.(*query.ConjunctionQuery)
+	if !ok {
+		return q
+	}
+	for j := len(c.Conjuncts) - 1; j >= 0; j-- {
+		m, ok := c.Conjuncts[j].(*query.MatchQuery)
+		if !ok || m.Match != word || m.FieldVal != "" || m.Fuzziness != 0 || m.BoostVal != nil {
+			continue
+		}
+		c.Conjuncts[j] = query.NewDisjunctionQuery([]query.Query{m, query.NewWildcardQuery(strings.ToLower(word) + "*")})
+		break
+	}
+	return q
 }
 
 func parseQueryString(text string) (q query.Query, err error) {
@@ -382,6 +439,9 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		if !ok {
 			return q
 		}
+		// A word the analyzer splits ("read-only", "10.0.0.1") needs
+		// every part, as one word would.
+		q.Operator = query.MatchQueryOperatorAnd
 		return place(field, q.Boost(), copyAt(q))
 	case *query.MatchPhraseQuery:
 		if !rw.count(false) || !rw.checkBoost(q.Boost()) {

@@ -35,7 +35,11 @@ type Doc struct {
 type Request struct {
 	// Query uses bleve's query string syntax: words, "phrases", +must,
 	// -must-not, field:value, fuzzy~. Empty lists the most recent.
-	Query    string
+	Query string
+	// Partial says the query's last word is still being typed (a search
+	// box's suggestions): it also matches words that start with it, as
+	// "zanz" finds "Zanzibar".
+	Partial  bool
 	Severity string
 	Service  string
 	Tag      string

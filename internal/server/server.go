@@ -393,6 +393,14 @@ func ParseRequest(q map[string][]string) (search.Request, error) {
 		}
 		*dst = n
 	}
+	switch v, err := get("partial"); {
+	case err != nil:
+		return r, err
+	case v == "1" || v == "true":
+		r.Partial = true
+	case v != "" && v != "0" && v != "false":
+		return r, fmt.Errorf("partial=%q: give 1 (the last word is still being typed) or 0", v)
+	}
 	if r.Limit > search.MaxLimit {
 		r.Limit = search.MaxLimit
 	}

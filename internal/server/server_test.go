@@ -399,3 +399,34 @@ func TestHTTPServerLimits(t *testing.T) {
 		t.Errorf("a 1 MB body: %d", res.StatusCode)
 	}
 }
+
+// TestParseRequestPartial: partial says the last word is still being
+// typed; anything but 1, true, 0 or false is a mistake named back.
+func TestParseRequestPartial(t *testing.T) {
+	for _, tt := range []struct {
+		v    []string
+		want bool
+		err  string
+	}{
+		{nil, false, ""},
+		{[]string{"1"}, true, ""},
+		{[]string{"true"}, true, ""},
+		{[]string{"0"}, false, ""},
+		{[]string{"yes"}, false, `partial="yes"`},
+		{[]string{"1", "1"}, false, "partial is given 2 times"},
+	} {
+		q := map[string][]string{"q": {"zanz"}}
+		if tt.v != nil {
+			q["partial"] = tt.v
+		}
+		r, err := ParseRequest(q)
+		switch {
+		case tt.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.err)):
+			t.Errorf("partial=%q: got %v, want %s", tt.v, err, tt.err)
+		case tt.err == "" && err != nil:
+			t.Errorf("partial=%q: %v", tt.v, err)
+		case tt.err == "" && r.Partial != tt.want:
+			t.Errorf("partial=%q: Partial %v, want %v", tt.v, r.Partial, tt.want)
+		}
+	}
+}

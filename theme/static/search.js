@@ -279,7 +279,7 @@
 
   function apiSearch(p) {
     var qs = new URLSearchParams();
-    ['q', 'severity', 'service', 'tag', 'since', 'until', 'limit', 'offset'].forEach(function (k) {
+    ['q', 'partial', 'severity', 'service', 'tag', 'since', 'until', 'limit', 'offset'].forEach(function (k) {
       if (p[k] !== undefined && p[k] !== null && p[k] !== '') qs.set(k, String(p[k]));
     });
     return fetchJSON(BASE + 'api/search?' + qs.toString()).then(function (r) {
@@ -440,15 +440,27 @@
     return cached;
   }
 
-  // parseQuery splits a query into words to find and words to exclude.
-  // The static index knows no query syntax beyond -word: quotes, +, and
-  // field: prefixes are dropped and their words searched like the others.
-  function parseQuery(q) {
-    var include = [], exclude = [];
+  // FILTER_FIELDS are the field: prefixes the static index can filter by,
+  // as the server does: severity, service, tag and year.
+  var FILTER_FIELDS = { severity: 'severity', service: 'service', services: 'service', tag: 'tag', tags: 'tag', year: 'year' };
+
+  // parseQuery splits a query into words to find (every one must match),
+  // words to exclude, and field:value filters. Quotes and + are dropped;
+  // another field: prefix is dropped and its words searched like the
+  // others (the static index has no fields of text).
+  function parseQuery(q, unfinished) {
+    var include = [], exclude = [], filters = [];
     var parts = q.split(/\s+/).filter(Boolean);
-    var partial = q.length > 0 && !/[\s"')\]]$/.test(q);
+    var texts = parts.length; // parts that are words, not filters
+    var partial = unfinished && q.length > 0 && !/[\s"')\]]$/.test(q);
     parts.forEach(function (part, i) {
       var neg = part.charAt(0) === '-' && part.length > 1;
+      var f = /^[+-]*([A-Za-z_]+):"?([^"]+)"?$/.exec(part);
+      if (f && Object.prototype.hasOwnProperty.call(FILTER_FIELDS, f[1].toLowerCase())) {
+        filters.push({ field: FILTER_FIELDS[f[1].toLowerCase()], value: f[2], neg: neg });
+        texts--;
+        return;
+      }
       var text = part.replace(/^[+-]+/, '').replace(/^[A-Za-z_]+:(?=.)/, '');
       words(text).forEach(function (w, j, all) {
         if (ix.stop[w.w]) return;
@@ -456,7 +468,22 @@
         (neg ? exclude : include).push({ w: w.w, partial: partial && last && !neg });
       });
     });
-    return { include: include, exclude: exclude, empty: parts.length === 0 };
+    return { include: include, exclude: exclude, filters: filters, empty: texts === 0 };
+  }
+
+  // queryFilter is whether a document passes a field:value of the query.
+  function queryFilter(f, doc, facets, meta) {
+    var ok;
+    switch (f.field) {
+      case 'severity': ok = facets.sev[doc] > 0 && meta.sev[facets.sev[doc] - 1] === f.value; break;
+      case 'service': ok = facets.svc[doc].some(function (i) { return meta.svc[i] === f.value; }); break;
+      case 'tag': ok = facets.tag[doc].some(function (i) { return meta.tag[i] === f.value; }); break;
+      case 'year':
+        var day = facets.day[doc];
+        ok = day !== null && new Date(day * 86400000).getUTCFullYear() === +f.value;
+        break;
+    }
+    return f.neg ? !ok : ok;
   }
 
   // prefixKeys are the shards that can hold terms written with a word that
@@ -477,9 +504,9 @@
   }
 
   // resolveWord finds the terms a query word matches, with weights: the
-  // term it analyses to and, for the unfinished last word (or a word the
-  // index does not know, of 3 characters or more), the terms that begin
-  // with it or are written with a word that begins with it.
+  // term it analyses to and, for the unfinished last word of a drop-down's
+  // query, the terms that begin with it or are written with a word that
+  // begins with it.
   function resolveWord(word) {
     var st = stem(word.w);
     var len = runes(word.w).length;
@@ -505,7 +532,6 @@
       });
       var found = [];
       if (exact !== null) found.push({ info: termInfo(exact, byKey[shardKey(exact)][exact]), weight: 1 });
-      if (!pk.length && exact === null && len >= 3) pk = prefixKeys(word.w);
       if (!pk.length) return found;
       return loadShards(pk).then(function (more) {
         var cands = [];
@@ -543,9 +569,9 @@
     var limit = Math.max(0, Math.min(+p.limit || PAGE_SIZE, 100));
     var offset = Math.max(0, +p.offset || 0);
     return loadMeta().then(function (meta) {
-      var parsed = parseQuery(q);
+      var parsed = parseQuery(q, !!p.partial);
       // A plain list of hits (the drop-down) needs no facets.json.
-      var needFacets = !p.noFacets || p.severity || p.service || p.tag || p.since || p.until;
+      var needFacets = !p.noFacets || p.severity || p.service || p.tag || p.since || p.until || parsed.filters.length;
       return Promise.all([
         Promise.all(parsed.include.map(resolveWord)),
         Promise.all(parsed.exclude.map(resolveWord)),
@@ -585,6 +611,9 @@
         var tagIdx = p.tag ? meta.tag.indexOf(p.tag) : -1;
         var since = dayOf(p.since), until = dayOf(p.until);
         if (facets) matches = matches.filter(function (doc) {
+          for (var fi = 0; fi < parsed.filters.length; fi++) {
+            if (!queryFilter(parsed.filters[fi], doc, facets, meta)) return false;
+          }
           if (p.severity && facets.sev[doc] !== sevIdx) return false;
           if (p.service && facets.svc[doc].indexOf(svcIdx) === -1) return false;
           if (p.tag && facets.tag[doc].indexOf(tagIdx) === -1) return false;
@@ -899,24 +928,11 @@
     });
   }
 
-  // suggestSearch is the drop-down's search. The server's query string
-  // does not match the unfinished last word, so it also gets word* (the
-  // server ORs the words); the static index matches prefixes itself.
+  // suggestSearch is the drop-down's search: the last word is unfinished,
+  // so the server is told to match it as the start of a word too (partial);
+  // the static index matches prefixes of the last word itself.
   function suggestSearch(q) {
-    var p = { q: q, limit: SUGGEST_LIMIT, noFacets: true };
-    if (backend === 'static') return staticSearch(p);
-    var m = /(?:^|\s)([\p{L}\p{N}]{3,})$/u.exec(q);
-    if (!m || /["():^~*?\/\\[\]{}]|(?:^|\s)[+-]/.test(q)) return runSearch(p);
-    var wide = Object.assign({}, p, { q: q + ' ' + m[1] + '*' });
-    return apiSearch(wide).then(function (res) {
-      backend = 'api';
-      return res;
-    }, function (err) {
-      if (err instanceof QueryError) return runSearch(p);
-      if (backend === 'api') throw err;
-      backend = 'static';
-      return staticSearch(p);
-    });
+    return runSearch({ q: q, partial: 1, limit: SUGGEST_LIMIT, noFacets: true });
   }
 
   var warmed = false;
