@@ -583,3 +583,27 @@ func TestIncrementalSearchPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSeverityBadges: a postmortem with no severity, or one the config
+// does not know (as serve shows it while the check reports it), never
+// gets an empty badge.
+func TestSeverityBadges(t *testing.T) {
+	cfg, pms := fixture(t)
+	none, odd := *pms[0], *pms[0]
+	none.ID, none.Severity = "no-severity", ""
+	odd.ID, odd.Severity = "odd-severity", "SEV9"
+	out := build(t, cfg, append(pms, &none, &odd), Options{})
+	for _, tt := range []struct{ page, want string }{
+		{"no-severity/index.html", `<span class="badge sev sev-none">no severity</span>`},
+		{"odd-severity/index.html", `<span class="badge sev sev-unknown" title="SEV9 is not a severity of the config"><span class="vh">Severity </span>SEV9?</span>`},
+		{"postmortems/index.html", `sev-none">no severity</span>`},
+	} {
+		page := read(t, out, tt.page)
+		if !strings.Contains(page, tt.want) {
+			t.Errorf("%s lacks %s", tt.page, tt.want)
+		}
+		if strings.Contains(page, `<span class="vh">Severity </span></span>`) {
+			t.Errorf("%s has an empty severity badge", tt.page)
+		}
+	}
+}
