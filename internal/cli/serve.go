@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/corpus"
 	"github.com/hindsight-dev/hindsight/internal/pipeline"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
 	"github.com/hindsight-dev/hindsight/internal/search"
 	"github.com/hindsight-dev/hindsight/internal/server"
 	"github.com/hindsight-dev/hindsight/internal/site"
@@ -91,6 +94,7 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 		return err
 	}
 	srv := server.New(server.Options{Dir: out, Base: base, LiveReload: !opts.NoWatch, Search: ix, Hosts: opts.Hosts})
+	srv.SetStatus(p.currentStatus())
 	if !opts.NoWatch {
 		go func() { _ = p.watch(ctx, srv) }()
 	}
@@ -116,6 +120,9 @@ type previewer struct {
 	shown    check.Shown
 	cfgPath  string
 	cfgStamp string
+	// status is what the open pages' banner shows after the last build
+	// that worked.
+	status server.Status
 }
 
 func newPreviewer(ctx context.Context, opts *ServeOptions, cfg *config.Config, out string, ix *search.Index) *previewer {
@@ -154,6 +161,7 @@ func (p *previewer) rebuild() error {
 		return err
 	}
 	p.prev = l.Corpus
+	p.status = previewStatus(l, p.base(l.Config), p.opts.Drafts && !p.opts.Public)
 	fmt.Fprintf(f.IO.Err, "Built %s (%d files written) in %s\n", plural(res.Postmortems, "postmortem"), res.Files-res.Reused, time.Since(start).Round(time.Millisecond))
 	return nil
 }
@@ -179,8 +187,72 @@ func (p *previewer) watch(ctx context.Context, srv *server.Server) error {
 			srv.Failed(err.Error())
 			return
 		}
+		srv.SetStatus(p.currentStatus())
 		srv.Reload()
 	})
+}
+
+func (p *previewer) currentStatus() server.Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.status
+}
+
+// base is the path the site is served under.
+func (p *previewer) base(cfg *config.Config) string {
+	base, _, err := config.SplitBaseURL(cmp.Or(p.opts.BaseURL, cfg.BaseURL))
+	if err != nil {
+		return "/"
+	}
+	return base
+}
+
+// previewStatus is what the banner of every open page shows after a
+// build: the errors that make `hindsight check` fail, those of the files
+// that could not be read first, each with the page of its file (drafts
+// says whether drafts have pages).
+func previewStatus(l *pipeline.Loaded, base string, drafts bool) server.Status {
+	var st server.Status
+	if l.Report == nil {
+		return st
+	}
+	pages := map[string]string{}
+	for _, pm := range l.Corpus.Postmortems {
+		if drafts || pm.Status != postmortem.StatusDraft {
+			pages[pm.File] = base + url.PathEscape(pm.ID) + "/"
+		}
+	}
+	failed := map[string]bool{}
+	for _, f := range l.Corpus.Failed {
+		failed[f.File] = true
+		pages[f.File] = base + url.PathEscape(pipeline.FailedID(f)) + "/"
+	}
+	errs := make([]postmortem.Diagnostic, 0, l.Report.Errors)
+	for _, d := range l.Report.Findings {
+		if d.Level == string(config.LevelError) {
+			errs = append(errs, d)
+		}
+	}
+	slices.SortStableFunc(errs, func(a, b postmortem.Diagnostic) int {
+		return cmp.Compare(boolRank(!failed[a.File]), boolRank(!failed[b.File]))
+	})
+	files := map[string]bool{}
+	for _, d := range errs {
+		files[d.File] = true
+		st.ErrorCount++
+		if len(st.Errors) < server.MaxStatusErrors {
+			st.Errors = append(st.Errors, server.StatusError{File: d.File, Line: d.Line, Col: d.Col, Message: d.Message, URL: pages[d.File]})
+		}
+	}
+	st.Files = len(files)
+	return st
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // stamp identifies a version of a file by its size and modification time.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -43,6 +44,7 @@ func preview(t *testing.T, root string) (*previewer, string, *syncBuffer) {
 		t.Fatalf("first build: %v\n%s", err, stderr.String())
 	}
 	srv := server.New(server.Options{Dir: out, Base: "/", LiveReload: true, Search: ix})
+	srv.SetStatus(p.currentStatus())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -284,5 +286,104 @@ func TestServePrintsChangedFindings(t *testing.T) {
 				t.Errorf("%s: the output has %q:\n%s", s.name, n, printed)
 			}
 		}
+	}
+}
+
+// TestServeKeepsBrokenPage: a postmortem saved with a YAML syntax error
+// keeps its page in the preview, which shows the error with the file's
+// lines and a caret; /api/status, which every page's banner reads, lists
+// it first; once fixed the page is the postmortem again.
+func TestServeKeepsBrokenPage(t *testing.T) {
+	root := testRepo(t, 4)
+	_, base, stderr := preview(t, root)
+	files, _ := filepath.Glob(filepath.Join(root, "postmortems", "*.md"))
+	file := files[1]
+	id := strings.TrimSuffix(filepath.Base(file), ".md")
+	orig, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(data string, n int) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(time.Duration(n) * time.Minute)
+		if err := os.Chtimes(file, later, later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	// waitFor saves data and polls the page until it holds want. The
+	// watcher may not be watching yet right after the start: the file is
+	// saved again every second until it shows.
+	saves := 0
+	waitFor := func(data, want string) string {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for i := 0; ; i++ {
+			if i%20 == 0 {
+				saves++
+				save(data, saves)
+			}
+			code, body := get("/" + id + "/")
+			if code == 200 && strings.Contains(body, want) {
+				return body
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the page never showed %q: %d\n%s\n%s", want, code, stderr.String(), body[:min(len(body), 300)])
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	_, before := get("/" + id + "/")
+	h1 := regexp.MustCompile(`<h1>[^<]+</h1>`).FindString(before)
+	if h1 == "" {
+		t.Fatalf("the page has no title:\n%s", before)
+	}
+	line := 1 + strings.Count(string(orig[:strings.Index(string(orig), "\ntitle: ")+1]), "\n")
+	broken := strings.Replace(string(orig), "title: ", "title: [", 1)
+	page := waitFor(broken, "could not be read")
+	rel := "postmortems/" + filepath.Base(file)
+	for _, want := range []string{
+		h1, // the title of its last parse
+		"<code>" + rel + "</code> could not be read",
+		`finding finding-error`,
+		fmt.Sprintf("%d | title: [", line),
+		"(syntax)",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the broken page lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`\n  \| +\^\n`).MatchString(page) {
+		t.Errorf("the broken page has no caret line:\n%s", page)
+	}
+	_, st := get("/api/status")
+	var status server.Status
+	if err := json.Unmarshal([]byte(st), &status); err != nil {
+		t.Fatal(err)
+	}
+	if status.ErrorCount == 0 || status.Files == 0 || status.Errors[0].File != rel || status.Errors[0].URL != "/"+id+"/" || status.Errors[0].Line < line {
+		t.Errorf("status after the break: %s", st)
+	}
+	if code, _ := get("/"); code != 200 {
+		t.Errorf("home page: %d", code)
+	}
+	page = waitFor(string(orig), `<div class="postmortem">`)
+	if strings.Contains(page, "could not be read") || !strings.Contains(page, h1) {
+		t.Error("the fixed page is not the postmortem's")
+	}
+	_, st = get("/api/status")
+	if err := json.Unmarshal([]byte(st), &status); err != nil || status.ErrorCount != 0 || len(status.Errors) != 0 {
+		t.Errorf("status after the fix: %s", st)
 	}
 }

@@ -3,6 +3,7 @@
 package corpus
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,9 @@ type Corpus struct {
 	Postmortems []*postmortem.Postmortem
 	// Diagnostics found while reading and parsing.
 	Diagnostics []postmortem.Diagnostic
+	// Failed are the files that could not be parsed into a postmortem,
+	// sorted by path: what the writer's preview shows in their place.
+	Failed []*Failure
 	// Files is every file considered, by display path, sorted.
 	Files []string
 	// Targets are the display paths findings are reported for: the paths
@@ -56,6 +60,19 @@ type Corpus struct {
 	parsed map[string]parsed
 	reused int
 	cached int
+}
+
+// Failure is a file that could not be read or parsed as a postmortem.
+type Failure struct {
+	// File is the display path, Rel the path from the root with slashes.
+	File, Rel string
+	// Source is the file's text, nil when it could not be read.
+	Source []byte
+	// Diagnostics are the file's findings, the reason among them.
+	Diagnostics []postmortem.Diagnostic
+	// Last is the file's last parse that worked, in an earlier load of
+	// Options.Previous, or nil: the page the writer had open.
+	Last *postmortem.Postmortem
 }
 
 // Cached reports how many files a load took from Options.Cache.
@@ -263,8 +280,12 @@ func (l *loader) display(abs string) string {
 }
 
 type parsed struct {
-	pm     *postmortem.Postmortem
-	diags  []postmortem.Diagnostic
+	pm    *postmortem.Postmortem
+	diags []postmortem.Diagnostic
+	// src and last, for a file that failed: its text, and its last
+	// parse that worked.
+	src    []byte
+	last   *postmortem.Postmortem
 	digest string
 	size   int64
 	mtime  time.Time
@@ -316,6 +337,13 @@ func (l *loader) parse(c *Corpus, opts Options) {
 		c.Diagnostics = append(c.Diagnostics, results[i].diags...)
 		pm := results[i].pm
 		if pm == nil {
+			if opts.Previous != nil && results[i].last == nil {
+				if old, ok := opts.Previous.parsed[f.abs]; ok {
+					results[i].last = cmp.Or(old.pm, old.last)
+					c.parsed[f.abs] = results[i]
+				}
+			}
+			c.Failed = append(c.Failed, &Failure{File: f.display, Rel: f.rel, Source: results[i].src, Diagnostics: results[i].diags, Last: results[i].last})
 			continue
 		}
 		c.byID[pm.ID] = append(c.byID[pm.ID], pm)
@@ -389,7 +417,7 @@ func (l *loader) parseOne(f file, digest func([]byte) string) parsed {
 		cache = l.cache()
 		if e, ok := cache.lookup(key); ok {
 			if e.PM == nil {
-				res.diags = e.Diags
+				res.diags, res.src = e.Diags, data
 				return res
 			}
 			if pm := e.PM.Thaw(data); pm != nil {
@@ -412,6 +440,9 @@ func (l *loader) parseOne(f file, digest func([]byte) string) parsed {
 		pm.UntimedItems = pm.ResolveTimeline()
 	}
 	res.pm, res.diags = pm, diags
+	if pm == nil {
+		res.src = data
+	}
 	if cache != nil {
 		cache.store(key, pm, data, diags)
 	}

@@ -136,3 +136,46 @@ func TestReuseRacy(t *testing.T) {
 		t.Errorf("a settled file: reused %d, title %q", fourth.Reused(), fourth.ByID("a")[0].Title)
 	}
 }
+
+// TestFailed: a file that cannot be parsed is a Failure with its text and
+// reason; across loads with Previous it remembers its last good parse,
+// also while it stays broken, and it leaves Failed once fixed.
+func TestFailed(t *testing.T) {
+	root := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Root = root
+	a := filepath.Join(root, "postmortems", "a.md")
+	write(t, a, "---\nid: alpha\ntitle: A\n---\n")
+	write(t, filepath.Join(root, "postmortems", "empty.md"), "")
+	load := func(prev *Corpus) *Corpus {
+		t.Helper()
+		c, err := Load(cfg, Options{WorkDir: root, Drafts: true, Previous: prev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first := load(nil)
+	if len(first.Failed) != 1 || first.Failed[0].File != "postmortems/empty.md" || first.Failed[0].Last != nil || len(first.Failed[0].Diagnostics) != 1 {
+		t.Fatalf("first load: %+v", first.Failed)
+	}
+	broken := "---\nid: alpha\ntitle: [A\n---\n"
+	write(t, a, broken)
+	second := load(first)
+	if len(second.Failed) != 2 {
+		t.Fatalf("second load: %d failures", len(second.Failed))
+	}
+	f := second.Failed[0]
+	if f.File != "postmortems/a.md" || f.Rel != "postmortems/a.md" || string(f.Source) != broken || f.Last == nil || f.Last.ID != "alpha" || f.Diagnostics[0].Line == 0 {
+		t.Errorf("a broken file: %+v", f)
+	}
+	write(t, a, broken+"\n")
+	third := load(second)
+	if f := third.Failed[0]; f.Last == nil || f.Last.ID != "alpha" {
+		t.Errorf("still broken, the last good parse is lost: %+v", f)
+	}
+	write(t, a, "---\nid: alpha\ntitle: A again\n---\n")
+	if fourth := load(third); len(fourth.Failed) != 1 || fourth.ByID("alpha") == nil {
+		t.Errorf("fixed: failures %+v", fourth.Failed)
+	}
+}

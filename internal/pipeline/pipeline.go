@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -142,7 +143,11 @@ type BuildOptions struct {
 	Index *search.Index
 	// Served leaves out the static search index: the server answers
 	// searches.
-	Served   bool
+	Served bool
+	// Preview is the writer's preview (serve): each page shows its
+	// findings first, and a file that could not be parsed keeps its page,
+	// which shows why.
+	Preview  bool
 	Progress func(done, total int)
 	// Memo carries what a build works out to the next one (serve's).
 	Memo *site.Memo
@@ -156,12 +161,16 @@ func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, er
 	content := l.Repos.Repo("")
 	sopts := site.Options{
 		Out: opts.Out, BaseURL: opts.BaseURL, Drafts: opts.Drafts, Public: opts.Public, Theme: opts.Theme, Now: opts.Now,
-		Warnings:       warningsByFile(l.Report),
+		Findings:       findingsByFile(l.Report),
+		Preview:        opts.Preview,
 		Web:            WebLinks(l.Config, content),
 		NoStaticSearch: opts.Served,
 		SearchCache:    filepath.Join(opts.Out, site.IndexDir, "static-analysis.gob"),
 		Progress:       opts.Progress,
 		Memo:           opts.Memo,
+	}
+	if opts.Preview {
+		sopts.Failed = l.failedPages()
 	}
 	if err := site.CheckOutput(l.Config, opts.Out); err != nil {
 		return nil, err
@@ -195,14 +204,52 @@ func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, er
 	return site.Build(ctx, l.Config, l.Corpus.Postmortems, sopts)
 }
 
-// warningsByFile are the findings shown on each page.
-func warningsByFile(rep *check.Report) map[string][]string {
-	out := map[string][]string{}
+// findingsByFile are the findings shown on each page.
+func findingsByFile(rep *check.Report) map[string][]site.Finding {
+	out := map[string][]site.Finding{}
 	if rep == nil {
 		return out
 	}
 	for _, d := range rep.Findings {
-		out[d.File] = append(out[d.File], fmt.Sprintf("line %d: %s (%s)", d.Line, d.Message, d.Rule))
+		out[d.File] = append(out[d.File], siteFinding(d))
+	}
+	return out
+}
+
+func siteFinding(d postmortem.Diagnostic) site.Finding {
+	return site.Finding{Level: cmp.Or(d.Level, "error"), Line: d.Line, Col: d.Col, Rule: d.Rule, Message: d.Message}
+}
+
+// FailedID is the id of the page of a file that could not be parsed: its
+// last parse's that worked, else its file name's.
+func FailedID(f *corpus.Failure) string {
+	if f.Last != nil {
+		return f.Last.ID
+	}
+	return postmortem.Slug(strings.TrimSuffix(path.Base(f.Rel), path.Ext(f.Rel)))
+}
+
+// failedPages are the pages of the files that could not be parsed: at
+// the path of their last parse that worked, else of their file name, with
+// the findings of the check (or of the parse, unchecked).
+func (l *Loaded) failedPages() []site.Failed {
+	byFile := map[string][]site.Finding{}
+	if l.Report != nil {
+		byFile = findingsByFile(l.Report)
+	}
+	var out []site.Failed
+	for _, f := range l.Corpus.Failed {
+		p := site.Failed{File: f.File, Source: f.Source, ID: FailedID(f)}
+		if f.Last != nil {
+			p.Title = f.Last.Title
+		}
+		p.Findings = byFile[f.File]
+		if l.Report == nil {
+			for _, d := range f.Diagnostics {
+				p.Findings = append(p.Findings, siteFinding(d))
+			}
+		}
+		out = append(out, p)
 	}
 	return out
 }

@@ -73,7 +73,34 @@ type Server struct {
 	subs   map[chan event]bool
 	stop   chan struct{}
 	once   sync.Once
+	status Status
 }
+
+// Status is what the open pages of the preview show in a banner, from
+// /api/status: why the last rebuild failed, and the errors of the last
+// build that worked.
+type Status struct {
+	// Rebuild is why the last rebuild failed; "" after one that worked.
+	Rebuild string `json:"rebuild,omitempty"`
+	// Errors are the error findings, at most MaxStatusErrors of them;
+	// ErrorCount counts them all, in Files files.
+	Errors     []StatusError `json:"errors"`
+	ErrorCount int           `json:"error_count"`
+	Files      int           `json:"files"`
+}
+
+// StatusError is one error finding, with the page of its file when the
+// site has one.
+type StatusError struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Col     int    `json:"column"`
+	Message string `json:"message"`
+	URL     string `json:"url,omitempty"`
+}
+
+// MaxStatusErrors bounds the errors a status lists.
+const MaxStatusErrors = 20
 
 // Stop ends the open event streams, so that a graceful shutdown does not
 // wait for them.
@@ -109,10 +136,38 @@ func (s *Server) searcher() Searcher {
 // Reload tells every open page to reload.
 func (s *Server) Reload() { s.broadcast(event{name: "reload", data: "{}"}) }
 
-// Failed tells every open page that the last rebuild failed, and why.
+// SetStatus sets what /api/status answers: after a rebuild that worked,
+// before Reload.
+func (s *Server) SetStatus(st Status) {
+	if len(st.Errors) > MaxStatusErrors {
+		st.Errors = st.Errors[:MaxStatusErrors]
+	}
+	if st.Errors == nil {
+		st.Errors = []StatusError{}
+	}
+	s.mu.Lock()
+	s.status = st
+	s.mu.Unlock()
+}
+
+// Failed tells every open page that the last rebuild failed, and why; the
+// status keeps the errors of the last build that worked.
 func (s *Server) Failed(msg string) {
+	s.mu.Lock()
+	s.status.Rebuild = msg
+	s.mu.Unlock()
 	data, _ := json.Marshal(map[string]string{"message": msg})
 	s.broadcast(event{name: "failed", data: string(data)})
+}
+
+func (s *Server) currentStatus() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.status
+	if st.Errors == nil {
+		st.Errors = []StatusError{}
+	}
+	return st
 }
 
 func (s *Server) broadcast(e event) {
@@ -155,6 +210,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/api/events":
 		if s.opts.LiveReload {
 			s.serveEvents(w, r)
+			return
+		}
+	case "/api/status":
+		if s.opts.LiveReload {
+			writeJSON(w, http.StatusOK, s.currentStatus())
 			return
 		}
 	case "/api/livereload.js":

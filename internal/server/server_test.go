@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -428,5 +429,54 @@ func TestParseRequestPartial(t *testing.T) {
 		case tt.err == "" && r.Partial != tt.want:
 			t.Errorf("partial=%q: Partial %v, want %v", tt.v, r.Partial, tt.want)
 		}
+	}
+}
+
+// TestStatus: /api/status is what the banner of every open page shows:
+// the errors set after a build, kept with the reason when a rebuild
+// fails, cleared by the next build that works; a site served without
+// live reload has none.
+func TestStatus(t *testing.T) {
+	s := New(Options{Dir: site(t), LiveReload: true})
+	status := func() Status {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, localRequest("GET", "/api/status", nil))
+		if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Fatalf("status: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+		}
+		var st Status
+		if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Errors == nil {
+			t.Error("errors is null, not a list")
+		}
+		return st
+	}
+	if st := status(); st.Rebuild != "" || st.ErrorCount != 0 {
+		t.Errorf("at the start: %+v", st)
+	}
+	many := make([]StatusError, MaxStatusErrors+5)
+	for i := range many {
+		many[i] = StatusError{File: fmt.Sprintf("postmortems/%02d.md", i), Line: 1, Message: "broken", URL: "/x/"}
+	}
+	s.SetStatus(Status{Errors: many, ErrorCount: len(many), Files: len(many)})
+	if st := status(); len(st.Errors) != MaxStatusErrors || st.ErrorCount != len(many) || st.Errors[0].URL != "/x/" {
+		t.Errorf("after a build with errors: %d listed of %d", len(st.Errors), st.ErrorCount)
+	}
+	s.Failed("hindsight.yaml: line 3: bad")
+	if st := status(); st.Rebuild != "hindsight.yaml: line 3: bad" || st.ErrorCount != len(many) {
+		t.Errorf("after a failed rebuild: %+v", st)
+	}
+	s.SetStatus(Status{})
+	if st := status(); st.Rebuild != "" || st.ErrorCount != 0 || len(st.Errors) != 0 {
+		t.Errorf("after a build that worked: %+v", st)
+	}
+	plain := New(Options{Dir: site(t)})
+	rec := httptest.NewRecorder()
+	plain.ServeHTTP(rec, localRequest("GET", "/api/status", nil))
+	if rec.Code != 404 {
+		t.Errorf("without live reload: %d", rec.Code)
 	}
 }

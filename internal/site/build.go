@@ -44,8 +44,13 @@ type Options struct {
 	Theme fs.FS
 	// Now decides which action items are overdue.
 	Now time.Time
-	// Warnings are the check's warnings by file, shown on each page.
-	Warnings map[string][]string
+	// Findings are the check's findings by file, shown on each page.
+	Findings map[string][]Finding
+	// Preview is the writer's preview (serve): a page shows its findings
+	// first, and each of Failed gets a page that shows why.
+	Preview bool
+	// Failed are the files that could not be parsed (with Preview).
+	Failed []Failed
 	// Web gives a file's page and history page in the repository's web
 	// UI, when known.
 	Web func(file string) (page, history string)
@@ -69,6 +74,24 @@ type Options struct {
 	// Memo, when set, keeps what this build works out for the next build
 	// given the same Memo (serve's rebuilds).
 	Memo *Memo
+}
+
+// Finding is a check finding of a file.
+type Finding struct {
+	// Level is "error" or "warning".
+	Level         string
+	Line, Col     int
+	Rule, Message string
+}
+
+// Failed is a file that could not be parsed, shown in the preview at the
+// page it had (ID) with why.
+type Failed struct {
+	File, ID, Title string
+	// Findings are the file's, the reason among them.
+	Findings []Finding
+	// Source is the file's text, nil when it could not be read.
+	Source []byte
 }
 
 // Result says what a build did.
@@ -204,7 +227,7 @@ func selectFor(cfg *config.Config, all []*postmortem.Postmortem, opts Options) (
 	for i, s := range cfg.Severities {
 		b.ranks[s] = i + 1
 	}
-	b.site = &SiteView{Title: cfg.Title, Base: base, BaseURL: baseURL, Public: opts.Public, Severities: cfg.Severities}
+	b.site = &SiteView{Title: cfg.Title, Base: base, BaseURL: baseURL, Public: opts.Public, Preview: opts.Preview, Severities: cfg.Severities}
 	b.pms = postmortem.Select(all, postmortem.Scope{Drafts: opts.Drafts, Public: opts.Public})
 	// Newest first; ties by id, so the order never depends on the file system.
 	slices.SortStableFunc(b.pms, func(x, y *postmortem.Postmortem) int {
@@ -278,6 +301,11 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if b.opts.Preview {
+		if err := b.failedPages(th, w); err != nil {
+			return err
+		}
 	}
 	// The other pages: fewer, but the lists are long; also in parallel.
 	g = new(errgroup.Group)
@@ -595,7 +623,7 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 		v.Custom = append(v.Custom, Field{Name: label(k), Value: fmt.Sprint(pm.Custom[k])})
 	}
 	if !b.opts.Public {
-		v.Checks.Warnings = b.opts.Warnings[pm.File]
+		v.Checks.Findings, v.Checks.Errors, v.Checks.Warnings = findingViews(b.opts.Findings[pm.File], nil)
 	}
 	p := &Page{Site: b.site, Kind: "postmortem", Title: pm.Title, Path: pm.ID + "/", Description: pm.Summary, Postmortem: v, Canonical: b.canonical(pm.ID + "/")}
 	return p, nil

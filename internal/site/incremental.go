@@ -137,14 +137,14 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 			*buf = append(append(*buf, p...), 0)
 		}
 	}
-	field(themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, fmt.Sprint(b.opts.Public, b.opts.Drafts), b.now.Format("2006-01-02"))
+	field(themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, fmt.Sprint(b.opts.Public, b.opts.Drafts, b.opts.Preview), b.now.Format("2006-01-02"))
 	field(pm.File, pm.Rel)
 	if days, ok := b.cfg.RevisitAfterDays[pm.Severity]; ok {
 		field("revisit", fmt.Sprint(days))
 	}
 	*buf = append(*buf, b.opts.Memo.sourceDigest(pm)...)
-	for _, w := range b.opts.Warnings[pm.File] {
-		field(w)
+	for _, f := range b.opts.Findings[pm.File] {
+		field(f.Level, fmt.Sprint(f.Line, f.Col), f.Rule, f.Message)
 	}
 	for _, lc := range pm.Linked {
 		if lc.Info != nil {

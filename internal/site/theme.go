@@ -17,7 +17,7 @@ import (
 )
 
 // Kinds of page, each with its template templates/<kind>.html.
-var kinds = []string{"home", "list", "postmortem", "terms", "term", "actions", "metrics", "search", "404"}
+var kinds = []string{"home", "list", "postmortem", "terms", "term", "actions", "metrics", "search", "404", "failed"}
 
 // templates is the parsed templates and the static files.
 type templates struct {

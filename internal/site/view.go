@@ -16,6 +16,8 @@ type SiteView struct {
 	BaseURL string
 	// Public is true for a public build (status page).
 	Public bool
+	// Preview is true for the writer's preview that serve builds.
+	Preview bool
 	// Nav is the main navigation, in order.
 	Nav []Link
 	// AssetVersion is appended to asset URLs to bust caches.
@@ -36,7 +38,8 @@ type Link struct {
 // set, as Kind says.
 type Page struct {
 	Site *SiteView
-	// Kind is home, list, postmortem, terms, term, actions, metrics or 404.
+	// Kind is home, list, postmortem, terms, term, actions, metrics,
+	// search, 404 or failed (a file that could not be parsed, in serve).
 	Kind string
 	// Title is the page's own title (the site title is added by the layout).
 	Title string
@@ -54,6 +57,27 @@ type Page struct {
 	Term       *TermView
 	Actions    *ActionsView
 	Metrics    *MetricsView
+	Failed     *FailedView
+}
+
+// FindingView is a check finding on a page.
+type FindingView struct {
+	// Level is "error" or "warning".
+	Level string
+	// Where is "line 12, column 3", or "line 12".
+	Where         string
+	Message, Rule string
+	// Snippet is the lines around it with a caret under the column, on a
+	// page of a file that failed to parse.
+	Snippet string
+}
+
+// FailedView is the page of a file that could not be parsed.
+type FailedView struct {
+	File     string
+	Findings []FindingView
+	Errors   int
+	Warnings int
 }
 
 // Summary is one postmortem in a list.
@@ -285,7 +309,10 @@ type HistoryView struct {
 
 // ChecksView says what the check verified.
 type ChecksView struct {
-	Warnings []string
+	// Findings are the check's, errors first; Errors and Warnings count
+	// them.
+	Findings         []FindingView
+	Errors, Warnings int
 	// CommitsVerified and CommitsTotal count the commit refs found in git.
 	CommitsVerified int
 	CommitsTotal    int
