@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/site"
 )
 
 var (
@@ -272,39 +273,11 @@ func summarise(ds []time.Duration) durationStats {
 	return s
 }
 
-// humanDuration writes a duration for people: 45s, 12m, 1h 32m, 3d 4h,
-// leaving out parts that are zero.
-func humanDuration(d time.Duration) string {
-	neg := ""
-	if d < 0 {
-		neg, d = "-", -d
-	}
-	d = d.Round(time.Second)
-	var parts []string
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%s%ds", neg, int(d.Seconds()))
-	case d < time.Hour:
-		parts = []string{fmt.Sprintf("%dm", int(d.Minutes()))}
-	case d < 48*time.Hour:
-		parts = []string{fmt.Sprintf("%dh", int(d.Hours()))}
-		if m := int(d.Minutes()) % 60; m > 0 {
-			parts = append(parts, fmt.Sprintf("%dm", m))
-		}
-	default:
-		parts = []string{fmt.Sprintf("%dd", int(d.Hours())/24)}
-		if h := int(d.Hours()) % 24; h > 0 {
-			parts = append(parts, fmt.Sprintf("%dh", h))
-		}
-	}
-	return neg + strings.Join(parts, " ")
-}
-
 func (s durationStats) cells() []string {
 	if s.Count == 0 {
 		return []string{"-", "-", "-"}
 	}
-	h := func(v *int64) string { return humanDuration(time.Duration(*v) * time.Second) }
+	h := func(v *int64) string { return site.Duration(time.Duration(*v) * time.Second) }
 	return []string{h(s.Median), h(s.P90), h(s.Mean)}
 }
 

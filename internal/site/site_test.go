@@ -338,7 +338,8 @@ func TestImageOutsideRepo(t *testing.T) {
 func TestDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		45 * time.Second: "45s", 12 * time.Minute: "12m", 92 * time.Minute: "1h 32m",
-		47 * time.Hour: "47h 00m", 50 * time.Hour: "2d 2h", -5 * time.Minute: "-5m",
+		4 * time.Hour: "4h", 34*time.Hour + 15*time.Minute: "1d 10h", 47 * time.Hour: "1d 23h", 48 * time.Hour: "2d",
+		50 * time.Hour: "2d 2h", -5 * time.Minute: "-5m", 59*time.Minute + 59*time.Second: "59m", 90 * time.Second: "1m",
 	} {
 		if got := Duration(d); got != want {
 			t.Errorf("Duration(%v) = %q, want %q", d, got, want)

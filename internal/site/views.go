@@ -20,21 +20,31 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
 
-// Duration formats a span for people: "45s", "12m", "1h 32m", "2d 4h".
+// Duration formats a span for people, the one style of every page and
+// command: "45s", "12m", "4h", "1h 32m", "1d 10h", "2d"; the larger unit
+// and the next one, leaving out a zero, never padded.
 func Duration(d time.Duration) string {
 	neg := ""
 	if d < 0 {
 		neg, d = "-", -d
 	}
+	d = d.Round(time.Second)
+	var big, small int
+	var bigUnit, smallUnit string
 	switch {
 	case d < time.Minute:
 		return fmt.Sprintf("%s%ds", neg, int(d.Seconds()))
 	case d < time.Hour:
 		return fmt.Sprintf("%s%dm", neg, int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%s%dh %02dm", neg, int(d.Hours()), int(d.Minutes())%60)
+	case d < 24*time.Hour:
+		big, bigUnit, small, smallUnit = int(d.Hours()), "h", int(d.Minutes())%60, "m"
+	default:
+		big, bigUnit, small, smallUnit = int(d.Hours())/24, "d", int(d.Hours())%24, "h"
 	}
-	return fmt.Sprintf("%s%dd %dh", neg, int(d.Hours())/24, int(d.Hours())%24)
+	if small == 0 {
+		return fmt.Sprintf("%s%d%s", neg, big, bigUnit)
+	}
+	return fmt.Sprintf("%s%d%s %d%s", neg, big, bigUnit, small, smallUnit)
 }
 
 func stamp(t time.Time) string { return t.Format("2006-01-02 15:04 -07:00") }
