@@ -293,16 +293,25 @@ func times(pm *postmortem.Postmortem) []TimeRow {
 		}
 		return r
 	}
-	var rows []TimeRow
+	// In time order, custom milestones among the standard ones; at the
+	// same time, standard ones first, in their order.
+	type at struct {
+		name string
+		t    time.Time
+	}
+	var all []at
 	for _, k := range postmortem.TimeKeys {
 		if t := pm.Times.Get(k); !t.IsZero() {
-			rows = append(rows, row(k, t))
+			all = append(all, at{k, t})
 		}
 	}
-	extra := slices.Clone(pm.Times.Extra)
-	slices.SortStableFunc(extra, func(a, b postmortem.Milestone) int { return a.Time.Compare(b.Time) })
-	for _, m := range extra {
-		rows = append(rows, row(m.Name, m.Time))
+	for _, m := range pm.Times.Extra {
+		all = append(all, at{m.Name, m.Time})
+	}
+	slices.SortStableFunc(all, func(a, b at) int { return a.t.Compare(b.t) })
+	rows := make([]TimeRow, 0, len(all))
+	for _, m := range all {
+		rows = append(rows, row(m.name, m.t))
 	}
 	return rows
 }

@@ -41,3 +41,20 @@ func TestTopRelatedIsTheSortedHead(t *testing.T) {
 		}
 	}
 }
+
+// TestMilestonesInTimeOrder: a custom milestone sits among the standard
+// ones by its time, not after resolved.
+func TestMilestonesInTimeOrder(t *testing.T) {
+	at := func(h, m int) time.Time { return time.Date(2024, 3, 1, h, m, 0, 0, time.UTC) }
+	pm := &postmortem.Postmortem{}
+	pm.Times.Started, pm.Times.Detected, pm.Times.Resolved = at(1, 0), at(1, 30), at(18, 0)
+	pm.Times.Extra = []postmortem.Milestone{{Name: "recovery_copy_started", Time: at(1, 58)}, {Name: "customers_told", Time: at(1, 30)}}
+	var got []string
+	for _, r := range times(pm) {
+		got = append(got, r.Name)
+	}
+	want := []string{"started", "detected", "customers_told", "recovery_copy_started", "resolved"}
+	if !slices.Equal(got, want) {
+		t.Errorf("milestones %v, want %v", got, want)
+	}
+}
