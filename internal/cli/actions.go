@@ -198,19 +198,11 @@ func actionURL(cfg *config.Config, content *gitlink.Repo, pm *postmortem.Postmor
 
 // actionCounts tallies items: overdue, open (not overdue), done, won't do.
 func actionCounts(items []actionItem) (overdue, open, done, wont int) {
+	var t postmortem.ItemTally
 	for _, a := range items {
-		switch {
-		case a.Overdue:
-			overdue++
-		case a.open():
-			open++
-		case a.Status == string(postmortem.ItemWontDo):
-			wont++
-		default:
-			done++
-		}
+		t.Add(postmortem.ItemState{Status: postmortem.ItemStatus(a.Status), Overdue: a.Overdue})
 	}
-	return
+	return t.Overdue, t.Open - t.Overdue, t.Done, t.WontDo
 }
 
 // actionSummary is the count of items and how they stand: "8 action items:

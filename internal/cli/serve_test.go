@@ -367,10 +367,18 @@ func TestServeKeepsBrokenPage(t *testing.T) {
 	if !regexp.MustCompile(`\n  \| +\^\n`).MatchString(page) {
 		t.Errorf("the broken page has no caret line:\n%s", page)
 	}
-	_, st := get("/api/status")
+	// The status is set after the pages are written, before the reload
+	// event: poll it too.
 	var status server.Status
-	if err := json.Unmarshal([]byte(st), &status); err != nil {
-		t.Fatal(err)
+	var st string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, st = get("/api/status")
+		if err := json.Unmarshal([]byte(st), &status); err != nil {
+			t.Fatal(err)
+		}
+		if status.ErrorCount > 0 || time.Now().After(deadline) {
+			break
+		}
 	}
 	if status.ErrorCount == 0 || status.Files == 0 || status.Errors[0].File != rel || status.Errors[0].URL != "/"+id+"/" || status.Errors[0].Line < line {
 		t.Errorf("status after the break: %s", st)
@@ -382,8 +390,17 @@ func TestServeKeepsBrokenPage(t *testing.T) {
 	if strings.Contains(page, "could not be read") || !strings.Contains(page, h1) {
 		t.Error("the fixed page is not the postmortem's")
 	}
-	_, st = get("/api/status")
-	if err := json.Unmarshal([]byte(st), &status); err != nil || status.ErrorCount != 0 || len(status.Errors) != 0 {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, st = get("/api/status")
+		status = server.Status{}
+		if err := json.Unmarshal([]byte(st), &status); err != nil {
+			t.Fatal(err)
+		}
+		if status.ErrorCount == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if status.ErrorCount != 0 || len(status.Errors) != 0 {
 		t.Errorf("status after the fix: %s", st)
 	}
 }

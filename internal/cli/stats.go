@@ -223,19 +223,11 @@ func (g *statsGroup) sum() {
 		if pm.Status == postmortem.StatusPublished && !pm.ReviewDate.IsZero() && !pm.Times.Resolved.IsZero() {
 			publish = append(publish, timeToPublish(pm))
 		}
-		for i := range pm.ActionItems {
-			g.ActionItems.Total++
-			switch pm.ItemState(i+1, time.Time{}).Status {
-			case postmortem.ItemDone:
-				g.ActionItems.Done++
-			case postmortem.ItemWontDo:
-				g.ActionItems.WontDo++
-			}
-		}
 	}
 	g.TimeToDetect, g.TimeToMitigate, g.TimeToResolve, g.TimeToPublish = summarise(detect), summarise(mitigate), summarise(resolve), summarise(publish)
-	if n := g.ActionItems.Total - g.ActionItems.WontDo; n > 0 {
-		r := float64(g.ActionItems.Done) / float64(n)
+	t := postmortem.Tally(g.pms, time.Time{})
+	g.ActionItems.Total, g.ActionItems.Done, g.ActionItems.WontDo = t.Total, t.Done, t.WontDo
+	if r, ok := t.Completion(); ok {
 		r = math.Round(r*1e4) / 1e4
 		g.ActionItems.CompletionRate = &r
 	}

@@ -172,3 +172,50 @@ func (pm *Postmortem) WithinPolicy(n int, policy map[string]int, now time.Time) 
 	due := pm.ActionItems[n-1].Due
 	return !due.IsZero() && !due.After(limit), true
 }
+
+// ItemTally counts action items by how they stand: every page, figure and
+// command counts them this way, so that they agree.
+type ItemTally struct {
+	Total int
+	// Open counts the open and in-progress items, Overdue those of them
+	// past due.
+	Open, Overdue int
+	Done, WontDo  int
+}
+
+// Add counts one item.
+func (t *ItemTally) Add(s ItemState) {
+	t.Total++
+	switch {
+	case s.Open():
+		t.Open++
+		if s.Overdue {
+			t.Overdue++
+		}
+	case s.Status == ItemWontDo:
+		t.WontDo++
+	default:
+		t.Done++
+	}
+}
+
+// Completion is the share of the items to be done that are done (items
+// that will not be done are left out), and false when there are none.
+func (t ItemTally) Completion() (float64, bool) {
+	n := t.Total - t.WontDo
+	if n == 0 {
+		return 0, false
+	}
+	return float64(t.Done) / float64(n), true
+}
+
+// Tally counts the action items of pms on the day of now.
+func Tally(pms []*Postmortem, now time.Time) ItemTally {
+	var t ItemTally
+	for _, pm := range pms {
+		for i := range pm.ActionItems {
+			t.Add(pm.ItemState(i+1, now))
+		}
+	}
+	return t
+}

@@ -107,3 +107,22 @@ func TestWithinPolicy(t *testing.T) {
 		t.Error("an open item whose limit has not passed is not counted yet")
 	}
 }
+
+func TestTally(t *testing.T) {
+	var tl ItemTally
+	for _, s := range []ItemState{
+		{Status: ItemOpen}, {Status: ItemOpen, Overdue: true}, {Status: ItemInProgress, Overdue: true},
+		{Status: ItemDone}, {Status: ItemDone}, {Status: ItemWontDo},
+	} {
+		tl.Add(s)
+	}
+	if want := (ItemTally{Total: 6, Open: 3, Overdue: 2, Done: 2, WontDo: 1}); tl != want {
+		t.Errorf("tally %+v, want %+v", tl, want)
+	}
+	if r, ok := tl.Completion(); !ok || r != 0.4 {
+		t.Errorf("completion %v %v, want 0.4 (2 of the 5 to be done)", r, ok)
+	}
+	if _, ok := (ItemTally{Total: 1, WontDo: 1}).Completion(); ok {
+		t.Error("nothing to be done has no completion")
+	}
+}

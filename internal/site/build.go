@@ -550,6 +550,7 @@ func (b *builder) listView(sums []*Summary) *ListView {
 func (b *builder) actionsView() *ActionsView {
 	v := &ActionsView{Statuses: postmortem.ItemStatuses, Priorities: postmortem.Priorities}
 	owners := map[string]bool{}
+	var t postmortem.ItemTally
 	for _, act := range postmortem.Actions(b.pms, b.now) {
 		a := b.actionView(act.PM, act.N, act.State)
 		a.Postmortem = b.summary[act.PM.ID]
@@ -557,16 +558,9 @@ func (b *builder) actionsView() *ActionsView {
 		if a.Owner != "" {
 			owners[a.Owner] = true
 		}
-		switch {
-		case !postmortem.ItemStatus(a.Status).Open():
-			v.Done++
-		default:
-			v.Open++
-			if a.Overdue {
-				v.Overdue++
-			}
-		}
+		t.Add(act.State)
 	}
+	v.Open, v.Overdue, v.Done, v.WontDo = t.Open, t.Overdue, t.Done, t.WontDo
 	for o := range owners {
 		v.Owners = append(v.Owners, o)
 	}

@@ -49,20 +49,14 @@ func (b *builder) metricsView() *MetricsView {
 	if m, ok := median(b.pms, (*postmortem.Postmortem).TimeToResolve); ok {
 		v.Figures = append(v.Figures, Figure{Label: "Median time to resolve", Value: Duration(m), Note: "all time"})
 	}
-	done, total := 0, 0
-	for _, pm := range b.pms {
-		for i := range pm.ActionItems {
-			switch st := pm.ItemState(i+1, b.now); {
-			case st.Status == postmortem.ItemWontDo:
-				continue
-			case !st.Open():
-				done++
+	if t := postmortem.Tally(b.pms, b.now); t.Total > 0 {
+		if share, ok := t.Completion(); ok {
+			note := fmt.Sprintf("%d of %d", t.Done, t.Total-t.WontDo)
+			if t.WontDo > 0 {
+				note += fmt.Sprintf(", besides %d won’t do", t.WontDo)
 			}
-			total++
+			v.Figures = append(v.Figures, Figure{Label: "Action items done", Value: fmt.Sprintf("%d%%", int(share*100)), Note: note})
 		}
-	}
-	if total > 0 {
-		v.Figures = append(v.Figures, Figure{Label: "Action items done", Value: fmt.Sprintf("%d%%", done*100/total), Note: fmt.Sprintf("%d of %d", done, total)})
 	}
 
 	v.Charts = append(v.Charts, b.perMonth(dated), b.mediansPerQuarter(dated),

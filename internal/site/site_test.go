@@ -6,10 +6,12 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -606,5 +608,36 @@ func TestSeverityBadges(t *testing.T) {
 		if strings.Contains(page, `<span class="vh">Severity </span></span>`) {
 			t.Errorf("%s has an empty severity badge", tt.page)
 		}
+	}
+}
+
+// TestDoneCountsAgree: the action items page and the metrics page count
+// done items the same way, won't-do apart (once, the page said 58 done
+// counting won't-do items while the metrics said 55).
+func TestDoneCountsAgree(t *testing.T) {
+	cfg, pms := fixture(t)
+	wont := *pms[0]
+	wont.ID = "wont-do-copy"
+	wont.ActionItems = slices.Clone(pms[0].ActionItems)
+	for i := range wont.ActionItems {
+		wont.ActionItems[i].Status = postmortem.ItemWontDo
+	}
+	all := append(pms, &wont)
+	out := build(t, cfg, all, Options{})
+	tally := postmortem.Tally(all, testNow)
+	if tally.WontDo == 0 || tally.Done == 0 {
+		t.Fatalf("the fixture needs done and won't-do items: %+v", tally)
+	}
+	actions := read(t, out, "actions/index.html")
+	for _, want := range []string{
+		fmt.Sprintf(`<span class="callout-value">%d</span><span class="callout-label">done</span>`, tally.Done),
+		fmt.Sprintf(`<span class="callout-value">%d</span><span class="callout-label">won’t do</span>`, tally.WontDo),
+	} {
+		if !strings.Contains(actions, want) {
+			t.Errorf("the action items page lacks %s", want)
+		}
+	}
+	if want := fmt.Sprintf("%d of %d, besides %d won’t do", tally.Done, tally.Total-tally.WontDo, tally.WontDo); !strings.Contains(read(t, out, "metrics/index.html"), want) {
+		t.Errorf("the metrics page lacks %q", want)
 	}
 }

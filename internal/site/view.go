@@ -350,6 +350,7 @@ type ActionsView struct {
 	Open       int
 	Overdue    int
 	Done       int
+	WontDo     int
 }
 
 // MetricsView holds the charts, each with a table of its data.
