@@ -26,6 +26,7 @@ type ActionsOptions struct {
 	Owner   string
 	Status  string
 	Format  string
+	Wide    bool
 }
 
 // NewCmdActions builds `hindsight actions`; runF replaces the run in tests.
@@ -65,6 +66,7 @@ into a weekly follow-up issue. It exits 0 whether or not items match.`,
 	cmd.Flags().BoolVar(&opts.Overdue, "overdue", false, "only overdue items")
 	cmd.Flags().StringVar(&opts.Owner, "owner", "", "only items of this owner (exact, ignoring case)")
 	cmd.Flags().StringVar(&opts.Status, "status", "", "only items with this effective status: open, in-progress, done or wont-do")
+	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "whole titles in the table, however wide the terminal (output that is not a terminal is never cut)")
 	enumVar(cmd, &opts.Format, "format", "table", actionFormats, "output format: table, json, csv or markdown")
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(postmortem.ItemStatuses, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -145,7 +147,11 @@ func actionsRun(opts *ActionsOptions) error {
 			(opts.Owner != "" && !strings.EqualFold(strings.TrimSpace(a.Owner), strings.TrimSpace(opts.Owner))) ||
 			(opts.Status != "" && a.Status != opts.Status)
 	})
-	return writeActions(f.IO.Out, opts.Format, items, now)
+	width := f.IO.Width
+	if opts.Wide {
+		width = 0
+	}
+	return writeActions(f.IO.Out, opts.Format, items, now, width)
 }
 
 // noteErrors says on stderr when the corpus has errors, which the reports
@@ -239,7 +245,7 @@ func statusText(s string) string {
 	return s
 }
 
-func writeActions(w io.Writer, format string, items []actionItem, now time.Time) error {
+func writeActions(w io.Writer, format string, items []actionItem, now time.Time, width int) error {
 	switch format {
 	case "json":
 		return writeJSONValue(w, struct {
@@ -264,14 +270,18 @@ func writeActions(w io.Writer, format string, items []actionItem, now time.Time)
 		_, err := io.WriteString(w, "No action item matches.\n")
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REF\tSTATUS\tDUE\tOVERDUE\tPRIORITY\tOWNER\tCLOSED BY\tTITLE")
+	rows := [][]string{{"REF", "STATUS", "DUE", "OVERDUE", "PRIORITY", "OWNER", "CLOSED BY", "TITLE"}}
 	for _, a := range items {
 		overdue, closed := "-", dash(a.closedText())
 		if a.Overdue {
 			overdue = plural(a.DaysOverdue, "day")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", termText(a.Ref), termText(a.Status), termText(dash(a.Due)), overdue, termText(dash(a.Priority)), termText(dash(a.Owner)), closed, termText(a.Title))
+		rows = append(rows, []string{termText(a.Ref), termText(a.Status), termText(dash(a.Due)), overdue, termText(dash(a.Priority)), termText(dash(a.Owner)), closed, termText(a.Title)})
+	}
+	fitLast(rows, width, 2)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

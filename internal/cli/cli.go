@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,7 +45,10 @@ type IO struct {
 	Err io.Writer
 	// IsTTY and ErrIsTTY say whether Out and Err are terminals.
 	IsTTY, ErrIsTTY bool
-	Getenv          func(string) string
+	// Width is how many columns the terminal Out is has ($COLUMNS, when
+	// set, says), or 0 when Out is no terminal: tables are then not cut.
+	Width  int
+	Getenv func(string) string
 	// WorkDir is the directory commands run in.
 	WorkDir string
 }
@@ -214,6 +218,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		defer writeHeapProfile(path, stderr)
 	}
 	streams := &IO{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv, WorkDir: wd, IsTTY: isTerminal(stdout), ErrIsTTY: isTerminal(stderr)}
+	if streams.IsTTY {
+		streams.Width = terminalWidth(stdout, os.Getenv("COLUMNS"))
+	}
 	return run(ctx, &Factory{IO: streams, ctx: ctx}, args)
 }
 
@@ -281,6 +288,20 @@ func run(ctx context.Context, f *Factory, args []string) int {
 	}
 	fmt.Fprintf(f.IO.Err, "hindsight: %v\n", err)
 	return ExitUsage
+}
+
+// terminalWidth is the columns of the terminal w: $COLUMNS when it is a
+// number, else what the terminal says, else 0.
+func terminalWidth(w io.Writer, columns string) int {
+	if n, err := strconv.Atoi(columns); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := w.(*os.File); ok {
+		if n, _, err := term.GetSize(int(f.Fd())); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
 }
 
 func isTerminal(w io.Writer) bool {

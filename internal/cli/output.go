@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // termText makes text from postmortems safe to print on a terminal: every
@@ -43,4 +44,44 @@ func (c csvWriter) Write(row []string) error {
 		safe[i] = cell
 	}
 	return c.Writer.Write(safe)
+}
+
+// minLastColumn is the fewest characters fitLast leaves the last column,
+// however narrow the terminal: below it a title says nothing.
+const minLastColumn = 20
+
+// fitLast cuts the last cell of each row, with an ellipsis, so that the
+// table fits width columns with pad spaces between its columns; the other
+// columns are short and kept whole. A width of 0 cuts nothing.
+func fitLast(rows [][]string, width, pad int) {
+	if width <= 0 || len(rows) == 0 {
+		return
+	}
+	n := len(rows[0])
+	widths := make([]int, n)
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	room := width
+	for _, w := range widths[:n-1] {
+		room -= w + pad
+	}
+	room = max(room, minLastColumn)
+	for _, r := range rows {
+		if c := r[n-1]; utf8.RuneCountInString(c) > room {
+			r[n-1] = cutWords(c, room-1) + "…"
+		}
+	}
+}
+
+// cutWords is the first n characters of s, cut further back to the end of
+// a word when one ends in their last third.
+func cutWords(s string, n int) string {
+	cut := string([]rune(s)[:n])
+	if i := strings.LastIndexByte(cut, ' '); i >= 0 && utf8.RuneCountInString(cut[:i]) >= n*2/3 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ")
 }

@@ -321,24 +321,25 @@ func writeStats(w io.Writer, opts *StatsOptions, groups []*statsGroup) error {
 		_, err := io.WriteString(w, "No postmortem is dated in this range.\n")
 		return err
 	}
+	// Each duration in three columns, median, p90 and mean, under a line
+	// that names the duration.
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%s\tPOSTMORTEMS\tDETECT\tMITIGATE\tRESOLVE\tACTIONS DONE\tPUBLISH\n", strings.ToUpper(cmp.Or(opts.By, "group")))
-	triple := func(s durationStats) string {
-		if s.Count == 0 {
-			return "-"
-		}
-		return strings.Join(s.cells(), " / ")
-	}
+	fmt.Fprintln(tw, "\t\tDETECT\t\t\tMITIGATE\t\t\tRESOLVE\t\t\tPUBLISH")
+	fmt.Fprintf(tw, "%s\tPOSTMORTEMS%s\tACTIONS DONE\n", strings.ToUpper(cmp.Or(opts.By, "group")), strings.Repeat("\tMEDIAN\tP90\tMEAN", 4))
 	for _, g := range groups {
 		done := "-"
 		if g.ActionItems.CompletionRate != nil {
 			done = fmt.Sprintf("%s (%d of %d)", g.ActionItems.rate(), g.ActionItems.Done, g.ActionItems.Total-g.ActionItems.WontDo)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", termText(g.Key), g.Postmortems, triple(g.TimeToDetect), triple(g.TimeToMitigate), triple(g.TimeToResolve), done, triple(g.TimeToPublish))
+		cells := []string{termText(g.Key), strconv.Itoa(g.Postmortems)}
+		for _, d := range []durationStats{g.TimeToDetect, g.TimeToMitigate, g.TimeToResolve, g.TimeToPublish} {
+			cells = append(cells, d.cells()...)
+		}
+		fmt.Fprintln(tw, strings.Join(append(cells, done), "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "Durations are median / p90 / mean. Publish: times.resolved to review_date, for published postmortems.\n")
+	_, err := io.WriteString(w, "P90: 9 in 10 took at most this long. Publish: times.resolved to review_date, for published postmortems.\n")
 	return err
 }
