@@ -587,6 +587,8 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 	for _, h := range toc {
 		v.TOC = append(v.TOC, TOCEntry{Level: h.Level, ID: h.ID, Text: h.Text})
 	}
+	v.Draft = pm.Status == postmortem.StatusDraft
+	v.BodyParts, v.TimelineInBody, v.ActionsInBody = splitBody(body, toc, len(v.Times)+len(v.Timeline) > 0 && len(pm.UntimedItems) == 0, len(v.ActionItems) > 0)
 	for _, lc := range pm.Linked {
 		cv := b.commitView(lc)
 		v.Commits = append(v.Commits, cv)
@@ -619,6 +621,7 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 	if !b.opts.Public {
 		v.Checks.Findings, v.Checks.Errors, v.Checks.Warnings = findingViews(b.opts.Findings[pm.File], nil)
 	}
+	v.TOC = append(v.TOC, pageSections(v)...)
 	p := &Page{Site: b.site, Kind: "postmortem", Title: pm.Title, Path: pm.ID + "/", Description: pm.Summary, Postmortem: v, Canonical: b.canonical(pm.ID + "/")}
 	return p, nil
 }

@@ -161,9 +161,18 @@ type PostmortemView struct {
 	Commits     []CommitView
 	Tickets     []Link
 	ActionItems []ActionView
-	// Body is the rendered Markdown.
-	Body template.HTML
-	TOC  []TOCEntry
+	// Body is the rendered Markdown; BodyParts is the same cut where the
+	// structured timeline and action items take the place of the body's
+	// own Timeline and Action items sections (TimelineInBody and
+	// ActionsInBody say they do).
+	Body           template.HTML
+	BodyParts      []BodyPart
+	TimelineInBody bool
+	ActionsInBody  bool
+	// TOC lists the body's headings, then the page's own sections.
+	TOC []TOCEntry
+	// Draft marks a postmortem still being written.
+	Draft bool
 	// Timeline is the Timeline section's entries for the visual timeline.
 	Timeline []TimelineEntry
 	Related  []RelatedView
@@ -268,6 +277,13 @@ type ActionView struct {
 	ReopenedBy, Reverted *CommitView
 	// Postmortem is set on the action-items page.
 	Postmortem *Summary
+}
+
+// BodyPart is a run of the rendered body, followed by the structured
+// block named by Then ("timeline", "actions" or "").
+type BodyPart struct {
+	HTML template.HTML
+	Then string
 }
 
 // TOCEntry is a heading of the body.
