@@ -161,7 +161,7 @@ func (p *previewer) rebuild() error {
 		return err
 	}
 	p.prev = l.Corpus
-	p.status = previewStatus(l, p.base(l.Config), p.opts.Drafts && !p.opts.Public)
+	p.status = previewStatus(l, p.base(l.Config), p.opts.Drafts, p.opts.Public)
 	fmt.Fprintf(f.IO.Err, "Built %s (%d files written) in %s\n", plural(res.Postmortems, "postmortem"), res.Files-res.Reused, time.Since(start).Round(time.Millisecond))
 	return nil
 }
@@ -209,16 +209,17 @@ func (p *previewer) base(cfg *config.Config) string {
 
 // previewStatus is what the banner of every open page shows after a
 // build: the errors that make `hindsight check` fail, those of the files
-// that could not be read first, each with the page of its file (drafts
-// says whether drafts have pages).
-func previewStatus(l *pipeline.Loaded, base string, drafts bool) server.Status {
+// that could not be read first, each with the page of its file when the
+// preview has one (drafts says whether drafts have pages; a public preview
+// has only those of public postmortems).
+func previewStatus(l *pipeline.Loaded, base string, drafts, public bool) server.Status {
 	var st server.Status
 	if l.Report == nil {
 		return st
 	}
 	pages := map[string]string{}
 	for _, pm := range l.Corpus.Postmortems {
-		if drafts || pm.Status != postmortem.StatusDraft {
+		if (drafts || pm.Status != postmortem.StatusDraft) && (!public || pm.Visibility == postmortem.Public) {
 			pages[pm.File] = base + url.PathEscape(pm.ID) + "/"
 		}
 	}

@@ -170,7 +170,7 @@ func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, er
 		Memo:           opts.Memo,
 	}
 	if opts.Preview {
-		sopts.Failed = l.failedPages()
+		sopts.Failed = l.failedPages(sopts.Findings)
 	}
 	if err := site.CheckOutput(l.Config, opts.Out); err != nil {
 		return nil, err
@@ -231,12 +231,8 @@ func FailedID(f *corpus.Failure) string {
 
 // failedPages are the pages of the files that could not be parsed: at
 // the path of their last parse that worked, else of their file name, with
-// the findings of the check (or of the parse, unchecked).
-func (l *Loaded) failedPages() []site.Failed {
-	byFile := map[string][]site.Finding{}
-	if l.Report != nil {
-		byFile = findingsByFile(l.Report)
-	}
+// the findings of the check, byFile (or of the parse, unchecked).
+func (l *Loaded) failedPages(byFile map[string][]site.Finding) []site.Failed {
 	var out []site.Failed
 	for _, f := range l.Corpus.Failed {
 		p := site.Failed{File: f.File, Source: f.Source, ID: FailedID(f)}
