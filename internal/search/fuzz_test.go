@@ -16,7 +16,7 @@ func FuzzSearchQuery(f *testing.F) {
 	for _, q := range []string{
 		"", "certificate", "certificates", `"retry storm"`, "+dns -edge", "title:quokka", "tag:dns",
 		"severity:SEV1", "service:edge-proxy", "certifcate~", "axolatl~2", "cert*", "/cert.*/", "zeppelin^3",
-		"year:>2022", `date:>"2024-01-01"`, "nosuchfield:x", `"unterminated`, "(unbalanced", "a:", "+", "-",
+		"year:>2022", `date:>"2024-01-01"`, `date:>"6024-01-01"`, `date:<"1500-01-01"`, "nosuchfield:x", `"unterminated`, "(unbalanced", "a:", "+", "-",
 		"~", "^", "\\", `title:"a phrase"`, "x~9", "x^-1", "*", "?", "/[/", "owner:ada", "status:published",
 		"actions:canary", "café résumé", "日本語", strings.Repeat("a ", 600), "\x00", "\xff",
 	} {

@@ -487,6 +487,8 @@ func TestQueryErrors(t *testing.T) {
 		{"bad regexp", Request{Query: `/[a/`}, "pattern"},
 		{"bad regexp in field", Request{Query: `title:/(a/`}, "pattern"},
 		{"date range on another field", Request{Query: `title:>"2024-01-01"`}, "date field"},
+		{"date after 2262", Request{Query: `date:>"6024-01-01"`}, "between 1678 and 2262"},
+		{"date before 1678", Request{Query: `date:<"1500-01-01"`}, "between 1678 and 2262"},
 		// Queries that once pinned the machine: each expands into every
 		// indexed word before the search runs.
 		{"490 stars", Request{Query: strings.Repeat("*", 490)}, "start it with at least 2 letters"},

@@ -514,6 +514,12 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		if field != fieldDate {
 			return rw.fail("a date range needs the date field, as in date:>=\"2024-01-01\"")
 		}
+		// The index keeps dates as nanoseconds since 1970, which reach
+		// from late 1677 to early 2262; bleve refuses a bound outside that
+		// with an error that is not the user's to decode.
+		if q.Validate() != nil {
+			return rw.fail("a date in a range must be between 1678 and 2262, as in date:>=\"2024-01-01\"")
+		}
 		q.SetField(field)
 		return q
 	}
