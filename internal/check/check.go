@@ -10,7 +10,6 @@ import (
 	"maps"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
@@ -77,58 +76,10 @@ type Options struct {
 	Strict bool
 	// Now is the time overdue and deadline rules compare against.
 	Now time.Time
-	// Memo, when set, keeps the pure rules' findings of each postmortem
-	// for the next run given the same Memo (serve's rebuilds).
+	// Memo, when set, keeps the pure rules' findings of each file for
+	// the next run given the same Memo (serve's rebuilds), or on disk for
+	// the next command (OpenMemo).
 	Memo *Memo
-}
-
-// Memo keeps, between the runs of one process, the findings of the pure
-// rules for each postmortem, by the postmortem's identity: a reload takes
-// an unchanged file's postmortem from the load before, the same value,
-// and a changed file's is a new one. It is dropped whole when the config
-// or the day differs. A run with a Memo reports what it would without.
-type Memo struct {
-	mu    sync.Mutex
-	cfg   *config.Config
-	day   string
-	found map[*postmortem.Postmortem][]postmortem.Diagnostic
-}
-
-// take returns the memo's findings for the targets of a run (nil where it
-// has none), after dropping it when the config or the day changed.
-func (m *Memo) take(cfg *config.Config, day string, targets []*postmortem.Postmortem) [][]postmortem.Diagnostic {
-	out := make([][]postmortem.Diagnostic, len(targets))
-	if m == nil {
-		return out
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.cfg != cfg || m.day != day {
-		m.cfg, m.day, m.found = cfg, day, nil
-	}
-	for i, pm := range targets {
-		if d, ok := m.found[pm]; ok {
-			out[i] = slices.Clip(d)
-			if out[i] == nil {
-				out[i] = []postmortem.Diagnostic{}
-			}
-		}
-	}
-	return out
-}
-
-// keep replaces the memo's findings with this run's, so that it holds
-// only postmortems still loaded.
-func (m *Memo) keep(targets []*postmortem.Postmortem, found [][]postmortem.Diagnostic) {
-	if m == nil {
-		return
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.found = make(map[*postmortem.Postmortem][]postmortem.Diagnostic, len(targets))
-	for i, pm := range targets {
-		m.found[pm] = found[i]
-	}
 }
 
 // Report is the outcome of a run.
@@ -217,7 +168,7 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 	}
 	// The pure rules and the others run apart, on a run value each: a
 	// file's cap on findings is per rule, and the report is sorted.
-	pure := opts.Memo.take(c.Config, opts.Now.UTC().Format(postmortem.DateLayout), targets)
+	pure := opts.Memo.take(c, opts.Now.UTC().Format(postmortem.DateLayout), targets)
 	found := make([][]postmortem.Diagnostic, len(targets))
 	parallel(len(targets), func(i int) {
 		each := func(want bool) []postmortem.Diagnostic {
@@ -237,7 +188,7 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 		}
 		found[i] = append(pure[i], each(false)...)
 	})
-	opts.Memo.keep(targets, pure)
+	opts.Memo.keep(c, targets, pure)
 	r := &run{c: c, cfg: c.Config, opts: opts}
 	r.out = append(r.out, c.Diagnostics...)
 	for _, f := range found {

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"crypto/sha256"
 	"maps"
 	"os"
 	"path/filepath"
@@ -76,7 +77,7 @@ func TestMemoMatchesFullRun(t *testing.T) {
 		if r.do != nil {
 			r.do()
 		}
-		c, err = corpus.Load(cfg, corpus.Options{WorkDir: root, Drafts: true, Previous: c})
+		c, err = corpus.Load(cfg, corpus.Options{WorkDir: root, Drafts: true, Previous: c, Digest: digest})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,5 +89,77 @@ func TestMemoMatchesFullRun(t *testing.T) {
 		if diff := cmp.Diff(want.Findings, got.Findings); diff != "" {
 			t.Fatalf("%s: with the memo (-want +got):\n%s", r.name, diff)
 		}
+		if r.name == "nothing changed" && memo.Hits() != len(c.Postmortems) {
+			t.Fatalf("%s: the memo gave the findings of %d files of %d", r.name, memo.Hits(), len(c.Postmortems))
+		}
+	}
+}
+
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return string(sum[:])
+}
+
+// A memo on disk gives the next command the findings of the files that
+// did not change, and only when the config and the day are the same.
+func TestMemoOnDisk(t *testing.T) {
+	root := t.TempDir()
+	content := filepath.Join(root, "postmortems")
+	ids, err := synth.Write(content, synth.Options{N: 20, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Defaults()
+	cfg.Root = root
+	path := filepath.Join(t.TempDir(), "memo", "findings.gob")
+	day := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	run := func(now time.Time) (*Report, *Memo) {
+		t.Helper()
+		c, err := corpus.Load(cfg, corpus.Options{WorkDir: root, Drafts: true, Digest: digest})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := OpenMemo(path)
+		rep := Run(c, Options{Now: now, Memo: m})
+		if err := m.Save(); err != nil {
+			t.Fatal(err)
+		}
+		if want := Run(c, Options{Now: now}); !cmp.Equal(want.Findings, rep.Findings) {
+			t.Fatalf("with the memo from disk:\n%s", cmp.Diff(want.Findings, rep.Findings))
+		}
+		return rep, m
+	}
+	if _, m := run(day); m.Hits() != 0 {
+		t.Fatalf("first run: %d hits from an empty memo", m.Hits())
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the memo was not saved: %v", err)
+	}
+	if _, m := run(day); m.Hits() != 20 {
+		t.Fatalf("second run: %d hits, want 20", m.Hits())
+	}
+	p := filepath.Join(content, ids[4]+".md")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, append(data, "\nIt was obviously a careless mistake. TODO\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, m := run(day); m.Hits() != 19 {
+		t.Fatalf("after an edit: %d hits, want 19", m.Hits())
+	}
+	if _, m := run(day.Add(24 * time.Hour)); m.Hits() != 0 {
+		t.Fatalf("the next day: %d hits, want 0", m.Hits())
+	}
+	cfg.Rules = map[string]config.Level{"no-logs": config.LevelOff}
+	if _, m := run(day.Add(24 * time.Hour)); m.Hits() != 0 {
+		t.Fatalf("another config: %d hits, want 0", m.Hits())
+	}
+	if err := os.WriteFile(path, []byte("not a memo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, m := run(day.Add(24 * time.Hour)); m.Hits() != 0 {
+		t.Fatalf("a damaged memo: %d hits, want 0", m.Hits())
 	}
 }

@@ -95,7 +95,7 @@ var phrases = []phrase{
 }
 
 func blamelessLanguage(r *run, pm *postmortem.Postmortem) {
-	for _, p := range pm.Outline.Prose {
+	for _, p := range pm.ProseBlocks() {
 		for _, m := range blaming(p.Text) {
 			if r.skip("blameless-language") {
 				continue

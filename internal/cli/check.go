@@ -102,7 +102,9 @@ func checkRun(opts *CheckOptions) error {
 		}
 	}
 	repos.Link(c.Postmortems, gitlink.LinkOptions{Files: opts.Format == "json"})
-	rep := check.Run(c, check.Options{Strict: opts.Strict, Now: now})
+	memo := check.OpenMemo(pipeline.MemoFile(parseCache(f, cfg.Root)))
+	rep := check.Run(c, check.Options{Strict: opts.Strict, Now: now, Memo: memo})
+	_ = memo.Save() // only saves time: a run that cannot write it is no worse off
 	if err := check.Write(f.IO.Out, rep, opts.Format, c.RepoPath); err != nil {
 		return err
 	}

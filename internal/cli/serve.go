@@ -142,7 +142,13 @@ func (p *previewer) rebuild() error {
 		p.prev, p.cfgStamp, p.memo, p.checked = nil, s, nil, nil
 	}
 	if p.checked == nil {
-		p.checked = &check.Memo{}
+		// The first build takes the findings the last command kept;
+		// the rebuilds after it keep theirs in memory.
+		cfg, err := f.Config()
+		if err != nil {
+			return err
+		}
+		p.checked = check.OpenMemo(pipeline.MemoFile(parseCache(f, cfg.Root)))
 	}
 	l, err := reloadChecked(f, true, p.prev, p.checked)
 	if err != nil {

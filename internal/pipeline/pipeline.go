@@ -53,7 +53,8 @@ type LoadOptions struct {
 	// (corpus.Options.Cache).
 	ParseCache string
 	// CheckMemo carries the check's findings from one load to the next
-	// (serve's rebuilds, with Previous).
+	// (serve's rebuilds, with Previous). Without it, a load with a
+	// ParseCache keeps them in a file beside it (findings.gob).
 	CheckMemo *check.Memo
 }
 
@@ -67,9 +68,24 @@ func Load(cfg *config.Config, repos *gitlink.Set, opts LoadOptions) (*Loaded, er
 	repos.Link(c.Postmortems, gitlink.LinkOptions{Files: opts.Files})
 	l := &Loaded{Config: cfg, Corpus: c, Repos: repos}
 	if opts.Check {
-		l.Report = check.Run(c, check.Options{Now: opts.Now, Memo: opts.CheckMemo})
+		memo := opts.CheckMemo
+		if memo == nil && opts.ParseCache != "" {
+			memo = check.OpenMemo(MemoFile(opts.ParseCache))
+		}
+		l.Report = check.Run(c, check.Options{Now: opts.Now, Memo: memo})
+		if opts.CheckMemo == nil {
+			// Like the parse cache, the memo only saves time: a run that
+			// cannot write it is no worse than one without it.
+			_ = memo.Save()
+		}
 	}
 	return l, nil
+}
+
+// MemoFile is where the check's memo of findings is kept beside a parse
+// cache.
+func MemoFile(parseCache string) string {
+	return filepath.Join(filepath.Dir(parseCache), "findings.gob")
 }
 
 // RepoPath is a path relative to the repository root of cfg as a path in

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/yamlnode"
@@ -18,42 +19,76 @@ type Frozen struct {
 	// SourceAt and BodyAt are where Source and Body start in the file's
 	// bytes (Source skips a byte-order mark).
 	SourceAt, BodyAt int
-	// Keys and Values are the positions of the front matter's keys and
-	// values, as lists: gob decodes those much faster than maps.
-	Keys, Values []Placed
-	Invalid      []string
-	Misspelt     []string
+	// Places are the positions of the front matter's keys and values, as
+	// one list: gob decodes that much faster than two maps with the same
+	// paths.
+	Places   []Placed
+	Invalid  []string
+	Misspelt []string
 	// Empty lists the fields whose value was an empty, not a missing,
 	// list or map, which gob would otherwise bring back as missing.
 	Empty []string
+	// Prose is Outline.Prose in a gob stream of its own, decoded only
+	// when a rule asks for it (ProseBlocks): it is about 40% of an entry.
+	Prose []byte
 }
 
-// Placed is a path of the front matter and where it is.
+// lazyProse decodes a Frozen's Prose once, on first use.
+type lazyProse struct {
+	once sync.Once
+	blob []byte
+	v    []Prose
+}
+
+func (l *lazyProse) get() []Prose {
+	l.once.Do(func() {
+		// A blob that does not decode was written by this very program
+		// (the cache is stamped with it); no prose is the safe reading.
+		_ = gob.NewDecoder(bytes.NewReader(l.blob)).Decode(&l.v)
+		l.blob = nil
+	})
+	return l.v
+}
+
+// Placed is a path of the front matter and where its key and its value
+// are.
 type Placed struct {
-	Path string
-	yamlnode.Pos
+	Path             string
+	Key, Value       yamlnode.Pos
+	HasKey, HasValue bool
 }
 
-func placed(m map[string]yamlnode.Pos) []Placed {
-	if m == nil {
+func placed(keys, values map[string]yamlnode.Pos) []Placed {
+	if keys == nil && values == nil {
 		return nil
 	}
-	out := make([]Placed, 0, len(m))
-	for k, p := range m {
-		out = append(out, Placed{k, p})
+	out := make([]Placed, 0, max(len(keys), len(values)))
+	for k, p := range keys {
+		v, ok := values[k]
+		out = append(out, Placed{Path: k, Key: p, HasKey: true, Value: v, HasValue: ok})
+	}
+	for k, v := range values {
+		if _, ok := keys[k]; !ok {
+			out = append(out, Placed{Path: k, Value: v, HasValue: true})
+		}
 	}
 	return out
 }
 
-func unplaced(ps []Placed) map[string]yamlnode.Pos {
+func unplaced(ps []Placed) (keys, values map[string]yamlnode.Pos) {
 	if ps == nil {
-		return nil
+		return nil, nil
 	}
-	m := make(map[string]yamlnode.Pos, len(ps))
+	keys, values = make(map[string]yamlnode.Pos, len(ps)), make(map[string]yamlnode.Pos, len(ps))
 	for _, p := range ps {
-		m[p.Path] = p.Pos
+		if p.HasKey {
+			keys[p.Path] = p.Key
+		}
+		if p.HasValue {
+			values[p.Path] = p.Value
+		}
 	}
-	return m
+	return keys, values
 }
 
 // frozen is a Postmortem without its methods, so that gob encodes its
@@ -82,9 +117,17 @@ func Freeze(p *Postmortem, data []byte) (Frozen, bool) {
 	}
 	c := *p
 	c.Source, c.Body = nil, nil
-	c.keys, c.values, c.invalid, c.misspelt = nil, nil, nil, nil
+	c.keys, c.values, c.invalid, c.misspelt, c.prose = nil, nil, nil, nil, nil
+	c.Outline.Prose = nil
 	f := Frozen{PM: (*frozen)(&c), SourceAt: src, BodyAt: src + len(p.Source) - len(p.Body),
-		Keys: placed(p.keys), Values: placed(p.values), Misspelt: p.misspelt}
+		Places: placed(p.keys, p.values), Misspelt: p.misspelt}
+	if prose := p.ProseBlocks(); len(prose) > 0 {
+		var buf bytes.Buffer
+		if gob.NewEncoder(&buf).Encode(prose) != nil {
+			return Frozen{}, false
+		}
+		f.Prose = buf.Bytes()
+	}
 	for k := range p.invalid {
 		f.Invalid = append(f.Invalid, k)
 	}
@@ -104,7 +147,11 @@ func (f Frozen) Thaw(data []byte) *Postmortem {
 	}
 	p := (*Postmortem)(f.PM)
 	p.Source, p.Body = data[f.SourceAt:], data[f.BodyAt:]
-	p.keys, p.values, p.misspelt = unplaced(f.Keys), unplaced(f.Values), f.Misspelt
+	p.keys, p.values = unplaced(f.Places)
+	p.misspelt = f.Misspelt
+	if len(f.Prose) > 0 {
+		p.prose = &lazyProse{blob: f.Prose}
+	}
 	p.invalid = make(map[string]bool, len(f.Invalid))
 	for _, k := range f.Invalid {
 		p.invalid[k] = true

@@ -131,6 +131,10 @@ type Postmortem struct {
 
 	keys, values map[string]yamlnode.Pos
 	invalid      map[string]bool
+	// prose, set by Thaw, holds the Outline's prose still encoded: only
+	// the prose rules read it, and a run that has their findings from
+	// before never decodes it.
+	prose *lazyProse
 	// misspelt are the known keys that unknown keys were probably meant
 	// to be; unknown-field already reports them.
 	misspelt []string
@@ -141,7 +145,17 @@ type Postmortem struct {
 // memory once they are checked. Positions then point at the front matter.
 func (p *Postmortem) Release() {
 	p.keys, p.values, p.invalid = nil, nil, nil
-	p.Outline.Prose = nil
+	p.Outline.Prose, p.prose = nil, nil
+}
+
+// ProseBlocks returns the plain text of the body's paragraphs, headings
+// and table cells (Outline.Prose), decoding it on first use when the
+// postmortem came from the parse cache. It is safe for concurrent use.
+func (p *Postmortem) ProseBlocks() []Prose {
+	if p.prose == nil {
+		return p.Outline.Prose
+	}
+	return p.prose.get()
 }
 
 // Misspelt reports whether an unknown key in the file looks like a typo of
