@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -28,11 +29,37 @@ import (
 var update = flag.Bool("update", false, "update the expected output in testdata/script/*.txtar")
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(userCacheGuard{m}, map[string]func(){
 		"hindsight": func() {
 			os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
+}
+
+// userCacheGuard runs the tests with the user's cache folder pointed at
+// an empty one of their own, and fails them when anything was written
+// there: every test must give the commands a cache folder of its own
+// (HINDSIGHT_CACHE), or running the tests fills the developer's.
+type userCacheGuard struct{ m *testing.M }
+
+func (g userCacheGuard) Run() int {
+	dir, err := os.MkdirTemp("", "user-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("XDG_CACHE_HOME", dir)
+	code := g.m.Run()
+	if entries, _ := os.ReadDir(filepath.Join(dir, "hindsight")); len(entries) > 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		fmt.Fprintf(os.Stderr, "FAIL: the tests wrote into the user's cache folder (%s); set HINDSIGHT_CACHE for every command a test runs\n", strings.Join(names, ", "))
+		code = 1
+	}
+	return code
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: each runs
@@ -393,6 +420,7 @@ Schedules should state their zone.
 			t.Chdir(dir)
 			t.Setenv("HINDSIGHT_NOW", "2026-01-15")
 			t.Setenv("GITHUB_ACTIONS", "")
+			t.Setenv("HINDSIGHT_CACHE", t.TempDir())
 			var stdout, stderr bytes.Buffer
 			got := cli.Main(context.Background(), tt.args, strings.NewReader(""), &stdout, &stderr)
 			if got != tt.want {
