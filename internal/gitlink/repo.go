@@ -291,6 +291,19 @@ func (r *Repo) attach(repo *git.Repository) {
 	}
 }
 
+// Branch returns the short name of the branch HEAD is on, or "" when HEAD
+// is detached (as in a pull request's checkout) or cannot be read.
+func (r *Repo) Branch() string {
+	if r == nil || r.r == nil {
+		return ""
+	}
+	ref, err := r.r.Storer.Reference(plumbing.HEAD)
+	if err != nil || ref.Type() != plumbing.SymbolicReference || !ref.Target().IsBranch() {
+		return ""
+	}
+	return ref.Target().Short()
+}
+
 // hasRefs reports whether a repository has a reference to a commit (an
 // empty repository has only HEAD, naming a branch that does not exist): a
 // clone cut short has none.

@@ -436,3 +436,34 @@ func TestLinkAgain(t *testing.T) {
 		t.Errorf("a link without files kept the links made with them")
 	}
 }
+
+// Branch names the branch HEAD is on, and nothing when HEAD is detached
+// (a pull request's checkout) or there is no repository.
+func TestBranch(t *testing.T) {
+	tr := newTestRepo(t)
+	first := tr.commit("Ada", "first", map[string]string{"a.md": "a"})
+	tr.commit("Ada", "second", map[string]string{"a.md": "b"})
+	open := func() *Repo { return NewSet(context.Background(), tr.dir, nil, t.TempDir()).Repo("") }
+	if got := open().Branch(); got != "master" && got != "main" {
+		t.Errorf("on the default branch: Branch() = %q", got)
+	}
+	wt, err := tr.r.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName("release/v1"), Create: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := open().Branch(); got != "release/v1" {
+		t.Errorf("on release/v1: Branch() = %q", got)
+	}
+	if err := wt.Checkout(&git.CheckoutOptions{Hash: plumbing.NewHash(first)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := open().Branch(); got != "" {
+		t.Errorf("detached: Branch() = %q, want none", got)
+	}
+	if got := NewSet(context.Background(), t.TempDir(), nil, t.TempDir()).Repo("").Branch(); got != "" {
+		t.Errorf("no repository: Branch() = %q, want none", got)
+	}
+}

@@ -178,6 +178,29 @@ func (w Web) History(rev, path string) string {
 	return w.filePage(rev, path, true)
 }
 
+// Edit returns the page that edits a file on a branch, or "" for a zero
+// Web, an empty branch or path, a commit sha (only a branch can take an
+// edit), or a web UI without such a page (Azure DevOps).
+func (w Web) Edit(branch, path string) string {
+	path = strings.TrimLeft(path, "/")
+	if w.Base == "" || branch == "" || path == "" || isHexSHA(branch) {
+		return ""
+	}
+	b, p := escapePath(branch), escapePath(path)
+	switch w.Kind {
+	case HostGitLab:
+		return w.Base + "/-/edit/" + b + "/" + p
+	case HostBitbucket:
+		return w.Base + "/src/" + b + "/" + p + "?mode=edit"
+	case HostGitea:
+		return w.Base + "/_edit/" + b + "/" + p
+	case HostAzure:
+		return ""
+	default: // GitHub and GitHub-like
+		return w.Base + "/edit/" + b + "/" + p
+	}
+}
+
 func (w Web) filePage(rev, path string, history bool) string {
 	path = strings.TrimLeft(path, "/")
 	if w.Base == "" || rev == "" || path == "" {

@@ -230,6 +230,19 @@ func TestWebURLs(t *testing.T) {
 		{"leading slash", gh.File("main", "/a/b.md"), "https://github.com/org/repo/blob/main/a/b.md"},
 		{"azure unicode", az.File("main", "été.md"), "https://dev.azure.com/org/project/_git/repo?path=/%C3%A9t%C3%A9.md&version=GBmain"},
 
+		// Edit pages take a branch.
+		{"github edit", gh.Edit("main", testPath), "https://github.com/org/repo/edit/main/" + escPath},
+		{"github edit slash branch", gh.Edit("release/v1", "a/b.md"), "https://github.com/org/repo/edit/release/v1/a/b.md"},
+		{"gitlab edit", gl.Edit("main", "a.md"), "https://gitlab.com/group/sub/repo/-/edit/main/a.md"},
+		{"bitbucket edit", bb.Edit("main", "a.md"), "https://bitbucket.org/team/repo/src/main/a.md?mode=edit"},
+		{"gitea edit", gt.Edit("main", testPath), "https://codeberg.org/org/repo/_edit/main/" + escPath},
+		{"unknown edit", unknown.Edit("main", "a.md"), "https://git.example.com/org/repo/edit/main/a.md"},
+		{"edit escapes", gh.Edit("main", "docs/why?.md"), "https://github.com/org/repo/edit/main/docs/why%3F.md"},
+		{"azure has no edit page", az.Edit("main", "a.md"), ""},
+		{"edit needs a branch, not a sha", gh.Edit(testSHA, "a.md"), ""},
+		{"edit empty branch", gh.Edit("", "a.md"), ""},
+		{"edit empty path", gh.Edit("main", ""), ""},
+
 		// Missing input gives "".
 		{"empty sha", gh.Commit(""), ""},
 		{"empty rev", gh.File("", "a.md"), ""},

@@ -111,6 +111,20 @@ func WebLinks(cfg *config.Config, repo *gitlink.Repo) func(string) (string, stri
 	}
 }
 
+// EditLinks gives the page that edits a file on the branch HEAD is on, in
+// the web UI of the repository holding the postmortems, or nil when it has
+// no web UI or HEAD is on no branch.
+func EditLinks(cfg *config.Config, repo *gitlink.Repo) func(string) string {
+	if repo.Problem != "" || repo.Web.Base == "" {
+		return nil
+	}
+	branch := repo.Branch()
+	if branch == "" {
+		return nil
+	}
+	return func(rel string) string { return repo.Web.Edit(branch, RepoPath(cfg, repo, rel)) }
+}
+
 // AttachHistory sets each postmortem's history from one walk of the
 // repository holding them (cached under cacheDir, the user cache folder
 // when empty), marking files that differ from HEAD or were never
@@ -180,6 +194,7 @@ func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, er
 		Findings:       findingsByFile(l.Report),
 		Preview:        opts.Preview,
 		Web:            WebLinks(l.Config, content),
+		Edit:           EditLinks(l.Config, content),
 		NoStaticSearch: opts.Served,
 		SearchCache:    filepath.Join(opts.Out, site.IndexDir, "static-analysis.gob"),
 		Progress:       opts.Progress,

@@ -54,6 +54,9 @@ type Options struct {
 	// Web gives a file's page and history page in the repository's web
 	// UI, when known.
 	Web func(file string) (page, history string)
+	// Edit gives the page that edits a file in the repository's web UI,
+	// or "" (HEAD not on a branch, or a web UI without one).
+	Edit func(file string) string
 	// Progress, when set, is called as pages are written.
 	Progress func(done, total int)
 	// Similar, when set, fills the related postmortems of a page that
@@ -599,6 +602,9 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 	}
 	if b.opts.Web != nil && !b.opts.Public {
 		v.SourceURL, _ = b.opts.Web(pm.Rel)
+	}
+	if b.opts.Edit != nil && !b.opts.Public {
+		v.EditURL = b.opts.Edit(pm.Rel)
 	}
 	if h := pm.History; h != nil {
 		v.History = &HistoryView{Contributors: h.Contributors, Uncommitted: h.Uncommitted}

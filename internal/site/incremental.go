@@ -139,6 +139,14 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 	}
 	field(themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, fmt.Sprint(b.opts.Public, b.opts.Drafts, b.opts.Preview), b.now.Format("2006-01-02"))
 	field(pm.File, pm.Rel)
+	// The links to the file in the web UI follow the remote, the config
+	// and the branch, none of which the file's bytes say.
+	if b.opts.Web != nil {
+		field(b.opts.Web(pm.Rel))
+	}
+	if b.opts.Edit != nil {
+		field(b.opts.Edit(pm.Rel))
+	}
 	if days, ok := b.cfg.RevisitAfterDays[pm.Severity]; ok {
 		field("revisit", fmt.Sprint(days))
 	}

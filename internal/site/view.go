@@ -181,6 +181,8 @@ type PostmortemView struct {
 	Checks ChecksView
 	// SourceURL is the file in the repository's web UI, when known.
 	SourceURL string
+	// EditURL is the page that edits the file there, when known.
+	EditURL string
 	// Custom are the config's custom fields with their values.
 	Custom []Field
 	// Revisits are the later looks at the countermeasures, oldest first;
