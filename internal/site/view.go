@@ -306,6 +306,10 @@ type TimelineEntry struct {
 	Percent float64
 	// Milestone names a `times` milestone at this moment, if any.
 	Milestone string
+	// Anchor is the entry's id on the page, from its time ("t-1826", or
+	// "t-2019-06-29-0010" on another day; "-2" for a second one at the
+	// same minute), so that a link to it survives edits elsewhere.
+	Anchor string
 }
 
 // RelatedView is a related postmortem and why.

@@ -354,11 +354,16 @@ func timeline(pm *postmortem.Postmortem) []TimelineEntry {
 	span := last.Sub(first)
 	out := make([]TimelineEntry, 0, len(pm.Timeline))
 	marked := map[string]bool{}
+	anchors := map[string]int{}
 	for _, e := range pm.Timeline {
 		t := e.Time.In(loc)
-		te := TimelineEntry{Time: t.Format("15:04"), ISO: iso(e.Time), Event: markup.Replace(e.Event)}
+		te := TimelineEntry{Time: t.Format("15:04"), ISO: iso(e.Time), Event: markup.Replace(e.Event), Anchor: "t-" + t.Format("1504")}
 		if y, m, d := t.Date(); y != start.In(loc).Year() || m != start.In(loc).Month() || d != start.In(loc).Day() {
 			te.Time = t.Format("2006-01-02 15:04")
+			te.Anchor = "t-" + t.Format("2006-01-02-1504")
+		}
+		if anchors[te.Anchor]++; anchors[te.Anchor] > 1 {
+			te.Anchor += fmt.Sprintf("-%d", anchors[te.Anchor])
 		}
 		if off := e.Time.Sub(start); off != 0 {
 			te.Offset = "+" + Duration(off)

@@ -58,3 +58,24 @@ func TestMilestonesInTimeOrder(t *testing.T) {
 		t.Errorf("milestones %v, want %v", got, want)
 	}
 }
+
+// Each timeline entry has an anchor from its time: the minute on the
+// incident's first day, the day too after it, a count for a second entry
+// at the same minute, in the zone the incident started in.
+func TestTimelineAnchors(t *testing.T) {
+	zone := time.FixedZone("", 3600)
+	at := func(d, h, m int) time.Time { return time.Date(2024, 3, d, h, m, 0, 0, zone) }
+	pm := &postmortem.Postmortem{}
+	pm.Times.Started = at(1, 23, 50)
+	for _, tm := range []time.Time{at(1, 23, 50), at(1, 23, 58), at(1, 23, 58), at(2, 0, 10), at(2, 0, 10), at(1, 23, 58).UTC()} {
+		pm.Timeline = append(pm.Timeline, postmortem.TimelineEntry{Time: tm, Event: "x"})
+	}
+	var got []string
+	for _, e := range timeline(pm) {
+		got = append(got, e.Anchor)
+	}
+	want := []string{"t-2350", "t-2358", "t-2358-2", "t-2024-03-02-0010", "t-2024-03-02-0010-2", "t-2358-3"}
+	if !slices.Equal(got, want) {
+		t.Errorf("anchors %v, want %v", got, want)
+	}
+}

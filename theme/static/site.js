@@ -260,8 +260,25 @@
     });
   }
 
+  // A heading's or timeline entry's # link copies the page's address with
+  // that anchor, besides going there: the link to paste in a chat.
+  function initAnchors() {
+    document.addEventListener('click', function (ev) {
+      var a = ev.target && ev.target.closest ? ev.target.closest('a.anchor') : null;
+      if (!a || !navigator.clipboard || !window.isSecureContext) {
+        return;
+      }
+      var url = a.href;
+      navigator.clipboard.writeText(url).then(function () {
+        a.classList.add('copied');
+        window.setTimeout(function () { a.classList.remove('copied'); }, 1500);
+      }, function () { /* not allowed: the link still goes there */ });
+    });
+  }
+
   function init() {
     initThemeToggle();
+    initAnchors();
     Array.prototype.forEach.call(document.querySelectorAll('table[data-sortable]'), initSortable);
     Array.prototype.forEach.call(document.querySelectorAll('form[data-filter-for]'), initFilter);
     initPrint();
