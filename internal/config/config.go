@@ -52,6 +52,9 @@ type Config struct {
 	Content string `yaml:"content"`
 	// Severities, worst first.
 	Severities []string `yaml:"severities"`
+	// SeverityDefinitions says, by severity, what makes an incident that
+	// severe; the site shows it on the severity's page.
+	SeverityDefinitions map[string]string `yaml:"severity_definitions"`
 	// Sections overrides which H2 sections are required and recommended.
 	Sections Sections `yaml:"sections"`
 	// PublishDeadlineDays is how long after `resolved` a postmortem may stay
@@ -335,6 +338,15 @@ func (c *Config) validate(name string, res *yamlnode.Result) ErrorList {
 			errs = append(errs, &Error{File: name, Pos: res.Pos[path], Msg: fmt.Sprintf("revisit_after_days: %q is not a configured severity%s", sev, yamlnode.Hint(sev, c.Severities))})
 		case c.RevisitAfterDays[sev] < 1:
 			at(path, "%s must be 1 or more days; leave the severity out to never revisit it", path)
+		}
+	}
+	for _, sev := range sortedKeys(c.SeverityDefinitions) {
+		path := "severity_definitions." + sev
+		switch {
+		case !slices.Contains(c.Severities, sev):
+			errs = append(errs, &Error{File: name, Pos: res.Pos[path], Msg: fmt.Sprintf("severity_definitions: %q is not a configured severity%s", sev, yamlnode.Hint(sev, c.Severities))})
+		case strings.TrimSpace(c.SeverityDefinitions[sev]) == "":
+			at(path, "%s is empty; say what makes an incident %s, or leave the severity out", path, sev)
 		}
 	}
 	for _, key := range sortedKeys(c.CustomFields) {

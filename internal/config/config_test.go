@@ -29,6 +29,8 @@ func TestParseFull(t *testing.T) {
 base_url: https://example.com/pm/
 content: docs/postmortems
 severities: [P1, P2]
+severity_definitions:
+  P1: Customers cannot pay.
 sections:
   required: [Impact]
   recommended: []
@@ -59,7 +61,10 @@ custom_fields:
 	if c.Repos["web"].Path != "../web" || c.CustomFields["customer_impact"].Description != "Impact class" {
 		t.Errorf("repos or custom fields: %+v", c)
 	}
-	if p := c.Pos["rules.no-logs"]; p.Line != 9 || p.Col != 3 {
+	if c.SeverityDefinitions["P1"] != "Customers cannot pay." {
+		t.Errorf("severity definitions: %v", c.SeverityDefinitions)
+	}
+	if p := c.Pos["rules.no-logs"]; p.Line != 11 || p.Col != 3 {
 		t.Errorf("position of rules.no-logs = %+v", p)
 	}
 }
@@ -78,6 +83,8 @@ func TestParseErrors(t *testing.T) {
 		{"- a\n", "expected a map of settings"},
 		{"publish_deadline_days: soon\n", "expected a whole number"},
 		{"custom_fields:\n  Bad-Key: {}\n", "not a valid key"},
+		{"severity_definitions:\n  SEV5: Worse.\n", `hindsight.yaml:2:3: severity_definitions: "SEV5" is not a configured severity`},
+		{"severity_definitions:\n  SEV1: ' '\n", `hindsight.yaml:2:9: severity_definitions.SEV1 is empty`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("hindsight.yaml", []byte(tt.src))

@@ -393,6 +393,7 @@ func (b *builder) pages() []*Page {
 
 	for _, tax := range []struct{ kind, name, one string }{{"tags", "Tags", "Tag"}, {"services", "Services", "Service"}, {"severity", "Severities", "Severity"}} {
 		terms := map[string][]*Summary{}
+		termPMs := map[string][]*postmortem.Postmortem{}
 		names := map[string]string{}
 		for _, pm := range b.pms {
 			for _, v := range taxonomyValues(pm, tax.kind) {
@@ -401,6 +402,7 @@ func (b *builder) pages() []*Page {
 					names[slug] = v
 				}
 				terms[slug] = append(terms[slug], b.summary[pm.ID])
+				termPMs[slug] = append(termPMs[slug], pm)
 			}
 		}
 		slugs := make([]string, 0, len(terms))
@@ -417,9 +419,15 @@ func (b *builder) pages() []*Page {
 		tp := page("terms", tax.name, tax.kind+"/", tax.name+" of the postmortems")
 		tp.Terms = &TermsView{Name: tax.name}
 		for _, s := range slugs {
-			tp.Terms.Terms = append(tp.Terms.Terms, TermCount{Name: names[s], URL: b.url(tax.kind + "/" + s + "/"), Count: len(terms[s])})
+			figs := termFigures(terms[s], termPMs[s])
+			var def string
+			if tax.kind == "severity" {
+				def = b.cfg.SeverityDefinitions[names[s]]
+				tp.Terms.Definitions = tp.Terms.Definitions || def != ""
+			}
+			tp.Terms.Terms = append(tp.Terms.Terms, TermCount{Name: names[s], URL: b.url(tax.kind + "/" + s + "/"), Count: len(terms[s]), TermFigures: figs, Definition: def})
 			one := page("term", tax.one+": "+names[s], tax.kind+"/"+s+"/", fmt.Sprintf("Postmortems with %s %s", strings.ToLower(tax.one), names[s]))
-			one.Term = &TermView{Taxonomy: tax.one, Name: names[s], TaxonomyURL: b.url(tax.kind + "/"), Postmortems: terms[s]}
+			one.Term = &TermView{Taxonomy: tax.one, Name: names[s], Definition: def, Figures: figs.cards(), TaxonomyURL: b.url(tax.kind + "/"), Postmortems: terms[s]}
 			pages = append(pages, one)
 		}
 		pages = append(pages, tp)
@@ -499,6 +507,45 @@ func (b *builder) homeView(sums []*Summary) *HomeView {
 	}
 	h.OnThisDay = b.anniversaries()
 	return h
+}
+
+// termFigures sums up the postmortems of one term (sums, the summaries of
+// pms in the same order).
+func termFigures(sums []*Summary, pms []*postmortem.Postmortem) TermFigures {
+	f := TermFigures{MedianResolveSeconds: -1}
+	for _, s := range sums {
+		if f.Last == nil || s.Date > f.Last.Date {
+			f.Last = s
+		}
+		f.OpenItems += s.OpenItems
+		f.OverdueItems += s.OverdueItems
+	}
+	if d, ok := median(pms, (*postmortem.Postmortem).TimeToDetect); ok {
+		f.MedianDetect = Duration(d)
+	}
+	if d, ok := median(pms, (*postmortem.Postmortem).TimeToResolve); ok {
+		f.MedianResolve, f.MedianResolveSeconds = Duration(d), int64(d.Seconds())
+	}
+	return f
+}
+
+// cards are a term's figures as the key figures of its page.
+func (f TermFigures) cards() []Figure {
+	var out []Figure
+	if f.Last != nil {
+		out = append(out, Figure{Label: "Last incident", Value: f.Last.Date, Note: f.Last.Title})
+	}
+	if f.MedianDetect != "" {
+		out = append(out, Figure{Label: "Median time to detect", Value: f.MedianDetect})
+	}
+	if f.MedianResolve != "" {
+		out = append(out, Figure{Label: "Median time to resolve", Value: f.MedianResolve})
+	}
+	open := Figure{Label: "Open action items", Value: fmt.Sprint(f.OpenItems)}
+	if f.OverdueItems > 0 {
+		open.Note = fmt.Sprintf("%d overdue", f.OverdueItems)
+	}
+	return append(out, open)
 }
 
 func median(pms []*postmortem.Postmortem, f func(*postmortem.Postmortem) (time.Duration, bool)) (time.Duration, bool) {

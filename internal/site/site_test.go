@@ -641,3 +641,60 @@ func TestDoneCountsAgree(t *testing.T) {
 		t.Errorf("the metrics page lacks %q", want)
 	}
 }
+
+// A service's page shows its postmortems' figures (last incident, median
+// times, open items), the services page the same in a table, and a
+// severity's page its definition from the config, escaped.
+func TestTermFigures(t *testing.T) {
+	cfg, pms := fixture(t)
+	cfg.SeverityDefinitions = map[string]string{"SEV1": "Everything <b>down</b>"}
+	out := build(t, cfg, pms, Options{Drafts: true})
+	var payments []*postmortem.Postmortem
+	for _, pm := range pms {
+		if slices.Contains(pm.Services, "payments") {
+			payments = append(payments, pm)
+		}
+	}
+	if len(payments) != 2 {
+		t.Fatalf("the fixture has %d postmortems of payments, want 2", len(payments))
+	}
+	ttr := (payments[0].Times.Resolved.Sub(payments[0].Times.Started) + payments[1].Times.Resolved.Sub(payments[1].Times.Started)) / 2
+	last, open := payments[0], 0
+	for _, pm := range payments {
+		if pm.Date.Time.After(last.Date.Time) {
+			last = pm
+		}
+		for _, it := range pm.ActionItems {
+			if it.Status != postmortem.ItemDone && it.Status != postmortem.ItemWontDo {
+				open++
+			}
+		}
+	}
+	lastDate := last.Date.Time.Format("2006-01-02")
+	page := read(t, out, "services/payments/index.html")
+	for _, want := range []string{
+		`<dd class="figure-value">` + lastDate + `</dd>`,
+		`<dt>Median time to resolve</dt>
+    <dd class="figure-value">` + Duration(ttr) + `</dd>`,
+		`<dt>Open action items</dt>
+    <dd class="figure-value">` + fmt.Sprint(open) + `</dd>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("services/payments/ lacks %s", want)
+		}
+	}
+	list := read(t, out, "services/index.html")
+	if want := `<tr data-name="payments" data-count="2" data-last="` + lastDate + `" data-ttr="` + fmt.Sprint(int64(ttr.Seconds())) + `" data-open="` + fmt.Sprint(open) + `">`; !strings.Contains(list, want) {
+		t.Errorf("services/ lacks %s", want)
+	}
+	if strings.Contains(list, "<th scope=\"col\">Definition</th>") {
+		t.Errorf("services/ has a definition column")
+	}
+	sev := read(t, out, "severity/sev1/index.html")
+	if want := `<p class="lead term-definition">Everything &lt;b&gt;down&lt;/b&gt;</p>`; !strings.Contains(sev, want) {
+		t.Errorf("severity/sev1/ lacks %s", want)
+	}
+	if !strings.Contains(read(t, out, "severity/index.html"), `<td class="term-definition">Everything &lt;b&gt;down&lt;/b&gt;</td>`) {
+		t.Errorf("severity/ lacks the definition")
+	}
+}

@@ -345,19 +345,43 @@ type TermsView struct {
 	// Name is "Tags", "Services" or "Severities".
 	Name  string
 	Terms []TermCount
+	// Definitions is set when a severity has a definition to show.
+	Definitions bool
 }
 
-// TermCount is a term with how many postmortems have it.
+// TermCount is a term with how many postmortems have it, and their
+// figures.
 type TermCount struct {
 	Name  string
 	URL   string
 	Count int
+	TermFigures
+	// Definition says what the severity means (severities only).
+	Definition string
+}
+
+// TermFigures sum up the postmortems that have one term.
+type TermFigures struct {
+	// Last is the most recent of them.
+	Last *Summary
+	// MedianDetect and MedianResolve are "" when no postmortem gives the
+	// times; the seconds (-1 then) sort the list's table.
+	MedianDetect         string
+	MedianResolve        string
+	MedianResolveSeconds int64
+	// OpenItems counts their action items not done or dropped, of which
+	// OverdueItems are past due.
+	OpenItems    int
+	OverdueItems int
 }
 
 // TermView lists the postmortems of one term.
 type TermView struct {
 	Taxonomy string // "Tag"
 	Name     string
+	// Definition says what the severity means (severities only).
+	Definition string
+	Figures    []Figure
 	// TaxonomyURL leads back to the list of terms.
 	TaxonomyURL string
 	Postmortems []*Summary
