@@ -349,6 +349,11 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 			return err
 		}
 	}
+	for name, data := range b.actionExports(b.actionsView()) {
+		if err := w.file(name, data); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -178,13 +178,16 @@ func TestPublicBuild(t *testing.T) {
 	}
 	all := ""
 	_ = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".html") {
+		if err == nil && !d.IsDir() && slices.Contains([]string{".html", ".csv", ".md", ".xml", ".txt"}, filepath.Ext(p)) {
 			all += read(t, out, strings.TrimPrefix(p, out+"/"))
 		}
 		return nil
 	})
-	if strings.Contains(all, "Database failover loop") {
-		t.Error("an internal postmortem's title leaks into a public page")
+	if strings.Contains(all, "Database failover loop") || strings.Contains(all, "2024-01-15-db-failover") {
+		t.Error("an internal postmortem leaks into a public page or file")
+	}
+	if !strings.Contains(read(t, out, "actions/actions.csv"), "2024-03-01-checkout-errors#1") {
+		t.Error("the public action items download lacks the public postmortem's items")
 	}
 }
 
