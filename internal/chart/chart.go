@@ -25,6 +25,12 @@ type Series struct {
 	// Class is a CSS class for the series' marks, e.g. "sev-1"; the stylesheet colours it.
 	Class  string
 	Values []float64
+	// Upper, when set (Lines only), gives each value an upper end: a band
+	// from the value up to it is drawn behind the line, e.g. from the
+	// median to the 90th percentile. NaN or missing: no band there.
+	Upper []float64
+	// UpperName names the upper end in tooltips ("p90").
+	UpperName string
 }
 
 // Chart describes a chart; the function it is passed to selects the drawing.
@@ -38,6 +44,15 @@ type Chart struct {
 	// Format formats values in labels, ticks and tooltips (e.g. adding a unit);
 	// nil formats them with at most two decimals, trailing zeros trimmed.
 	Format func(float64) string
+	// Ticks, when set, are the y-axis ticks, ascending; the axis runs
+	// from the first to the last and values outside are drawn at its
+	// ends (tooltips give the real value). Without it, ticks run from 0
+	// to a round number above the largest value.
+	Ticks []float64
+	// Log spaces the y axis by the logarithm of the values (Lines only):
+	// for values that span orders of magnitude, such as minutes beside
+	// days. It needs Ticks, all above 0.
+	Log bool
 }
 
 // Geometry, in logical (viewBox) units. The text metrics assume the
@@ -397,6 +412,7 @@ func (s *svg) legend(items []legendItem) {
 // frame is the layout of a chart with categories along the x axis and
 // values up the y axis (stacked bars, lines).
 type frame struct {
+	log                      bool
 	w, h                     float64
 	left, right, top, bottom float64 // the plot area
 	band                     float64 // width of one category
@@ -416,15 +432,35 @@ type xLabel struct {
 // x is the centre of category i.
 func (f *frame) x(i int) float64 { return f.left + f.band*(float64(i)+0.5) }
 
-// y is the height of value v.
+// y is the height of value v, kept inside the axis.
 func (f *frame) y(v float64) float64 {
-	top := f.ticks[len(f.ticks)-1]
-	return f.bottom - v/top*(f.bottom-f.top)
+	lo, hi := f.ticks[0], f.ticks[len(f.ticks)-1]
+	v = math.Min(math.Max(v, lo), hi)
+	if f.log {
+		return f.bottom - (math.Log(v)-math.Log(lo))/(math.Log(hi)-math.Log(lo))*(f.bottom-f.top)
+	}
+	return f.bottom - (v-lo)/(hi-lo)*(f.bottom-f.top)
+}
+
+// axisTicks returns c's own ticks when it has usable ones (two or more,
+// ascending, above 0 on a log axis), else round ones from 0 to peak.
+func axisTicks(c Chart, peak float64, integer bool) ([]float64, bool) {
+	ok := len(c.Ticks) >= 2
+	for i, t := range c.Ticks {
+		if math.IsNaN(t) || math.IsInf(t, 0) || i > 0 && t <= c.Ticks[i-1] || c.Log && t <= 0 {
+			ok = false
+		}
+	}
+	if !ok {
+		return niceTicks(peak, integer), false
+	}
+	return c.Ticks, c.Log
 }
 
 // newFrame lays out a chart of c's labels whose values reach peak.
 func newFrame(c Chart, peak float64, integer bool) *frame {
-	f := &frame{w: width, ticks: niceTicks(peak, integer)}
+	ticks, log := axisTicks(c, peak, integer)
+	f := &frame{w: width, ticks: ticks, log: log}
 	n := len(c.Labels)
 
 	tickW := 0.0

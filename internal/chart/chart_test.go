@@ -52,6 +52,20 @@ var (
 		Format: hours,
 	}
 	empty = Chart{ID: "empty", Title: "Incidents per month", Desc: "No incidents yet."}
+	// spread is minutes beside days on a log axis, with p90 bands.
+	spread = Chart{
+		ID:     "spread",
+		Title:  "Time to detect and to resolve",
+		Desc:   "Median and 90th percentile, per year, on a log axis.",
+		Labels: []string{"2022", "2023", "2024"},
+		Series: []Series{
+			{Name: "Time to detect", Class: "series-1", Values: []float64{0, 0.1, nan}, Upper: []float64{0.5, 0.1, nan}, UpperName: "p90"},
+			{Name: "Time to resolve", Class: "series-2", Values: []float64{3, 30, 200}, Upper: []float64{20, 300, nan}, UpperName: "p90"},
+		},
+		Format: hours,
+		Ticks:  []float64{1.0 / 60, 1, 24, 720},
+		Log:    true,
+	}
 )
 
 // many has 60 monthly labels.
@@ -74,6 +88,7 @@ func TestGolden(t *testing.T) {
 		{"stacked_bars", StackedBars(severities)},
 		{"horizontal_bars", HorizontalBars(services)},
 		{"lines", Lines(durations)},
+		{"log_lines_bands", Lines(spread)},
 		{"empty", StackedBars(empty)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,7 +133,7 @@ func cases() map[string]string {
 	for name, c := range map[string]Chart{
 		"severities": severities, "services": services, "durations": durations, "empty": empty,
 		"one": one, "zeros": zeros, "long": long, "gaps": gaps, "no-series": noSeries,
-		"many": many(), "legend": legend, "hostile": hostile,
+		"many": many(), "legend": legend, "hostile": hostile, "spread": spread,
 	} {
 		out[name+"/stacked"] = StackedBars(c)
 		out[name+"/horizontal"] = HorizontalBars(c)
@@ -564,5 +579,35 @@ func TestLabelsInsideViewBox(t *testing.T) {
 				t.Errorf("%s: label %q spans x %v–%v, down to y %v, outside 0 0 %v %v", name, e.text, x0, x1, y1, w, h)
 			}
 		})
+	}
+}
+
+// On a log axis each tick is as far above the one before as its ratio
+// says, a value below the first tick sits at the foot, and a band spans
+// the median to the p90 with both in its tooltip.
+func TestLogAxis(t *testing.T) {
+	f := newFrame(spread, 0, false)
+	if !f.log {
+		t.Fatal("the frame is not logarithmic")
+	}
+	y1m, y1h, y1d := f.y(1.0/60), f.y(1), f.y(24)
+	if math.Abs((y1m-y1h)/(y1h-y1d)-math.Log(60)/math.Log(24)) > 1e-9 {
+		t.Errorf("1m→1h spans %v, 1h→1d %v: not in the ratio of the logarithms", y1m-y1h, y1h-y1d)
+	}
+	if f.y(0) != y1m || f.y(-3) != y1m || f.y(1e6) != f.y(720) {
+		t.Errorf("values outside the ticks are not drawn at the axis ends")
+	}
+	svg := Lines(spread)
+	if !strings.Contains(svg, `<rect class="band series-2"`) || !strings.Contains(svg, "<title>2023 · Time to resolve: 30h, p90 300h</title>") {
+		t.Errorf("no band with its tooltip:\n%s", svg)
+	}
+	if strings.Count(svg, `<rect class="band `) != 4 {
+		t.Errorf("%d bands, want 4 (none where the p90 is missing)", strings.Count(svg, `<rect class="band `))
+	}
+	// Ticks that a log axis cannot use fall back to round ones from 0.
+	bad := spread
+	bad.Ticks = []float64{0, 1, 24}
+	if f := newFrame(bad, 10, false); f.log || f.ticks[0] != 0 {
+		t.Errorf("ticks starting at 0 on a log axis were used: %v", f.ticks)
 	}
 }

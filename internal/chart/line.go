@@ -7,8 +7,11 @@ import (
 
 // Lines renders one line per series with a marker at each point (e.g.
 // median time to detect and resolve per quarter). A missing or NaN value
-// has no marker and breaks the line; negative values are drawn at 0 (the
-// axis starts at 0) but their tooltips give the real value.
+// has no marker and breaks the line; values below the axis (negative ones,
+// or under the first of Ticks) are drawn at its foot but their tooltips
+// give the real value. A series with Upper values has a band behind its
+// line from each value up to its upper end, a narrow bar centred on the
+// point.
 func Lines(c Chart) string {
 	const kind = "lines"
 	if c.empty() {
@@ -33,6 +36,24 @@ func Lines(c Chart) string {
 	f.background(&s, c)
 
 	s.open(`<g class="marks">`)
+	for j, sr := range c.Series {
+		if len(sr.Upper) == 0 {
+			continue
+		}
+		bw := math.Min(f.band/4, 10)
+		s.open(`<g class="bands">`)
+		for i := range n {
+			v, up := value(sr, i), value(Series{Values: sr.Upper}, i)
+			if math.IsNaN(v) || math.IsNaN(up) || up < v {
+				continue
+			}
+			y0, y1 := f.y(math.Max(v, 0)), f.y(up)
+			tip := c.tooltip(c.Labels[i], c.tipName(j), v) + ", " + cmpName(sr.UpperName) + " " + c.formatValue(up)
+			s.line("<rect", attr("class", strings.TrimSpace("band "+sr.Class)),
+				nums("x y width height", f.x(i)-bw/2, y1, bw, math.Max(y0-y1, 1)), "><title>", esc(tip), "</title></rect>")
+		}
+		s.close("g")
+	}
 	for j, sr := range c.Series {
 		name := seriesName(sr, j)
 		s.open(`<g class="series">`)
@@ -74,4 +95,12 @@ func Lines(c Chart) string {
 	f.axes(&s)
 	s.close("svg")
 	return s.String()
+}
+
+// cmpName is the name of a band's upper end in tooltips.
+func cmpName(n string) string {
+	if n == "" {
+		return "up to"
+	}
+	return n
 }

@@ -244,24 +244,15 @@ func timeToPublish(pm *postmortem.Postmortem) time.Duration {
 // mean of durations, in whole seconds.
 func summarise(ds []time.Duration) durationStats {
 	s := durationStats{Count: len(ds)}
-	if len(ds) == 0 {
+	sp, ok := postmortem.SpreadOf(ds)
+	if !ok {
 		return s
 	}
-	slices.Sort(ds)
-	median := ds[len(ds)/2]
-	if len(ds)%2 == 0 {
-		median = (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2
-	}
-	p90 := ds[int(math.Ceil(0.9*float64(len(ds))))-1]
-	var total float64
-	for _, d := range ds {
-		total += d.Seconds()
-	}
-	secs := func(v float64) *int64 {
-		n := int64(math.Round(v))
+	secs := func(d time.Duration) *int64 {
+		n := int64(math.Round(d.Seconds()))
 		return &n
 	}
-	s.Median, s.P90, s.Mean = secs(median.Seconds()), secs(p90.Seconds()), secs(total/float64(len(ds)))
+	s.Median, s.P90, s.Mean = secs(sp.Median), secs(sp.P90), secs(sp.Mean)
 	return s
 }
 

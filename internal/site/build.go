@@ -554,20 +554,8 @@ func (f TermFigures) cards() []Figure {
 }
 
 func median(pms []*postmortem.Postmortem, f func(*postmortem.Postmortem) (time.Duration, bool)) (time.Duration, bool) {
-	var ds []time.Duration
-	for _, pm := range pms {
-		if d, ok := f(pm); ok {
-			ds = append(ds, d)
-		}
-	}
-	if len(ds) == 0 {
-		return 0, false
-	}
-	slices.Sort(ds)
-	if len(ds)%2 == 1 {
-		return ds[len(ds)/2], true
-	}
-	return (ds[len(ds)/2-1] + ds[len(ds)/2]) / 2, true
+	s, ok := postmortem.SpreadBy(pms, f)
+	return s.Median, ok
 }
 
 func (b *builder) listView(sums []*Summary) *ListView {

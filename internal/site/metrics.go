@@ -251,19 +251,60 @@ func (b *builder) mediansPerQuarter(dated []*postmortem.Postmortem) ChartView {
 		k := key(pm.Date.Time)
 		groups[k] = append(groups[k], pm)
 	}
-	detect := chart.Series{Name: "Time to detect", Class: "series-1", Values: make([]float64, len(labels))}
-	resolve := chart.Series{Name: "Time to resolve", Class: "series-2", Values: make([]float64, len(labels))}
-	for i, l := range labels {
-		detect.Values[i], resolve.Values[i] = math.NaN(), math.NaN()
-		if m, ok := median(groups[l], (*postmortem.Postmortem).TimeToDetect); ok {
-			detect.Values[i] = m.Hours()
+	series := func(name, class string) chart.Series {
+		s := chart.Series{Name: name, Class: class, Values: make([]float64, len(labels)), Upper: make([]float64, len(labels)), UpperName: "p90"}
+		for i := range labels {
+			s.Values[i], s.Upper[i] = math.NaN(), math.NaN()
 		}
-		if m, ok := median(groups[l], (*postmortem.Postmortem).TimeToResolve); ok {
-			resolve.Values[i] = m.Hours()
+		return s
+	}
+	detect, resolve := series("Time to detect", "series-1"), series("Time to resolve", "series-2")
+	lo, hi := math.Inf(1), 0.0
+	for i, l := range labels {
+		for _, x := range []struct {
+			s *chart.Series
+			f func(*postmortem.Postmortem) (time.Duration, bool)
+		}{{&detect, (*postmortem.Postmortem).TimeToDetect}, {&resolve, (*postmortem.Postmortem).TimeToResolve}} {
+			if sp, ok := postmortem.SpreadBy(groups[l], x.f); ok {
+				x.s.Values[i], x.s.Upper[i] = sp.Median.Hours(), sp.P90.Hours()
+				lo, hi = math.Min(lo, sp.Median.Hours()), math.Max(hi, sp.P90.Hours())
+			}
 		}
 	}
-	c := chart.Chart{ID: "medians", Title: "Median time to detect and to resolve, per " + grain, Desc: "Lines: the median time from the start of an incident to its detection and to its resolution, for the incidents of each " + grain + ".", Labels: labels, Series: []chart.Series{detect, resolve}, Format: hours}
-	return view(c, chart.Lines(c), label(grain))
+	c := chart.Chart{ID: "medians", Title: "Time to detect and to resolve, per " + grain,
+		Desc:   "Lines: the median time from the start of an incident to its detection and to its resolution, for the incidents of each " + grain + "; bars reach from the median up to the 90th percentile. The time axis is logarithmic, so that minutes and days both show.",
+		Labels: labels, Series: []chart.Series{detect, resolve}, Format: hours, Ticks: durationTicks(lo, hi), Log: true}
+	v := view(c, chart.Lines(c), label(grain))
+	// The table gives both ends of each bar.
+	v.Table = TableView{Head: []string{label(grain), "Detect, median", "Detect, p90", "Resolve, median", "Resolve, p90"}}
+	for i, l := range labels {
+		v.Table.Rows = append(v.Table.Rows, []string{l, hours(detect.Values[i]), hours(detect.Upper[i]), hours(resolve.Values[i]), hours(resolve.Upper[i])})
+	}
+	return v
+}
+
+// durationTicks are the ticks of a logarithmic axis of hours from lo to
+// hi: round durations a reader knows (1m, 10m, 1h, 6h, 1d, 7d, 30d, 1y),
+// from the largest at or below lo (1m at least: a detection at the start
+// is drawn at the foot) to the smallest at or above hi.
+func durationTicks(lo, hi float64) []float64 {
+	all := []float64{1.0 / 60, 10.0 / 60, 1, 6, 24, 7 * 24, 30 * 24, 365 * 24}
+	first, last := 0, len(all)-1
+	for i, t := range all {
+		if t <= lo {
+			first = i
+		}
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i] >= hi {
+			last = i
+		}
+	}
+	if last <= first {
+		last = min(first+1, len(all)-1)
+		first = last - 1
+	}
+	return all[first : last+1]
 }
 
 func (b *builder) byTerm(id, title, what string, terms func(*postmortem.Postmortem) []string) ChartView {

@@ -79,3 +79,25 @@ func TestTimelineAnchors(t *testing.T) {
 		t.Errorf("anchors %v, want %v", got, want)
 	}
 }
+
+// The duration axis runs over round durations from at or below the
+// smallest median to at or above the largest p90.
+func TestDurationTicks(t *testing.T) {
+	m, h, d := 1.0/60, 1.0, 24.0
+	tests := []struct {
+		lo, hi float64
+		want   []float64
+	}{
+		{0, 3 * d, []float64{m, 10 * m, h, 6 * h, d, 7 * d}},
+		{20 * m, 5 * h, []float64{10 * m, h, 6 * h}},
+		{h, h, []float64{h, 6 * h}},
+		{2 * h, 2 * h, []float64{h, 6 * h}},
+		{0, 0, []float64{m, 10 * m}},
+		{3 * d, 2000 * d, []float64{d, 7 * d, 30 * d, 365 * d}},
+	}
+	for _, tt := range tests {
+		if got := durationTicks(tt.lo, tt.hi); !slices.Equal(got, tt.want) {
+			t.Errorf("durationTicks(%v, %v) = %v, want %v", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+}
