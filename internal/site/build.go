@@ -624,9 +624,10 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 	v := &PostmortemView{
 		Summary: *s, Owner: pm.Owner, Authors: pm.Authors, Participants: pm.Participants, Facilitator: pm.Facilitator,
 		ReviewDate: pm.ReviewDate.String(), Times: times(pm), Durations: durations(pm), ActionItems: b.actions(pm),
-		Body: template.HTML(body), Timeline: timeline(pm), Related: related,
+		Body: template.HTML(body), Related: related,
 		Revisits: revisits(pm), NextRevisit: b.revisitDue(pm),
 	}
+	v.Timeline, v.TimelineAxis = timeline(pm)
 	for _, h := range toc {
 		v.TOC = append(v.TOC, TOCEntry{Level: h.Level, ID: h.ID, Text: h.Text})
 	}

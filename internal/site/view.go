@@ -173,10 +173,12 @@ type PostmortemView struct {
 	TOC []TOCEntry
 	// Draft marks a postmortem still being written.
 	Draft bool
-	// Timeline is the Timeline section's entries for the visual timeline.
-	Timeline []TimelineEntry
-	Related  []RelatedView
-	History  *HistoryView
+	// Timeline is the Timeline section's entries for the visual timeline,
+	// TimelineAxis its ticks and the quiet stretches drawn short.
+	Timeline     []TimelineEntry
+	TimelineAxis *TimelineAxis
+	Related      []RelatedView
+	History      *HistoryView
 	// Checks says what `check` verified for this page.
 	Checks ChecksView
 	// SourceURL is the file in the repository's web UI, when known.

@@ -340,18 +340,19 @@ func durations(pm *postmortem.Postmortem) []Figure {
 // event, which the visual timeline shows as plain text.
 var markup = strings.NewReplacer("`", "", "**", "", "__", "")
 
-// timeline places the Timeline section's entries on a line.
-func timeline(pm *postmortem.Postmortem) []TimelineEntry {
+// timeline places the Timeline section's entries on a line, and gives
+// the line's ticks and breaks.
+func timeline(pm *postmortem.Postmortem) ([]TimelineEntry, *TimelineAxis) {
 	if len(pm.Timeline) == 0 {
-		return nil
+		return nil, nil
 	}
-	first, last := pm.Timeline[0].Time, pm.Timeline[len(pm.Timeline)-1].Time
+	first := pm.Timeline[0].Time
 	start := pm.Times.Started
 	if start.IsZero() {
 		start = first
 	}
 	loc := start.Location()
-	span := last.Sub(first)
+	scale := newTimeScale(pm.Timeline)
 	out := make([]TimelineEntry, 0, len(pm.Timeline))
 	marked := map[string]bool{}
 	anchors := map[string]int{}
@@ -371,9 +372,7 @@ func timeline(pm *postmortem.Postmortem) []TimelineEntry {
 				te.Offset = Duration(off)
 			}
 		}
-		if span > 0 {
-			te.Percent = float64(e.Time.Sub(first)) / float64(span) * 100
-		}
+		te.Percent, _ = scale.place(e.Time)
 		for _, k := range postmortem.TimeKeys {
 			if m := pm.Times.Get(k); !m.IsZero() && m.Equal(e.Time) && te.Milestone == "" && !marked[k] {
 				te.Milestone, marked[k] = label(k), true
@@ -381,7 +380,7 @@ func timeline(pm *postmortem.Postmortem) []TimelineEntry {
 		}
 		out = append(out, te)
 	}
-	return out
+	return out, scale.axis(loc)
 }
 
 // related lists a postmortem's related ones: those it names, then the ones

@@ -71,7 +71,8 @@ func TestTimelineAnchors(t *testing.T) {
 		pm.Timeline = append(pm.Timeline, postmortem.TimelineEntry{Time: tm, Event: "x"})
 	}
 	var got []string
-	for _, e := range timeline(pm) {
+	entries, _ := timeline(pm)
+	for _, e := range entries {
 		got = append(got, e.Anchor)
 	}
 	want := []string{"t-2350", "t-2358", "t-2358-2", "t-2024-03-02-0010", "t-2024-03-02-0010-2", "t-2358-3"}
