@@ -221,10 +221,42 @@ func TestListFiltersAndSort(t *testing.T) {
 	s.noErrors(t, "/postmortems/")
 }
 
-// TestScreenshots writes screenshots of the main pages for review into
-// $HINDSIGHT_SCREENSHOTS (default: a temporary folder).
+// screenshots are the pictures in the README: a page of the example site
+// each, and what to wait for before taking it.
+var screenshots = []struct{ name, path, wait string }{
+	{"home", "", "main"},
+	{"postmortem", "2019-06-28-homepage-404/", ".pm-badges"},
+	{"metrics", "metrics/", "svg.chart"},
+	{"search", "search/?q=certificate+expiry", "#search-hits li"},
+}
+
+// The README shows every screenshot the test takes, and each is committed.
+func TestREADMEScreenshots(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, shot := range screenshots {
+		p := ".github/screenshots/" + shot.name + ".png"
+		if !strings.Contains(string(readme), "]("+p+")") {
+			t.Errorf("the README does not show %s", p)
+		}
+		if st, err := os.Stat("../../" + p); err != nil || st.Size() < 10000 {
+			t.Errorf("%s is missing or empty (run sh .github/screenshots/update.sh): %v", p, err)
+		}
+	}
+}
+
+// TestScreenshots takes the README's screenshots of the example site: the
+// home, a postmortem, the metrics and a search, as a reader first sees
+// them in a 1280×800 window, into $HINDSIGHT_SCREENSHOTS (default: a
+// temporary folder, so that the test still checks the pages render).
+// .github/screenshots/update.sh runs it to refresh the committed ones.
 func TestScreenshots(t *testing.T) {
 	s := newSession(t)
+	// A fixed day, so that the overdue counts of a refresh change only
+	// when the examples do.
+	t.Setenv("HINDSIGHT_NOW", "2025-01-15")
 	ts := serveSite(t, buildExamples(t), false)
 	dir := os.Getenv("HINDSIGHT_SCREENSHOTS")
 	if dir == "" {
@@ -233,16 +265,16 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for name, p := range map[string]string{"home": "", "postmortem": "2019-06-28-homepage-404/", "metrics": "metrics/"} {
-		s.do(t, chromedp.Navigate(ts.URL+"/"+p), chromedp.WaitReady("body"))
-		png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(80))
+	for _, shot := range screenshots {
+		s.do(t, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(ts.URL+"/"+shot.path), chromedp.WaitVisible(chromedp.CSS(shot.wait)), chromedp.Sleep(200*time.Millisecond))
+		png, err := chromedp.Run(s.ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(png) < 1000 {
-			t.Errorf("%s: empty screenshot", name)
+		if len(png) < 10000 {
+			t.Errorf("%s: a %d-byte screenshot is empty", shot.name, len(png))
 		}
-		if err := os.WriteFile(filepath.Join(dir, name+".jpg"), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, shot.name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -501,6 +501,22 @@ func (b *builder) homeView(sums []*Summary) *HomeView {
 		h.Figures = append(h.Figures, Figure{Label: "Median time to resolve", Value: Duration(m), Note: note})
 	}
 	h.Figures = append(h.Figures, Figure{Label: "Open action items", Value: fmt.Sprint(h.OpenItems), Note: fmt.Sprintf("%d overdue", h.OverdueItems)})
+	for _, act := range postmortem.Actions(b.pms, b.now) {
+		if !act.State.Overdue || len(h.Overdue) == 5 {
+			break // overdue first, the most overdue first
+		}
+		a := b.actionView(act.PM, act.N, act.State)
+		a.Postmortem = b.summary[act.PM.ID]
+		h.Overdue = append(h.Overdue, a)
+	}
+	for _, s := range sums {
+		if st := postmortem.Status(s.Status); st == postmortem.StatusInReview || st == postmortem.StatusDraft {
+			h.InReviewTotal++
+			if len(h.InReview) < 5 {
+				h.InReview = append(h.InReview, s)
+			}
+		}
+	}
 	for _, r := range postmortem.Revisits(b.pms, b.cfg.RevisitAfterDays, b.now) {
 		if !r.State.Overdue {
 			break // sorted by due date: the rest are not due yet

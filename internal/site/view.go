@@ -119,6 +119,12 @@ type HomeView struct {
 	OpenItems    int
 	OverdueItems int
 	Total        int
+	// Overdue are the most overdue action items (at most five of
+	// OverdueItems), InReview the postmortems waiting for review or still
+	// drafts (at most five of InReviewTotal), newest first.
+	Overdue       []ActionView
+	InReview      []*Summary
+	InReviewTotal int
 	// RevisitsDue are the postmortems due for a revisit, most overdue
 	// first (at most ten of RevisitsDueTotal).
 	RevisitsDue      []RevisitDue
