@@ -405,3 +405,35 @@ func TestStaticRankingInBrowser(t *testing.T) {
 	}
 	t.Logf("%d of %d queries give the server's results in the server's order", matched, len(queries))
 }
+
+// On a phone the tables turn into cards: each row no wider than the
+// screen, each cell led by its column's name, and the milestones and
+// action items of a postmortem no longer cut off.
+func TestTablesReflowOnPhones(t *testing.T) {
+	s := newSession(t)
+	ts := serveSite(t, buildExamples(t), false)
+	for _, p := range []struct{ path, table string }{
+		{"actions/", "#action-table"},
+		{"postmortems/", "#postmortem-table"},
+		{"severity/", ".terms-table"},
+		{"2019-06-28-homepage-404/", ".milestones"},
+		{"2019-06-28-homepage-404/", ".action-table"},
+	} {
+		s.do(t, chromedp.EmulateViewport(390, 800), chromedp.Navigate(ts.URL+"/"+p.path), chromedp.WaitReady("body"))
+		fits := eval[bool](t, s, `(() => {
+			const rows = document.querySelectorAll('`+p.table+` tbody tr');
+			return rows.length > 0 && [...rows].every(r => r.getBoundingClientRect().right <= document.documentElement.clientWidth + 1);
+		})()`)
+		if !fits {
+			t.Errorf("%s: the rows of %s run past a 390-pixel screen", p.path, p.table)
+		}
+		label := eval[string](t, s, `getComputedStyle(document.querySelector('`+p.table+` tbody td[data-label]'), '::before').content`)
+		if label == "" || label == "none" || label == "normal" {
+			t.Errorf("%s: the cells of %s are not led by their column's name (%q)", p.path, p.table, label)
+		}
+	}
+	s.do(t, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(ts.URL+"/actions/"), chromedp.WaitReady("body"))
+	if label := eval[string](t, s, `getComputedStyle(document.querySelector('#action-table tbody td[data-label]'), '::before').content`); label != "none" && label != "normal" {
+		t.Errorf("on a wide screen the action table's cells have labels too (%q)", label)
+	}
+}

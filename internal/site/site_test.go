@@ -697,7 +697,7 @@ func TestTermFigures(t *testing.T) {
 	if want := `<p class="lead term-definition">Everything &lt;b&gt;down&lt;/b&gt;</p>`; !strings.Contains(sev, want) {
 		t.Errorf("severity/sev1/ lacks %s", want)
 	}
-	if !strings.Contains(read(t, out, "severity/index.html"), `<td class="term-definition">Everything &lt;b&gt;down&lt;/b&gt;</td>`) {
+	if !strings.Contains(read(t, out, "severity/index.html"), `<td class="term-definition" data-label="Definition">Everything &lt;b&gt;down&lt;/b&gt;</td>`) {
 		t.Errorf("severity/ lacks the definition")
 	}
 }
