@@ -437,3 +437,57 @@ func TestTablesReflowOnPhones(t *testing.T) {
 		t.Errorf("on a wide screen the action table's cells have labels too (%q)", label)
 	}
 }
+
+// The action items page groups its rows by owner on demand, each group
+// under a heading that counts its items and the overdue ones; filters and
+// sorting keep the groups; ungrouping gives the order back; the choice is
+// in the address.
+func TestGroupActionsByOwner(t *testing.T) {
+	s := newSession(t)
+	ts := serveSite(t, buildExamples(t), false)
+	s.do(t, chromedp.Navigate(ts.URL+"/actions/"), chromedp.WaitVisible(`form[data-filter-for=action-table]`))
+	before := eval[string](t, s, `[...document.querySelectorAll('#action-table tbody tr:not(.group-row)')].map(r => r.dataset.ref).join(' ')`)
+	check := func(when string) {
+		t.Helper()
+		bad := eval[string](t, s, `(() => {
+			let owner = null, problems = [];
+			for (const r of document.querySelectorAll('#action-table tbody tr')) {
+				if (r.classList.contains('group-row')) { owner = r.textContent.split(' · ')[0]; continue; }
+				if (r.hidden) continue;
+				if (owner === null || (r.dataset.owner || 'No owner') !== owner) problems.push(r.dataset.ref + ' under ' + owner);
+			}
+			const owners = new Set([...document.querySelectorAll('#action-table tbody tr:not(.group-row):not([hidden])')].map(r => r.dataset.owner));
+			const heads = document.querySelectorAll('#action-table tbody tr.group-row:not([hidden])').length;
+			if (heads !== owners.size) problems.push(heads + ' headings for ' + owners.size + ' owners');
+			return problems.join('; ');
+		})()`)
+		if bad != "" {
+			t.Errorf("%s: %s", when, bad)
+		}
+	}
+	s.do(t, chromedp.Click(`#group-owner`, chromedp.NodeVisible))
+	check("grouped")
+	if q := eval[string](t, s, `location.search`); !strings.Contains(q, "group=owner") {
+		t.Errorf("the address does not keep the grouping: %q", q)
+	}
+	s.do(t, chromedp.Click(`#filter-overdue`, chromedp.NodeVisible))
+	check("grouped, overdue only")
+	if heading := eval[string](t, s, `document.querySelector('#action-table tbody tr.group-row:not([hidden])').textContent`); !strings.Contains(heading, "overdue") {
+		t.Errorf("a group of overdue items does not count them: %q", heading)
+	}
+	s.do(t, chromedp.Click(`#filter-overdue`, chromedp.NodeVisible))
+	s.do(t, chromedp.Click(`#action-table thead th[data-sort=due] button`, chromedp.NodeVisible))
+	check("grouped, sorted by due date")
+	s.do(t, chromedp.Click(`#action-table thead th[data-sort=due] button`, chromedp.NodeVisible))
+	s.do(t, chromedp.Click(`#group-owner`, chromedp.NodeVisible))
+	if n := eval[int](t, s, `document.querySelectorAll('#action-table tr.group-row').length`); n != 0 {
+		t.Errorf("%d group headings after ungrouping", n)
+	}
+	s.do(t, chromedp.Navigate(ts.URL+"/actions/?group=owner"), chromedp.WaitVisible(`form[data-filter-for=action-table]`))
+	check("from the address")
+	s.do(t, chromedp.Click(`#group-owner`, chromedp.NodeVisible))
+	if after := eval[string](t, s, `[...document.querySelectorAll('#action-table tbody tr:not(.group-row)')].map(r => r.dataset.ref).join(' ')`); after != before {
+		t.Errorf("ungrouping did not give the order back:\n%s\n%s", before, after)
+	}
+	s.noErrors(t, "/actions/")
+}

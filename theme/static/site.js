@@ -133,7 +133,7 @@
         icon.textContent = dir === 'ascending' ? '▲' : '▼';
 
         var sign = dir === 'ascending' ? 1 : -1;
-        var rows = Array.prototype.slice.call(body.rows).map(function (row, pos) {
+        var rows = dataRows(body).map(function (row, pos) {
           return { row: row, pos: pos, value: sortValue(row, key, index, numeric) };
         });
         rows.sort(function (a, b) {
@@ -147,8 +147,64 @@
         var frag = document.createDocumentFragment();
         rows.forEach(function (r) { frag.appendChild(r.row); });
         body.appendChild(frag);
+        // A grouped table groups again, in the new order.
+        table.dispatchEvent(new CustomEvent('hindsight:sorted'));
       });
     });
+  }
+
+  // dataRows are a table body's rows without the group headings.
+  function dataRows(body) {
+    return Array.prototype.slice.call(body.rows).filter(function (r) {
+      return !r.classList.contains('group-row');
+    });
+  }
+
+  // group orders the shown rows by their data-<key> (keeping the order
+  // among equals) under a heading row per value that counts its rows and
+  // the overdue ones; an empty key removes the headings, leaving the rows
+  // in the order they had before grouping.
+  function group(table, key, order) {
+    var body = table.tBodies[0];
+    Array.prototype.slice.call(body.querySelectorAll('tr.group-row')).forEach(function (r) { body.removeChild(r); });
+    var rows = order.slice();
+    if (!key) {
+      rows.forEach(function (r) { body.appendChild(r); });
+      return;
+    }
+    var pos = new Map(order.map(function (r, i) { return [r, i]; }));
+    rows.sort(function (a, b) {
+      var c = compareText(a.getAttribute('data-' + key) || '', b.getAttribute('data-' + key) || '');
+      return c !== 0 ? c : pos.get(a) - pos.get(b);
+    });
+    var cols = table.tHead && table.tHead.rows.length ? table.tHead.rows[0].cells.length : 1;
+    var heading = null, name = null, count = 0, late = 0;
+    function close() {
+      if (!heading) return;
+      var th = heading.firstChild;
+      th.textContent = (name || 'No owner') + ' · ' + count + (count === 1 ? ' item' : ' items') + (late ? ', ' + late + ' overdue' : '');
+      heading.hidden = count === 0;
+    }
+    rows.forEach(function (r) {
+      var v = r.getAttribute('data-' + key) || '';
+      if (heading === null || v !== name) {
+        close();
+        heading = document.createElement('tr');
+        heading.className = 'group-row';
+        var th = document.createElement('th');
+        th.scope = 'colgroup';
+        th.colSpan = cols;
+        heading.appendChild(th);
+        body.appendChild(heading);
+        name = v; count = 0; late = 0;
+      }
+      body.appendChild(r);
+      if (!r.hidden) {
+        count++;
+        if (r.getAttribute('data-overdue') === 'true') late++;
+      }
+    });
+    close();
   }
 
   // ---------- Filter forms ----------
@@ -192,6 +248,11 @@
       return el.name && (el.tagName === 'SELECT' || el.type === 'checkbox');
     });
     if (!controls.length) return;
+    // A checkbox with data-group groups the rows by that attribute
+    // instead of filtering them.
+    var groupers = controls.filter(function (el) { return el.hasAttribute('data-group'); });
+    var filters = controls.filter(function (el) { return !el.hasAttribute('data-group'); });
+    var order = dataRows(body);
     var counters = byAttr('data-filter-count', id);
     var empties = byAttr('data-filter-empty', id);
 
@@ -222,15 +283,24 @@
       try { window.history.replaceState(window.history.state, '', url); } catch (e) { /* file: URLs */ }
     }
 
+    function regroup() {
+      var key = '';
+      groupers.forEach(function (el) { if (el.checked) key = el.getAttribute('data-group'); });
+      // order is the rows' order before grouping: as built, or as the
+      // last sort left them.
+      group(table, key, order);
+    }
+
     function apply() {
-      var rows = body.rows;
+      var rows = dataRows(body);
       var shown = 0;
       for (var i = 0; i < rows.length; i++) {
-        var ok = controls.every(function (el) { return rowMatches(rows[i], el); });
+        var ok = filters.every(function (el) { return rowMatches(rows[i], el); });
         rows[i].hidden = !ok;
         if (ok) shown++;
       }
       var total = rows.length;
+      regroup();
       counters.forEach(function (c) { c.textContent = shown + ' of ' + total + ' shown'; });
       empties.forEach(function (e) { e.hidden = shown !== 0; });
       table.parentNode.hidden = false;
@@ -239,6 +309,10 @@
     }
 
     form.addEventListener('change', apply);
+    table.addEventListener('hindsight:sorted', function () {
+      order = dataRows(body);
+      regroup();
+    });
     form.addEventListener('submit', function (e) { e.preventDefault(); apply(); });
     form.addEventListener('reset', function () { window.setTimeout(apply, 0); });
     form.hidden = false;
