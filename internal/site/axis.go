@@ -66,6 +66,7 @@ func newTimeScale(entries []postmortem.TimelineEntry) *timeScale {
 	if n < 2 {
 		return s
 	}
+	s.quiet = make([]bool, n-1)
 	span := s.times[n-1].Sub(s.times[0])
 	if span <= 0 {
 		return s
@@ -77,7 +78,6 @@ func newTimeScale(entries []postmortem.TimelineEntry) *timeScale {
 	sorted := slices.Clone(gaps)
 	slices.Sort(sorted)
 	typical := sorted[len(sorted)/2]
-	s.quiet = make([]bool, n-1)
 	var active time.Duration
 	breaks := 0
 	for i, g := range gaps {

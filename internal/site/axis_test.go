@@ -70,6 +70,10 @@ func TestTimeScale(t *testing.T) {
 		t.Errorf("ticks of a week-long timeline: %v", ax.Ticks)
 	}
 
+	same := newTimeScale(entriesAt(at(1, 8, 0), at(1, 8, 0), at(1, 8, 0)))
+	if p, ok := same.place(at(1, 8, 0)); !ok || p != 0 {
+		t.Errorf("entries all at one moment: place %v, %v", p, ok)
+	}
 	if newTimeScale(entriesAt(at(1, 8, 0))).axis(time.UTC) != nil || newTimeScale(entriesAt(at(1, 8, 0), at(1, 8, 0))).axis(time.UTC) != nil {
 		t.Error("an axis for a timeline of one moment")
 	}
