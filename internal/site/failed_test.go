@@ -54,7 +54,7 @@ func TestPreviewPages(t *testing.T) {
 	}
 	out := build(t, cfg, pms, Options{Findings: findings, Failed: failed, Preview: true})
 	page := read(t, out, pm.ID+"/index.html")
-	head, _, _ := strings.Cut(page, `class="glance"`)
+	head, _, _ := strings.Cut(page, `class="writeup`)
 	e, w := strings.Index(head, "summary is missing"), strings.Index(head, "placeholder text TODO")
 	if e < 0 || w < 0 || e > w {
 		t.Errorf("the findings are not at the top, errors first (error at %d, warning at %d)", e, w)
