@@ -442,9 +442,16 @@ func (b *builder) pages() []*Page {
 	acts.Actions = b.actionsView()
 	pages = append(pages, acts)
 
-	met := page("metrics", "Metrics", "metrics/", "Incidents, detection and resolution over time")
-	met.Metrics = b.metricsView()
-	pages = append(pages, met)
+	views := b.metricsViews()
+	for _, r := range metricRanges {
+		title := "Metrics"
+		if r.Years > 0 {
+			title += ", " + strings.ToLower(r.Label)
+		}
+		met := page("metrics", title, r.Path, "Incidents, detection and resolution over time")
+		met.Metrics = views[r.Path]
+		pages = append(pages, met)
+	}
 
 	pages = append(pages, page("search", "Search", "search/", "Search the postmortems"))
 	pages = append(pages, page("404", "Page not found", "404/", "Page not found"))

@@ -30,10 +30,49 @@ func count(v float64) string { return fmt.Sprint(int(math.Round(v))) }
 // metricsView computes the metrics page: incidents per month by severity,
 // median time to detect and resolve per quarter, incidents by service and
 // by tag, and action item completion per quarter.
-func (b *builder) metricsView() *MetricsView {
+// metricRanges are the spans the metrics page is drawn for: all time at
+// metrics/, and the recent years and months each on a page of its own, so
+// that a team sees where it stands now without older incidents drowning
+// it (the charts are drawn at build time; there is nothing to filter in
+// the browser).
+var metricRanges = []struct {
+	Path, Label string
+	Years       int
+}{
+	{"metrics/", "All time", 0},
+	{"metrics/3y/", "Last 3 years", 3},
+	{"metrics/12m/", "Last 12 months", 1},
+}
+
+// metricsViews gives the metrics page of each range, by its path.
+func (b *builder) metricsViews() map[string]*MetricsView {
+	out := map[string]*MetricsView{}
+	var tabs []Link
+	for _, r := range metricRanges {
+		tabs = append(tabs, Link{Text: r.Label, URL: b.url(r.Path)})
+	}
+	for i, r := range metricRanges {
+		pms := b.pms
+		if r.Years > 0 {
+			since := b.now.AddDate(-r.Years, 0, 0)
+			pms = nil
+			for _, pm := range b.pms {
+				if !pm.Date.IsZero() && pm.Date.Time.After(since) {
+					pms = append(pms, pm)
+				}
+			}
+		}
+		v := b.metricsView(pms, strings.ToLower(r.Label))
+		v.Ranges, v.Range = tabs, i
+		out[r.Path] = v
+	}
+	return out
+}
+
+func (b *builder) metricsView(pms []*postmortem.Postmortem, span string) *MetricsView {
 	v := &MetricsView{}
-	dated := make([]*postmortem.Postmortem, 0, len(b.pms))
-	for _, pm := range b.pms {
+	dated := make([]*postmortem.Postmortem, 0, len(pms))
+	for _, pm := range pms {
 		if !pm.Date.IsZero() {
 			dated = append(dated, pm)
 		}
@@ -42,14 +81,14 @@ func (b *builder) metricsView() *MetricsView {
 		return cmp.Or(x.Date.Compare(y.Date.Time), cmp.Compare(x.ID, y.ID))
 	})
 
-	v.Figures = append(v.Figures, Figure{Label: "Postmortems", Value: fmt.Sprint(len(b.pms))})
-	if m, ok := median(b.pms, (*postmortem.Postmortem).TimeToDetect); ok {
-		v.Figures = append(v.Figures, Figure{Label: "Median time to detect", Value: Duration(m), Note: "all time"})
+	v.Figures = append(v.Figures, Figure{Label: "Postmortems", Value: fmt.Sprint(len(pms)), Note: span})
+	if m, ok := median(pms, (*postmortem.Postmortem).TimeToDetect); ok {
+		v.Figures = append(v.Figures, Figure{Label: "Median time to detect", Value: Duration(m), Note: span})
 	}
-	if m, ok := median(b.pms, (*postmortem.Postmortem).TimeToResolve); ok {
-		v.Figures = append(v.Figures, Figure{Label: "Median time to resolve", Value: Duration(m), Note: "all time"})
+	if m, ok := median(pms, (*postmortem.Postmortem).TimeToResolve); ok {
+		v.Figures = append(v.Figures, Figure{Label: "Median time to resolve", Value: Duration(m), Note: span})
 	}
-	if t := postmortem.Tally(b.pms, b.now); t.Total > 0 {
+	if t := postmortem.Tally(pms, b.now); t.Total > 0 {
 		if share, ok := t.Completion(); ok {
 			note := fmt.Sprintf("%d of %d", t.Done, t.Total-t.WontDo)
 			if t.WontDo > 0 {
@@ -60,11 +99,11 @@ func (b *builder) metricsView() *MetricsView {
 	}
 
 	v.Charts = append(v.Charts, b.perMonth(dated), b.mediansPerQuarter(dated),
-		b.byTerm("by-service", "Incidents by service", "services", func(pm *postmortem.Postmortem) []string { return pm.Services }),
-		b.byTerm("by-tag", "Incidents by tag", "tags", func(pm *postmortem.Postmortem) []string { return pm.Tags }),
+		b.byTerm(pms, "by-service", "Incidents by service", "services", func(pm *postmortem.Postmortem) []string { return pm.Services }),
+		b.byTerm(pms, "by-tag", "Incidents by tag", "tags", func(pm *postmortem.Postmortem) []string { return pm.Tags }),
 		b.completion(dated))
 	if len(b.cfg.ActionItemPolicy) > 0 {
-		v.Charts = append(v.Charts, b.policyByPeriod(dated), b.policyByOwner())
+		v.Charts = append(v.Charts, b.policyByPeriod(dated), b.policyByOwner(pms))
 	}
 	return v
 }
@@ -123,9 +162,9 @@ func (b *builder) policyByPeriod(dated []*postmortem.Postmortem) ChartView {
 }
 
 // policyByOwner is the same share per owner, the most items first.
-func (b *builder) policyByOwner() ChartView {
+func (b *builder) policyByOwner(pms []*postmortem.Postmortem) ChartView {
 	byOwner := map[string]*policyShare{}
-	for _, pm := range b.pms {
+	for _, pm := range pms {
 		b.policyTally(pm, func(n int, within bool) {
 			owner := strings.TrimSpace(pm.ActionItems[n-1].Owner)
 			if owner == "" {
@@ -307,9 +346,9 @@ func durationTicks(lo, hi float64) []float64 {
 	return all[first : last+1]
 }
 
-func (b *builder) byTerm(id, title, what string, terms func(*postmortem.Postmortem) []string) ChartView {
+func (b *builder) byTerm(pms []*postmortem.Postmortem, id, title, what string, terms func(*postmortem.Postmortem) []string) ChartView {
 	counts := map[string]int{}
-	for _, pm := range b.pms {
+	for _, pm := range pms {
 		for _, t := range terms(pm) {
 			counts[t]++
 		}

@@ -701,3 +701,44 @@ func TestTermFigures(t *testing.T) {
 		t.Errorf("severity/ lacks the definition")
 	}
 }
+
+// The metrics page is drawn for all time and again for the last three
+// years and twelve months, each page leading to the others and counting
+// only its own incidents.
+func TestMetricRanges(t *testing.T) {
+	cfg, pms := fixture(t)
+	old := *pms[0]
+	old.ID = "old-incident"
+	old.Date.Time = time.Date(2020, 5, 1, 0, 0, 0, 0, time.UTC)
+	all := append(pms, &old)
+	out := build(t, cfg, all, Options{})
+	published := 0
+	for _, pm := range all {
+		if pm.Status != postmortem.StatusDraft {
+			published++
+		}
+	}
+	for _, tt := range []struct {
+		page    string
+		current string
+		count   int
+	}{
+		{"metrics/index.html", "All time", published},
+		{"metrics/3y/index.html", "Last 3 years", published - 1},
+		{"metrics/12m/index.html", "Last 12 months", published - 1},
+	} {
+		page := read(t, out, tt.page)
+		if want := `aria-current="page">` + tt.current + `</a>`; !strings.Contains(page, want) {
+			t.Errorf("%s: the tab of its range is not current", tt.page)
+		}
+		for _, r := range []string{"/pm/metrics/", "/pm/metrics/3y/", "/pm/metrics/12m/"} {
+			if !strings.Contains(page, `href="`+r+`"`) {
+				t.Errorf("%s does not lead to %s", tt.page, r)
+			}
+		}
+		if want := fmt.Sprintf(`<dd class="figure-value">%d</dd>
+    <dd class="figure-note">%s</dd>`, tt.count, strings.ToLower(tt.current)); !strings.Contains(page, want) {
+			t.Errorf("%s does not count %d postmortems for %s", tt.page, tt.count, strings.ToLower(tt.current))
+		}
+	}
+}

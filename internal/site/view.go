@@ -409,6 +409,9 @@ type ActionsView struct {
 
 // MetricsView holds the charts, each with a table of its data.
 type MetricsView struct {
+	// Ranges lead to the page of each time range; Range is this page's.
+	Ranges []Link
+	Range  int
 	Charts []ChartView
 	// Figures are headline numbers (totals, medians).
 	Figures []Figure
