@@ -349,7 +349,10 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 			return err
 		}
 	}
-	for name, data := range b.actionExports(b.actionsView()) {
+	if b.actionItems == nil { // the list pages were kept from the last build
+		b.actionItems = b.actionsView()
+	}
+	for name, data := range b.actionExports(b.actionItems) {
 		if err := w.file(name, data); err != nil {
 			return err
 		}
@@ -439,7 +442,8 @@ func (b *builder) pages() []*Page {
 	}
 
 	acts := page("actions", "Action items", "actions/", "Every action item, overdue first")
-	acts.Actions = b.actionsView()
+	b.actionItems = b.actionsView()
+	acts.Actions = b.actionItems
 	pages = append(pages, acts)
 
 	views := b.metricsViews()

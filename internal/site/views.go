@@ -65,6 +65,9 @@ type builder struct {
 	tickets []config.TicketPattern
 	// termSlugs gives each value of a taxonomy its own path segment.
 	termSlugs map[string]map[string]string
+	// actionItems is the action items page's view once made, which its
+	// downloads reuse.
+	actionItems *ActionsView
 	// plan says which pages take their related postmortems from the
 	// memo of the last build.
 	plan *relatedPlan
