@@ -37,6 +37,17 @@ commit() {
   GIT_AUTHOR_DATE=$1 GIT_COMMITTER_DATE=$1 git commit -q -m "$msg"
 }
 
+# header BASE STYLESHEET [NAV-ATTRIBUTES [LOGO]] writes the header every
+# page includes: the file four incidents and the last change touch.
+header() {
+  {
+    printf '<head>\n  <meta charset="utf-8">\n  <base href="%s">\n  <link rel="stylesheet" href="%s">\n</head>\n' "$1" "$2"
+    printf '<nav%s>\n' "${3:-}"
+    if [ -n "${4:-}" ]; then printf '  <img src="%s" alt="">\n' "$4"; fi
+    printf '  <a href="/">Home</a>\n  <a href="/login">Sign in</a>\n  <a href="/bookings">Manage bookings</a>\n</nav>\n'
+  } > templates/header.html
+}
+
 mkdir -p templates config deploy
 cat > README.md <<'TXT'
 # web
@@ -44,18 +55,7 @@ cat > README.md <<'TXT'
 The public website: templates, their configuration per environment, and
 the deploy pipeline.
 TXT
-cat > templates/header.html <<'TXT'
-<head>
-  <meta charset="utf-8">
-  <base href="{{ .Origin }}/">
-  <link rel="stylesheet" href="/static/site.css">
-</head>
-<nav>
-  <a href="/">Home</a>
-  <a href="/login">Sign in</a>
-  <a href="/bookings">Manage bookings</a>
-</nav>
-TXT
+header '{{ .Origin }}/' '/static/site.css'
 cat > templates/home.html <<'TXT'
 {{ template "header.html" . }}
 <main>
@@ -97,18 +97,7 @@ commit 2019-06-14T15:20:00+01:00 "Login: remember the last booking reference"
 
 # The trigger of 2019-06-28-homepage-404: the tidied header carries a base
 # URL from a developer's local configuration.
-cat > templates/header.html <<'TXT'
-<head>
-  <meta charset="utf-8">
-  <base href="http://localhost/">
-  <link rel="stylesheet" href="/static/site.css">
-</head>
-<nav class="site-nav">
-  <a href="/">Home</a>
-  <a href="/login">Sign in</a>
-  <a href="/bookings">Manage bookings</a>
-</nav>
-TXT
+header 'http://localhost/' '/static/site.css' ' class="site-nav"'
 commit 2019-06-28T18:12:00+01:00 "Header: tidy the navigation markup"
 trigger1=$(git rev-parse HEAD)
 
@@ -192,32 +181,10 @@ commit 2019-09-10T09:15:00+01:00 "CI: fail the build when a template hard-codes 
 
 # The trigger of 2019-10-08-stylesheets-missing: the header again, now the
 # stylesheet path.
-cat > templates/header.html <<'TXT'
-<head>
-  <meta charset="utf-8">
-  <base href="{{ .Origin }}/">
-  <link rel="stylesheet" href="https://cdn.example.com/v2/site.css">
-</head>
-<nav>
-  <a href="/">Home</a>
-  <a href="/login">Sign in</a>
-  <a href="/bookings">Manage bookings</a>
-</nav>
-TXT
+header '{{ .Origin }}/' 'https://cdn.example.com/v2/site.css'
 commit 2019-10-08T16:40:00+01:00 "Header: load the stylesheet from the CDN"
 
-cat > templates/header.html <<'TXT'
-<head>
-  <meta charset="utf-8">
-  <base href="{{ .Origin }}/">
-  <link rel="stylesheet" href="https://cdn.example.com/static/site.css">
-</head>
-<nav>
-  <a href="/">Home</a>
-  <a href="/login">Sign in</a>
-  <a href="/bookings">Manage bookings</a>
-</nav>
-TXT
+header '{{ .Origin }}/' 'https://cdn.example.com/static/site.css'
 commit 2019-10-08T17:02:00+01:00 "Header: the CDN serves the stylesheet under /static"
 
 # The fix of 2019-11-14-booking-certificate-near-miss.
@@ -235,19 +202,7 @@ git tag release-2019-11
 
 # A change still to ship: it touches the header, as two incidents did, so
 # `hindsight related --repo web --base release-2019-11` lists them.
-cat > templates/header.html <<'TXT'
-<head>
-  <meta charset="utf-8">
-  <base href="{{ .Origin }}/">
-  <link rel="stylesheet" href="https://cdn.example.com/static/site.css">
-</head>
-<nav>
-  <img src="/static/winter-logo.svg" alt="">
-  <a href="/">Home</a>
-  <a href="/login">Sign in</a>
-  <a href="/bookings">Manage bookings</a>
-</nav>
-TXT
+header '{{ .Origin }}/' 'https://cdn.example.com/static/site.css' '' '/static/winter-logo.svg'
 commit 2019-12-02T11:00:00+01:00 "Header: the winter logo"
 
 rm -rf "$out"
