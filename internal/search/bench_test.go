@@ -265,7 +265,7 @@ func benchIndex(b *testing.B) (*Index, []Doc) {
 // waitMerged waits for scorch's background merging after a bulk load to
 // settle, so that latencies are those of an index in service rather than
 // of one competing with its merger for the two CPUs.
-func waitMerged(b *testing.B, ix *Index) {
+func waitMerged(b testing.TB, ix *Index) {
 	b.Helper()
 	counters := func() string {
 		st, _ := ix.idx.StatsMap()["index"].(map[string]any)
