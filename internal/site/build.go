@@ -333,9 +333,6 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if !keptLists {
-		b.opts.Memo.noteLists(listKey, lists)
-	}
 	if !b.opts.NoStaticSearch {
 		if err := b.exportSearch(w); err != nil {
 			return err
@@ -349,13 +346,20 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 			return err
 		}
 	}
-	if b.actionItems == nil { // the list pages were kept from the last build
-		b.actionItems = b.actionsView()
-	}
-	for name, data := range b.actionExports(b.actionItems) {
-		if err := w.file(name, data); err != nil {
-			return err
+	if !keptLists {
+		// The downloads of the action items page come from the same
+		// front matter as the lists, and are kept with them.
+		for name, data := range b.actionExports(b.actionItems) {
+			fp := contentPrint(data)
+			lists[name] = fp
+			if w.keep(name, fp) {
+				continue
+			}
+			if err := w.write(name, fp, data); err != nil {
+				return err
+			}
 		}
+		b.opts.Memo.noteLists(listKey, lists)
 	}
 	return nil
 }

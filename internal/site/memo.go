@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -102,7 +103,9 @@ func (m *Memo) keepLists(w *writer, key string) bool {
 			// Gone since the first loop: the caller makes the pages.
 			return false
 		}
-		w.pages.Add(1)
+		if path.Ext(name) == ".html" { // the action items' downloads are kept with the lists
+			w.pages.Add(1)
+		}
 	}
 	return true
 }

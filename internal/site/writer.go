@@ -263,11 +263,16 @@ func (w *writer) write(name, fp string, data []byte) error {
 	return nil
 }
 
+// contentPrint is the fingerprint of a file that is its content.
+func contentPrint(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
 // file writes a file whose fingerprint is its content, unless the previous
 // build has the same.
 func (w *writer) file(name string, data []byte) error {
-	sum := sha256.Sum256(data)
-	fp := hex.EncodeToString(sum[:16])
+	fp := contentPrint(data)
 	if w.keep(name, fp) {
 		return nil
 	}
