@@ -36,7 +36,7 @@ var registry = []Rule{
 	{ID: "recommended-section", Pure: true, Level: warnLevel, Doc: "a recommended H2 section is missing", Check: recommendedSections},
 	{ID: "timeline-order", Pure: true, Level: warnLevel, Doc: "timeline entries go back in time or do not start with a time", Check: timelineOrder},
 	{ID: "action-item", Pure: true, Level: errorLevel, Doc: "an action item without title, owner or due date", Check: actionItems},
-	{ID: "action-item-overdue", Level: warnLevel, Doc: "an open or in-progress action item past its due date", Check: overdueItems},
+	{ID: "action-item-overdue", Pure: true, Level: warnLevel, Doc: "an open or in-progress action item past its due date", Check: overdueItems},
 	{ID: "action-item-policy", Level: warnLevel, Doc: "an open action item due later after `resolved` than `action_item_policy` allows for its priority", Check: itemPolicy},
 	{ID: "related-missing", Level: errorLevel, Doc: "`related` names an id that no postmortem has", Check: relatedMissing},
 	{ID: "link-not-published", Level: warnLevel, Doc: "a link from a postmortem to a draft, or from a public postmortem to an internal one: builds that leave the target out show the link as plain text", Check: linksToLeftOut},
@@ -266,6 +266,9 @@ func actionItems(r *run, pm *postmortem.Postmortem) {
 	}
 }
 
+// overdueItems is pure: an item's due date is a day, so whether it is
+// overdue, and by how many days, changes only with the day, which the memo
+// is kept for.
 func overdueItems(r *run, pm *postmortem.Postmortem) {
 	for i, a := range pm.ActionItems {
 		if a.Overdue(r.opts.Now) {
