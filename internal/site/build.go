@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"html/template"
 	"io/fs"
 	"os"
@@ -172,14 +173,16 @@ func CheckOutput(cfg *config.Config, out string) error {
 	if st, err := os.Lstat(filepath.Join(abs, IndexDir)); err == nil && !st.IsDir() {
 		return fmt.Errorf("the output folder %s holds a %s that is not a folder (a symbolic link?); empty the output folder or choose another", out, IndexDir)
 	}
-	entries, err := os.ReadDir(abs)
+	// Whether it holds anything but the search index: two names tell,
+	// without reading all of a large site's.
+	names, err := firstNames(abs, 2)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("reading the output folder: %w", err)
 	}
-	if len(entries) == 0 || len(entries) == 1 && entries[0].Name() == IndexDir {
+	if len(names) == 0 || len(names) == 1 && names[0] == IndexDir {
 		return nil
 	}
 	if st, err := os.Lstat(filepath.Join(abs, Marker)); err != nil || !st.Mode().IsRegular() {
@@ -189,6 +192,21 @@ func CheckOutput(cfg *config.Config, out string) error {
 		return fmt.Errorf("the output folder %s is not a previous Hindsight build: %v; empty it or choose another folder", out, err)
 	}
 	return nil
+}
+
+// firstNames returns up to n names of the entries of folder dir, in no
+// particular order.
+func firstNames(dir string, n int) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(n)
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return names, err
 }
 
 // contains reports whether folder dir holds path below it ("/" holds
@@ -210,7 +228,23 @@ func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) 
 		}
 		b.byID[strings.ToLower(pm.ID)] = pm
 		b.rels[pm.Rel] = pm
-		b.summary[pm.ID] = b.summarize(pm)
+	}
+	// The summaries only read the builder: made in parallel.
+	sums := make([]*Summary, len(b.pms))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	const chunk = 256
+	for lo := 0; lo < len(b.pms); lo += chunk {
+		g.Go(func() error {
+			for i := lo; i < min(lo+chunk, len(b.pms)); i++ {
+				sums[i] = b.summarize(b.pms[i])
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for i, pm := range b.pms {
+		b.summary[pm.ID] = sums[i]
 	}
 	return b, nil
 }

@@ -25,9 +25,10 @@ type Memo struct {
 	// on; a build of another scope starts afresh.
 	scope   string
 	related map[string]relatedMemo
-	// sources are the digests of the postmortems' bytes, by postmortem:
-	// a reload takes an unchanged file's postmortem from the load before.
-	sources, nextSources map[*postmortem.Postmortem][]byte
+	// sources are the digests of the postmortems' bytes and of their
+	// front matter, by postmortem: a reload takes an unchanged file's
+	// postmortem from the load before.
+	sources, nextSources map[*postmortem.Postmortem]digests
 	// listKey covers what the list pages of the last build were made
 	// from; lists are their names and fingerprints.
 	listKey string
@@ -70,17 +71,6 @@ func (b *builder) listKey(themeVersion string) string {
 	return string(h.Sum(nil))
 }
 
-// frontDigest is the SHA-256 of pm's front matter: its bytes up to the
-// body, or all of them when they do not end with the body.
-func (m *Memo) frontDigest(pm *postmortem.Postmortem) []byte {
-	src := pm.Source
-	if bytes.HasSuffix(src, pm.Body) {
-		src = src[:len(src)-len(pm.Body)]
-	}
-	sum := sha256.Sum256(src)
-	return sum[:]
-}
-
 // keepLists keeps the last build's list pages when key, made by the
 // same memo, is what they were made from, and says whether it did.
 func (m *Memo) keepLists(w *writer, key string) bool {
@@ -120,28 +110,46 @@ func (m *Memo) noteLists(key string, lists map[string]string) {
 	m.mu.Unlock()
 }
 
-// sourceDigest is the SHA-256 of pm's bytes, which fingerprints cover in
-// place of the bytes themselves.
-func (m *Memo) sourceDigest(pm *postmortem.Postmortem) []byte {
+// digests are a postmortem's: of all its bytes, which page fingerprints
+// cover in place of the bytes themselves, and of its front matter (the
+// bytes up to the body, or all of them when they do not end with the
+// body), which the list pages' key covers.
+type digests struct{ source, front []byte }
+
+func digestsOf(pm *postmortem.Postmortem) digests {
+	src := pm.Source
+	all := sha256.Sum256(src)
+	if bytes.HasSuffix(src, pm.Body) {
+		src = src[:len(src)-len(pm.Body)]
+	}
+	front := sha256.Sum256(src)
+	return digests{source: all[:], front: front[:]}
+}
+
+// digests are pm's digests, made once for as long as the postmortem is
+// loaded.
+func (m *Memo) digests(pm *postmortem.Postmortem) digests {
 	if m == nil {
-		sum := sha256.Sum256(pm.Source)
-		return sum[:]
+		return digestsOf(pm)
 	}
 	m.mu.Lock()
 	d, ok := m.sources[pm]
 	m.mu.Unlock()
 	if !ok {
-		sum := sha256.Sum256(pm.Source)
-		d = sum[:]
+		d = digestsOf(pm)
 	}
 	m.mu.Lock()
 	if m.nextSources == nil {
-		m.nextSources = map[*postmortem.Postmortem][]byte{}
+		m.nextSources = map[*postmortem.Postmortem]digests{}
 	}
 	m.nextSources[pm] = d
 	m.mu.Unlock()
 	return d
 }
+
+func (m *Memo) sourceDigest(pm *postmortem.Postmortem) []byte { return m.digests(pm).source }
+
+func (m *Memo) frontDigest(pm *postmortem.Postmortem) []byte { return m.digests(pm).front }
 
 // turnSources keeps the digests asked for since the last turn, dropping
 // those of postmortems no longer loaded.

@@ -6,7 +6,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/hindsight-dev/hindsight/internal/config"
 )
 
 // TestStaleStagingRemoved: a build removes the staging folders of builds
@@ -43,5 +46,47 @@ func TestStaleStagingRemoved(t *testing.T) {
 		if got := err == nil; got != kept {
 			t.Errorf("%s: kept %v, want %v", name, got, kept)
 		}
+	}
+}
+
+// TestCheckOutputFolders: an output folder that is missing, empty or holds
+// only the search index may be built into; one with any other file and no
+// marker may not, whichever order the folder lists its entries in.
+func TestCheckOutputFolders(t *testing.T) {
+	cfg := config.Defaults()
+	cfg.Root = t.TempDir()
+	for _, tc := range []struct {
+		name  string
+		files []string
+		ok    bool
+	}{
+		{"missing", nil, true},
+		{"empty", []string{}, true},
+		{"only the index", []string{IndexDir + "/x"}, true},
+		{"one other file", []string{"notes.txt"}, false},
+		{"the index and another file", []string{IndexDir + "/x", "notes.txt"}, false},
+		{"many files", []string{"a", "b", "c", "d", IndexDir + "/x"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(cfg.Root, strings.ReplaceAll(tc.name, " ", "-"))
+			if tc.files != nil {
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, f := range tc.files {
+				p := filepath.Join(out, filepath.FromSlash(f))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := CheckOutput(cfg, out)
+			if (err == nil) != tc.ok {
+				t.Fatalf("CheckOutput = %v, want ok %v", err, tc.ok)
+			}
+		})
 	}
 }
