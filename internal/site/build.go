@@ -229,7 +229,9 @@ func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) 
 		b.byID[strings.ToLower(pm.ID)] = pm
 		b.rels[pm.Rel] = pm
 	}
-	// The summaries only read the builder: made in parallel.
+	// The summaries only read the builder: made in parallel, or taken
+	// from the last build.
+	key := b.summariesKey()
 	sums := make([]*Summary, len(b.pms))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
@@ -237,7 +239,8 @@ func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) 
 	for lo := 0; lo < len(b.pms); lo += chunk {
 		g.Go(func() error {
 			for i := lo; i < min(lo+chunk, len(b.pms)); i++ {
-				sums[i] = b.summarize(b.pms[i])
+				pm := b.pms[i]
+				sums[i] = b.opts.Memo.summary(pm, b.summaryKey(pm, key), func() *Summary { return b.summarize(pm) })
 			}
 			return nil
 		})

@@ -29,6 +29,9 @@ type Memo struct {
 	// front matter, by postmortem: a reload takes an unchanged file's
 	// postmortem from the load before.
 	sources, nextSources map[*postmortem.Postmortem]digests
+	// summaries are the postmortems' summaries, by postmortem, with the
+	// key of what else they were made from.
+	summaries, nextSummaries map[*postmortem.Postmortem]keptSummary
 	// listKey covers what the list pages of the last build were made
 	// from; lists are their names and fingerprints.
 	listKey string
@@ -147,18 +150,46 @@ func (m *Memo) digests(pm *postmortem.Postmortem) digests {
 	return d
 }
 
+// keptSummary is a summary and the key it was made under.
+type keptSummary struct {
+	key string
+	s   *Summary
+}
+
+// summary is pm's summary: the last build's when it was made under the
+// same key, else made by make.
+func (m *Memo) summary(pm *postmortem.Postmortem, key string, make func() *Summary) *Summary {
+	if m == nil {
+		return make()
+	}
+	m.mu.Lock()
+	k, ok := m.summaries[pm]
+	m.mu.Unlock()
+	if !ok || k.key != key {
+		k = keptSummary{key: key, s: make()}
+	}
+	m.mu.Lock()
+	if m.nextSummaries == nil {
+		m.nextSummaries = map[*postmortem.Postmortem]keptSummary{}
+	}
+	m.nextSummaries[pm] = k
+	m.mu.Unlock()
+	return k.s
+}
+
 func (m *Memo) sourceDigest(pm *postmortem.Postmortem) []byte { return m.digests(pm).source }
 
 func (m *Memo) frontDigest(pm *postmortem.Postmortem) []byte { return m.digests(pm).front }
 
-// turnSources keeps the digests asked for since the last turn, dropping
-// those of postmortems no longer loaded.
+// turnSources keeps the digests and summaries asked for since the last
+// turn, dropping those of postmortems no longer loaded.
 func (m *Memo) turnSources() {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
 	m.sources, m.nextSources = m.nextSources, nil
+	m.summaries, m.nextSummaries = m.nextSummaries, nil
 	m.mu.Unlock()
 }
 

@@ -61,8 +61,14 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 			files[id] = [2][]string{{pool[i%len(pool)]}, {pool[(i*3+1)%len(pool)], pool[(i+2)%len(pool)]}}
 		}
 	}
+	// The action items a commit's trailer closed: from git too.
+	closed := map[string]bool{}
 	link := func(c *corpus.Corpus) {
 		for _, pm := range c.Postmortems {
+			pm.ClosedItems = nil
+			if closed[pm.ID] {
+				pm.ClosedItems = map[int]postmortem.CommitInfo{1: {SHA: "c" + pm.ID, Repo: "svc", Subject: "close it"}}
+			}
 			f, ok := files[pm.ID]
 			if !ok {
 				pm.Linked = nil
@@ -88,6 +94,7 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 		re := regexp.MustCompile(`(?m)^` + key + `: .*$`)
 		return func(s string) string { return re.ReplaceAllString(s, key+": "+value) }
 	}
+	var c *corpus.Corpus
 	rounds := []struct {
 		name string
 		do   func()
@@ -121,6 +128,16 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 			edit(ids[110], func(s string) string { return strings.Replace(s, "status: open", "status: done", 1) })
 		}},
 		{name: "a title", do: func() { edit(ids[120], replaceLine("title", `"A new title"`)) }},
+		{name: "an item closed by a commit", do: func() {
+			for _, pm := range c.Postmortems {
+				if len(pm.ActionItems) > 0 && pm.ActionItems[0].Open() && len(closed) < 10 {
+					closed[pm.ID] = true
+				}
+			}
+			if len(closed) == 0 {
+				t.Fatal("no postmortem has an open first action item")
+			}
+		}},
 		{name: "another day", opts: func(o *Options) { o.Now = time.Date(2015, 2, 1, 0, 0, 0, 0, time.UTC) }},
 		{name: "back to all", do: func() { edit(ids[100], func(s string) string { return s + "\nAnd more.\n" }) }},
 	}
@@ -133,7 +150,6 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 	memo := &Memo{}
 	sim := &fakeSimilar{ids: ids}
 	out := filepath.Join(root, "site")
-	var c *corpus.Corpus
 	for i, r := range rounds {
 		if r.do != nil {
 			r.do()

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -161,6 +162,41 @@ func (b *builder) links(taxonomy string, terms []string) []Link {
 		out = append(out, Link{Text: t, URL: b.termURL(taxonomy, t)})
 	}
 	return out
+}
+
+// summariesKey covers what every summary is made from besides its own
+// postmortem's front matter: the config, the day, where the site lives and
+// the slugs of the terms.
+func (b *builder) summariesKey() string {
+	if b.opts.Memo == nil {
+		return ""
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%p\x00%s\x00%s\x00", b.cfg, b.now.Format(time.DateOnly), b.site.Base)
+	for _, tax := range slices.Sorted(maps.Keys(b.termSlugs)) {
+		for _, term := range slices.Sorted(maps.Keys(b.termSlugs[tax])) {
+			fmt.Fprintf(h, "%s\x00%s\x00%s\x00", tax, term, b.termSlugs[tax][term])
+		}
+	}
+	return string(h.Sum(nil))
+}
+
+// summaryKey covers what pm's summary is made from besides its front
+// matter: key, from summariesKey, and the items commits closed or
+// reopened.
+func (b *builder) summaryKey(pm *postmortem.Postmortem, key string) string {
+	if b.opts.Memo == nil || len(pm.ClosedItems) == 0 && len(pm.ReopenedItems) == 0 {
+		return key
+	}
+	var sb strings.Builder
+	sb.WriteString(key)
+	for _, n := range slices.Sorted(maps.Keys(pm.ClosedItems)) {
+		fmt.Fprintf(&sb, "x%d", n)
+	}
+	for _, n := range slices.Sorted(maps.Keys(pm.ReopenedItems)) {
+		fmt.Fprintf(&sb, "o%d", n)
+	}
+	return sb.String()
 }
 
 func (b *builder) summarize(pm *postmortem.Postmortem) *Summary {
