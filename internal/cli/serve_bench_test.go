@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"github.com/hindsight-dev/hindsight/internal/pipeline"
+	"github.com/hindsight-dev/hindsight/internal/synth"
+)
+
+// BenchmarkServeEdit measures what `hindsight serve` does between an
+// editor's save and the reload event: the previewer's whole rebuild (load
+// with the previous corpus, check, link, build) after a line is appended
+// to one postmortem, on a corpus shaped like a team's (its commits resolve
+// in a packed service repository). HINDSIGHT_BENCH_TEAM names a docs
+// folder made by synth.WriteTeam to use instead of a generated one (e.g.
+// 10,000 postmortems); otherwise 1,000 postmortems naming 2,000 commits
+// are written first.
+func BenchmarkServeEdit(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("git is not installed")
+	}
+	docs := os.Getenv("HINDSIGHT_BENCH_TEAM")
+	if docs == "" {
+		var err error
+		docs, err = synth.WriteTeam(b.TempDir(), synth.TeamOptions{Postmortems: 1000, Commits: 2000, Batches: 20})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(docs, "postmortems"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	edited := filepath.Join(docs, "postmortems", entries[len(entries)/2].Name())
+	original, err := os.ReadFile(edited)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = os.WriteFile(edited, original, 0o644) })
+
+	ctx := context.Background()
+	var stdout, stderr syncBuffer
+	f := testFactory(ctx, docs, &stdout, &stderr)
+	cache := filepath.Join(b.TempDir(), "cache")
+	f.IO.Getenv = func(k string) string {
+		switch k {
+		case "HINDSIGHT_NOW":
+			return testNow
+		case "HINDSIGHT_CACHE":
+			return cache
+		}
+		return ""
+	}
+	opts := &ServeOptions{BuildOptions: BuildOptions{Factory: f, Drafts: true}}
+	cfg, err := f.Config()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := filepath.Join(b.TempDir(), "site")
+	ix, err := pipeline.OpenIndex(out, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	p := newPreviewer(ctx, opts, cfg, out, ix)
+	if err := p.rebuild(); err != nil {
+		b.Fatalf("first build: %v", err)
+	}
+	if path := os.Getenv("HINDSIGHT_BENCH_PROFILE"); path != "" {
+		// The rebuilds alone, without the first build.
+		pf, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			b.Fatal(err)
+		}
+		defer pf.Close()
+		defer pprof.StopCPUProfile()
+	}
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		if err := os.WriteFile(edited, append(append([]byte{}, original...), "\nEdit "+strconv.Itoa(i)+".\n"...), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := p.rebuild(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MB")
+	}
+}
