@@ -8,7 +8,7 @@ import "math"
 func StackedBars(c Chart) string {
 	const kind = "stacked-bars"
 	if c.empty() {
-		return noData(c, kind, width, height)
+		return noData(c, kind, c.w(), height)
 	}
 	n := len(c.Labels)
 	peak, integer := 0.0, true
@@ -64,7 +64,7 @@ func HorizontalBars(c Chart) string {
 		top  = 12.0
 	)
 	if c.empty() {
-		return noData(c, kind, width, 120)
+		return noData(c, kind, c.w(), 120)
 	}
 	n := len(c.Labels)
 	sr := c.Series[0]
@@ -79,7 +79,7 @@ func HorizontalBars(c Chart) string {
 		peak = math.Max(peak, v)
 		integer = integer && isInteger(v)
 		var cut bool
-		if labels[i], cut = truncate(c.Labels[i], maxHLabel); cut {
+		if labels[i], cut = truncate(c.Labels[i], c.fit(maxHLabel, 12)); cut {
 			full[i] = c.Labels[i]
 		}
 		labelW = math.Max(labelW, textWidth(labels[i]))
@@ -89,13 +89,13 @@ func HorizontalBars(c Chart) string {
 	last := ticks[len(ticks)-1]
 
 	left := math.Max(labelW+14, 40)
-	right := width - math.Max(valueW+14, textWidth(c.formatTick(last))/2+padding)
+	right := c.w() - math.Max(valueW+14, textWidth(c.formatTick(last))/2+padding)
 	bottom := top + rowH*float64(n)
 	h := bottom + 30
 	x := func(v float64) float64 { return left + v/last*(right-left) }
 
 	var s svg
-	s.header(c, kind, width, h, "Horizontal bar chart of "+plural(n, "category", "categories")+".")
+	s.header(c, kind, c.w(), h, "Horizontal bar chart of "+plural(n, "category", "categories")+".")
 	s.open(`<g class="x-axis">`)
 	for i, t := range ticks {
 		tx := x(t)

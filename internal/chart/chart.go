@@ -53,6 +53,26 @@ type Chart struct {
 	// for values that span orders of magnitude, such as minutes beside
 	// days. It needs Ticks, all above 0.
 	Log bool
+	// Width is the chart's logical width, in the units of its 12-unit
+	// text; 0 is 640. A chart shown on a phone is drawn narrower, at
+	// about the width it is shown at, so that its text stays readable
+	// instead of shrinking with the drawing: fewer category labels are
+	// shown and names are cut shorter.
+	Width float64
+}
+
+// w is the chart's logical width.
+func (c Chart) w() float64 {
+	if c.Width > 0 {
+		return c.Width
+	}
+	return width
+}
+
+// fit scales a count of labels or runes that suits the full width to the
+// chart's, keeping at least least.
+func (c Chart) fit(n, least int) int {
+	return max(least, int(float64(n)*c.w()/width))
 }
 
 // Geometry, in logical (viewBox) units. The text metrics assume the
@@ -370,14 +390,14 @@ type legendItem struct {
 
 // layoutLegend places one entry per series in rows from x0 to x1, starting
 // at y0; it returns the entries and the height they take.
-func layoutLegend(series []Series, x0, x1, y0 float64) ([]legendItem, float64) {
+func layoutLegend(series []Series, x0, x1, y0 float64, maxName int) ([]legendItem, float64) {
 	if len(series) < 2 {
 		return nil, 0
 	}
 	var items []legendItem
 	x, y := x0, y0
 	for i, s := range series {
-		name, cut := truncate(seriesName(s, i), maxLegend)
+		name, cut := truncate(seriesName(s, i), maxName)
 		w := swatchSize + 5 + textWidth(name)
 		if x > x0 && x+w > x1 {
 			x, y = x0, y+legendRowH
@@ -460,7 +480,7 @@ func axisTicks(c Chart, peak float64, integer bool) ([]float64, bool) {
 // newFrame lays out a chart of c's labels whose values reach peak.
 func newFrame(c Chart, peak float64, integer bool) *frame {
 	ticks, log := axisTicks(c, peak, integer)
-	f := &frame{w: width, ticks: ticks, log: log}
+	f := &frame{w: c.w(), ticks: ticks, log: log}
 	n := len(c.Labels)
 
 	tickW := 0.0
@@ -472,10 +492,10 @@ func newFrame(c Chart, peak float64, integer bool) *frame {
 	f.band = (f.right - f.left) / float64(n)
 
 	every := 1
-	if n > maxShown {
-		every = (n + maxShown - 1) / maxShown
+	if shown := c.fit(maxShown, 6); n > shown {
+		every = (n + shown - 1) / shown
 	}
-	f.rotate = n > maxUnrotated
+	f.rotate = n > c.fit(maxUnrotated, 4)
 	for _, l := range c.Labels {
 		if textWidth(l) > f.band-6 {
 			f.rotate = true
@@ -515,7 +535,7 @@ func newFrame(c Chart, peak float64, integer bool) *frame {
 	}
 
 	var legendH float64
-	f.legend, legendH = layoutLegend(c.Series, f.left, f.right, 8)
+	f.legend, legendH = layoutLegend(c.Series, f.left, f.right, 8, c.fit(maxLegend, 16))
 	if legendH > 0 {
 		f.top = 8 + legendH + 12
 	} else {

@@ -90,6 +90,8 @@ func TestGolden(t *testing.T) {
 		{"lines", Lines(durations)},
 		{"log_lines_bands", Lines(spread)},
 		{"empty", StackedBars(empty)},
+		{"lines_narrow", Lines(narrow(durations))},
+		{"horizontal_bars_narrow", HorizontalBars(narrow(services))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join("testdata", tc.name+".svg")
@@ -109,6 +111,33 @@ func TestGolden(t *testing.T) {
 				t.Errorf("%s differs from the output (run go test -update if the change is intended):\n%s", path, tc.svg)
 			}
 		})
+	}
+}
+
+// phone is the width charts are drawn at for a phone.
+const phone = 360
+
+func narrow(c Chart) Chart {
+	c.Width = phone
+	return c
+}
+
+// TestNarrowKeepsTextLarge: a chart drawn for a phone is a narrower
+// drawing with text of the same size, not the wide one scaled down: its
+// viewBox is the width asked for, and it shows fewer category labels when
+// there are many.
+func TestNarrowKeepsTextLarge(t *testing.T) {
+	m := many()
+	wide, small := Lines(m), Lines(narrow(m))
+	if !strings.Contains(small, `viewBox="0 0 360 `) {
+		t.Errorf("the narrow chart's viewBox is not 360 wide:\n%s", small[:200])
+	}
+	if !strings.Contains(small, `font-size="12"`) {
+		t.Errorf("the narrow chart's text is not 12 units")
+	}
+	count := func(svg string) int { return strings.Count(svg, `class="label category"`) }
+	if count(small) >= count(wide) || count(small) == 0 {
+		t.Errorf("x labels: %d narrow, %d wide; want fewer, but some, on a phone", count(small), count(wide))
 	}
 }
 
@@ -138,6 +167,10 @@ func cases() map[string]string {
 		out[name+"/stacked"] = StackedBars(c)
 		out[name+"/horizontal"] = HorizontalBars(c)
 		out[name+"/lines"] = Lines(c)
+		c.Width = phone
+		out[name+"/stacked-narrow"] = StackedBars(c)
+		out[name+"/horizontal-narrow"] = HorizontalBars(c)
+		out[name+"/lines-narrow"] = Lines(c)
 	}
 	return out
 }
@@ -245,7 +278,11 @@ func TestWellFormedAndAccessible(t *testing.T) {
 			if !hasClass(root, "chart") || !strings.HasPrefix(root.attrs["class"], "chart chart-") {
 				t.Errorf("root class %q", root.attrs["class"])
 			}
-			if !strings.HasPrefix(root.attrs["viewBox"], "0 0 640 ") {
+			wantW := "640"
+			if strings.HasSuffix(name, "-narrow") {
+				wantW = "360"
+			}
+			if !strings.HasPrefix(root.attrs["viewBox"], "0 0 "+wantW+" ") {
 				t.Errorf("viewBox %q", root.attrs["viewBox"])
 			}
 			ids := strings.Fields(root.attrs["aria-labelledby"])

@@ -15,7 +15,7 @@ import (
 func Lines(c Chart) string {
 	const kind = "lines"
 	if c.empty() {
-		return noData(c, kind, width, height)
+		return noData(c, kind, c.w(), height)
 	}
 	n := len(c.Labels)
 	peak, integer := 0.0, true

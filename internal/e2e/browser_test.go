@@ -438,6 +438,39 @@ func TestTablesReflowOnPhones(t *testing.T) {
 	}
 }
 
+// Charts fit a phone: at 390 pixels each shows the drawing made for that
+// width, whose text stays at least 10 pixels tall and which runs past no
+// edge; at 1280 the wide drawing shows, and only it.
+func TestChartsFitPhones(t *testing.T) {
+	s := newSession(t)
+	ts := serveSite(t, buildExamples(t), false)
+	s.do(t, chromedp.EmulateViewport(390, 800), chromedp.Navigate(ts.URL+"/metrics/"), chromedp.WaitReady("body"))
+	bad := eval[string](t, s, `(() => {
+		const problems = [], w = document.documentElement.clientWidth;
+		const figs = document.querySelectorAll('.chart-figure');
+		if (figs.length === 0) return 'no charts';
+		for (const f of figs) {
+			const shown = [...f.querySelectorAll('svg.chart')].filter(c => c.getBoundingClientRect().width > 0);
+			if (shown.length !== 1 || !shown[0].closest('.chart-narrow')) { problems.push(f.id + ': ' + shown.length + ' drawings shown, not the narrow one'); continue; }
+			const r = shown[0].getBoundingClientRect();
+			if (r.right > w + 1 || r.left < 0) problems.push(f.id + ' runs past the screen');
+			const tick = shown[0].querySelector('text');
+			if (tick && tick.getBoundingClientRect().height < 10) problems.push(f.id + ': text ' + tick.getBoundingClientRect().height.toFixed(1) + 'px tall');
+		}
+		return problems.join('; ');
+	})()`)
+	if bad != "" {
+		t.Errorf("at 390 pixels: %s", bad)
+	}
+	s.do(t, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(ts.URL+"/metrics/"), chromedp.WaitReady("body"))
+	if bad := eval[string](t, s, `[...document.querySelectorAll('.chart-figure')].filter(f => {
+		const shown = [...f.querySelectorAll('svg.chart')].filter(c => c.getBoundingClientRect().width > 0);
+		return shown.length !== 1 || !shown[0].closest('.chart-wide');
+	}).map(f => f.id).join(' ')`); bad != "" {
+		t.Errorf("at 1280 pixels these charts do not show the wide drawing alone: %s", bad)
+	}
+}
+
 // The action items page groups its rows by owner on demand, each group
 // under a heading that counts its items and the overdue ones; filters and
 // sorting keep the groups; ungrouping gives the order back; the choice is

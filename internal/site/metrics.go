@@ -53,23 +53,27 @@ func (b *builder) metricsViews() map[string]*MetricsView {
 	}
 	for i, r := range metricRanges {
 		pms := b.pms
+		var since time.Time
 		if r.Years > 0 {
-			since := b.now.AddDate(-r.Years, 0, 0)
+			// Whole months: this one and those before it, 12 a year.
+			since = time.Date(b.now.Year(), b.now.Month()-time.Month(12*r.Years-1), 1, 0, 0, 0, 0, time.UTC)
 			pms = nil
 			for _, pm := range b.pms {
-				if !pm.Date.IsZero() && pm.Date.Time.After(since) {
+				if !pm.Date.IsZero() && !pm.Date.Time.Before(since) {
 					pms = append(pms, pm)
 				}
 			}
 		}
-		v := b.metricsView(pms, strings.ToLower(r.Label))
+		v := b.metricsView(pms, strings.ToLower(r.Label), since)
 		v.Ranges, v.Range = tabs, i
 		out[r.Path] = v
 	}
 	return out
 }
 
-func (b *builder) metricsView(pms []*postmortem.Postmortem, span string) *MetricsView {
+// metricsView is the metrics page of pms; since, when set, is the first
+// day of the range the page covers.
+func (b *builder) metricsView(pms []*postmortem.Postmortem, span string, since time.Time) *MetricsView {
 	v := &MetricsView{}
 	dated := make([]*postmortem.Postmortem, 0, len(pms))
 	for _, pm := range pms {
@@ -98,12 +102,13 @@ func (b *builder) metricsView(pms []*postmortem.Postmortem, span string) *Metric
 		}
 	}
 
-	v.Charts = append(v.Charts, b.perMonth(dated), b.mediansPerQuarter(dated),
+	win := spanOf(dated, since, b.now)
+	v.Charts = append(v.Charts, b.perMonth(dated, win), b.mediansPerQuarter(dated, win),
 		b.byTerm(pms, "by-service", "Incidents by service", "services", func(pm *postmortem.Postmortem) []string { return pm.Services }),
 		b.byTerm(pms, "by-tag", "Incidents by tag", "tags", func(pm *postmortem.Postmortem) []string { return pm.Tags }),
-		b.completion(dated))
+		b.completion(dated, win))
 	if len(b.cfg.ActionItemPolicy) > 0 {
-		v.Charts = append(v.Charts, b.policyByPeriod(dated), b.policyByOwner(pms))
+		v.Charts = append(v.Charts, b.policyByPeriod(dated, win), b.policyByOwner(pms))
 	}
 	return v
 }
@@ -132,9 +137,9 @@ func (b *builder) policyTally(pm *postmortem.Postmortem, add func(n int, within 
 
 // policyByPeriod is the share of action items done within the policy, by
 // the month (or quarter) of their incident.
-func (b *builder) policyByPeriod(dated []*postmortem.Postmortem) ChartView {
-	grain, key := quarterly(dated)
-	labels := spanOf(dated, nextMonth, key)
+func (b *builder) policyByPeriod(dated []*postmortem.Postmortem, win timeSpan) ChartView {
+	grain, key := quarterly(win)
+	labels := win.keys(key)
 	at := map[string]int{}
 	for i, l := range labels {
 		at[l] = i
@@ -156,7 +161,7 @@ func (b *builder) policyByPeriod(dated []*postmortem.Postmortem) ChartView {
 	c := chart.Chart{ID: "policy", Title: "Action items done within policy, by the " + grain + " of their incident",
 		Desc:   "Bars: of the action items whose time under action_item_policy has run out or that are done, the share done within it (closed by the limit, or due by it when no commit closed them).",
 		Labels: labels, Series: []chart.Series{s}, Format: percent}
-	v := view(c, chart.StackedBars(c), label(grain))
+	v := view(c, chart.StackedBars, label(grain))
 	v.Table = policyTable(label(grain), labels, tallies)
 	return v
 }
@@ -195,7 +200,7 @@ func (b *builder) policyByOwner(pms []*postmortem.Postmortem) ChartView {
 	c := chart.Chart{ID: "policy-owners", Title: "Action items done within policy, by owner",
 		Desc:   fmt.Sprintf("Horizontal bars: for each of the %d owners with the most action items under action_item_policy, the share done within it.", len(owners)),
 		Labels: owners, Series: []chart.Series{s}, Format: percent}
-	v := view(c, chart.HorizontalBars(c), "Owner")
+	v := view(c, chart.HorizontalBars, "Owner")
 	v.Table = policyTable("Owner", owners, tallies)
 	return v
 }
@@ -213,13 +218,35 @@ func policyTable(first string, labels []string, tallies []policyShare) TableView
 }
 
 // months lists every month from the first to the last postmortem.
-func spanOf(dated []*postmortem.Postmortem, step func(time.Time) time.Time, key func(time.Time) string) []string {
-	if len(dated) == 0 {
+// timeSpan is the stretch of time a metrics page's time charts run over,
+// by month: from the month of from to that of to.
+type timeSpan struct{ from, to time.Time }
+
+// spanOf is the span of the time charts of dated, sorted by date: from
+// since to now on the page of a recent range (since is the first day of
+// a month), so that quiet months at either end show as quiet; from the
+// first incident to the last on the page of all time (since zero).
+func spanOf(dated []*postmortem.Postmortem, since, now time.Time) timeSpan {
+	if since.IsZero() {
+		if len(dated) == 0 {
+			return timeSpan{}
+		}
+		return timeSpan{dated[0].Date.Time, dated[len(dated)-1].Date.Time}
+	}
+	win := timeSpan{since, now}
+	if len(dated) > 0 && dated[len(dated)-1].Date.After(now) {
+		win.to = dated[len(dated)-1].Date.Time // dated ahead of the clock
+	}
+	return win
+}
+
+// keys are the labels of the span's periods, one per key of its months.
+func (s timeSpan) keys(key func(time.Time) string) []string {
+	if s.from.IsZero() {
 		return nil
 	}
-	first, last := dated[0].Date.Time, dated[len(dated)-1].Date.Time
 	var out []string
-	for t := time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC); !t.After(last); t = step(t) {
+	for t := time.Date(s.from.Year(), s.from.Month(), 1, 0, 0, 0, 0, time.UTC); !t.After(s.to); t = nextMonth(t) {
 		if k := key(t); len(out) == 0 || out[len(out)-1] != k {
 			out = append(out, k)
 		}
@@ -234,19 +261,19 @@ func nextMonth(t time.Time) time.Time {
 
 // period picks the grain of a time chart: months while they number at most
 // max, else quarters, else years.
-func period(dated []*postmortem.Postmortem, max int) (string, func(time.Time) string) {
-	if len(spanOf(dated, nextMonth, monthKey)) <= max {
+func period(win timeSpan, max int) (string, func(time.Time) string) {
+	if len(win.keys(monthKey)) <= max {
 		return "month", monthKey
 	}
-	if len(spanOf(dated, nextMonth, postmortem.Quarter)) <= max {
+	if len(win.keys(postmortem.Quarter)) <= max {
 		return "quarter", postmortem.Quarter
 	}
 	return "year", yearKey
 }
 
 // quarterly picks quarters, or years when quarters would be too many.
-func quarterly(dated []*postmortem.Postmortem) (string, func(time.Time) string) {
-	if len(spanOf(dated, nextMonth, postmortem.Quarter)) > 40 {
+func quarterly(win timeSpan) (string, func(time.Time) string) {
+	if len(win.keys(postmortem.Quarter)) > 40 {
 		return "year", yearKey
 	}
 	return "quarter", postmortem.Quarter
@@ -254,9 +281,9 @@ func quarterly(dated []*postmortem.Postmortem) (string, func(time.Time) string) 
 
 func yearKey(t time.Time) string { return t.Format("2006") }
 
-func (b *builder) perMonth(dated []*postmortem.Postmortem) ChartView {
-	grain, key := period(dated, 48)
-	labels := spanOf(dated, nextMonth, key)
+func (b *builder) perMonth(dated []*postmortem.Postmortem, win timeSpan) ChartView {
+	grain, key := period(win, 48)
+	labels := win.keys(key)
 	at := map[string]int{}
 	for i, l := range labels {
 		at[l] = i
@@ -272,7 +299,7 @@ func (b *builder) perMonth(dated []*postmortem.Postmortem) ChartView {
 		}
 	}
 	c := chart.Chart{ID: "per-period", Title: fmt.Sprintf("Incidents per %s by severity", grain), Desc: fmt.Sprintf("Stacked bars: the number of incidents each %s from %s, split by severity.", grain, firstOr(labels)), Labels: labels, Series: series, Format: count}
-	return view(c, chart.StackedBars(c), label(grain))
+	return view(c, chart.StackedBars, label(grain))
 }
 
 func firstOr(xs []string) string {
@@ -282,9 +309,9 @@ func firstOr(xs []string) string {
 	return xs[0]
 }
 
-func (b *builder) mediansPerQuarter(dated []*postmortem.Postmortem) ChartView {
-	grain, key := quarterly(dated)
-	labels := spanOf(dated, nextMonth, key)
+func (b *builder) mediansPerQuarter(dated []*postmortem.Postmortem, win timeSpan) ChartView {
+	grain, key := quarterly(win)
+	labels := win.keys(key)
 	groups := map[string][]*postmortem.Postmortem{}
 	for _, pm := range dated {
 		k := key(pm.Date.Time)
@@ -313,7 +340,7 @@ func (b *builder) mediansPerQuarter(dated []*postmortem.Postmortem) ChartView {
 	c := chart.Chart{ID: "medians", Title: "Time to detect and to resolve, per " + grain,
 		Desc:   "Lines: the median time from the start of an incident to its detection and to its resolution, for the incidents of each " + grain + "; bars reach from the median up to the 90th percentile. The time axis is logarithmic, so that minutes and days both show.",
 		Labels: labels, Series: []chart.Series{detect, resolve}, Format: hours, Ticks: durationTicks(lo, hi), Log: true}
-	v := view(c, chart.Lines(c), label(grain))
+	v := view(c, chart.Lines, label(grain))
 	// The table gives both ends of each bar.
 	v.Table = TableView{Head: []string{label(grain), "Detect, median", "Detect, p90", "Resolve, median", "Resolve, p90"}}
 	for i, l := range labels {
@@ -370,12 +397,12 @@ func (b *builder) byTerm(pms []*postmortem.Postmortem, id, title, what string, t
 		s.Values = append(s.Values, float64(counts[n]))
 	}
 	c := chart.Chart{ID: id, Title: title, Desc: desc, Labels: names, Series: []chart.Series{s}, Format: count}
-	return view(c, chart.HorizontalBars(c), label(what[:len(what)-1]))
+	return view(c, chart.HorizontalBars, label(what[:len(what)-1]))
 }
 
-func (b *builder) completion(dated []*postmortem.Postmortem) ChartView {
-	grain, key := quarterly(dated)
-	labels := spanOf(dated, nextMonth, key)
+func (b *builder) completion(dated []*postmortem.Postmortem, win timeSpan) ChartView {
+	grain, key := quarterly(win)
+	labels := win.keys(key)
 	at := map[string]int{}
 	for i, l := range labels {
 		at[l] = i
@@ -400,11 +427,21 @@ func (b *builder) completion(dated []*postmortem.Postmortem) ChartView {
 		}
 	}
 	c := chart.Chart{ID: "completion", Title: "Action items by the " + grain + " of their incident", Desc: "Stacked bars: for the incidents of each " + grain + ", how many action items are done, open, overdue, or will not be done.", Labels: labels, Series: []chart.Series{done, open, overdue, wont}, Format: count}
-	return view(c, chart.StackedBars(c), label(grain))
+	return view(c, chart.StackedBars, label(grain))
 }
 
-// view pairs a chart with a table of its data.
-func view(c chart.Chart, svg string, first string) ChartView {
+// phoneWidth is the logical width of the charts drawn for a phone's
+// screen, about the CSS pixels a chart has there, so that their text shows
+// at its real size.
+const phoneWidth = 360
+
+// view pairs a chart, drawn by draw at full width and again for a phone,
+// with a table of its data.
+func view(c chart.Chart, draw func(chart.Chart) string, first string) ChartView {
+	svg := draw(c)
+	small := c
+	small.ID, small.Width = c.ID+"-phone", phoneWidth
+	narrow := draw(small)
 	t := TableView{Head: []string{first}}
 	for _, s := range c.Series {
 		t.Head = append(t.Head, s.Name)
@@ -416,5 +453,5 @@ func view(c chart.Chart, svg string, first string) ChartView {
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	return ChartView{ID: c.ID, Title: c.Title, Description: c.Desc, SVG: template.HTML(svg), Table: t}
+	return ChartView{ID: c.ID, Title: c.Title, Description: c.Desc, SVG: template.HTML(svg), Narrow: template.HTML(narrow), Table: t}
 }

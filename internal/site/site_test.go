@@ -742,3 +742,37 @@ func TestMetricRanges(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricRangesSpanTheirWindow: a recent range's time charts run over
+// the whole window, this month and the ones before it, quiet months
+// included, not only from its first incident to its last.
+func TestMetricRangesSpanTheirWindow(t *testing.T) {
+	cfg, pms := fixture(t)
+	now := time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)
+	b, err := newBuilder(cfg, pms, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	views := b.metricsViews()
+	for _, tt := range []struct {
+		page        string
+		rows        int
+		first, last string
+	}{
+		{"metrics/12m/", 12, "2024-02", "2025-01"},
+		{"metrics/3y/", 36, "2022-02", "2025-01"},
+	} {
+		v := views[tt.page]
+		if v == nil || len(v.Charts) == 0 || v.Charts[0].ID != "per-period" {
+			t.Fatalf("%s has no incidents-per-period chart", tt.page)
+		}
+		rows := v.Charts[0].Table.Rows
+		if len(rows) != tt.rows || rows[0][0] != tt.first || rows[len(rows)-1][0] != tt.last {
+			var got []string
+			for _, r := range rows {
+				got = append(got, r[0])
+			}
+			t.Errorf("%s: months %v, want %d from %s to %s", tt.page, got, tt.rows, tt.first, tt.last)
+		}
+	}
+}

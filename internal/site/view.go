@@ -423,7 +423,10 @@ type ChartView struct {
 	Title       string
 	Description string
 	SVG         template.HTML
-	Table       TableView
+	// Narrow is the chart drawn for a phone's width, shown instead of
+	// SVG on a narrow screen.
+	Narrow template.HTML
+	Table  TableView
 }
 
 // TableView is a simple table.
