@@ -41,8 +41,10 @@ type Memo struct {
 // listKey covers everything the list pages (home, lists, taxonomies,
 // action items, metrics, 404) are made from: the site's settings, the
 // day, the theme, and for each postmortem of the build, in order, its
-// front matter and what git said of it. Not its body, which only its own
-// page shows. It is "" without a memo.
+// front matter and what git said of its commits. Not its body, nor the
+// file's own history (who changed it last, whether it has uncommitted
+// edits), which only its own page and the feed show: the first save of a
+// file in serve must not make every list again. It is "" without a memo.
 func (b *builder) listKey(themeVersion string) string {
 	if b.opts.Memo == nil {
 		return ""
@@ -66,9 +68,6 @@ func (b *builder) listKey(themeVersion string) string {
 		}
 		for _, n := range slices.Sorted(maps.Keys(pm.ReopenedItems)) {
 			fmt.Fprintf(h, "o%d%s\x00", n, pm.ReopenedItems[n].By.SHA)
-		}
-		if hi := pm.History; hi != nil {
-			fmt.Fprintf(h, "h%s%v%v%s%s%v\x00", hi.LastCommit, hi.Added, hi.Changed, hi.AddedBy, hi.ChangedBy, hi.Uncommitted)
 		}
 	}
 	return string(h.Sum(nil))

@@ -61,10 +61,13 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 			files[id] = [2][]string{{pool[i%len(pool)]}, {pool[(i*3+1)%len(pool)], pool[(i+2)%len(pool)]}}
 		}
 	}
-	// The action items a commit's trailer closed: from git too.
+	// The action items a commit's trailer closed, and each file's own
+	// history: from git too.
 	closed := map[string]bool{}
+	edited := map[string]int{}
 	link := func(c *corpus.Corpus) {
 		for _, pm := range c.Postmortems {
+			pm.History = &postmortem.FileHistory{Added: now.AddDate(0, -2, 0), AddedBy: "Writer", Changed: now.AddDate(0, 0, -edited[pm.ID]), ChangedBy: "Editor", LastCommit: fmt.Sprint("h", edited[pm.ID]), Contributors: []string{"Writer"}, Uncommitted: edited[pm.ID] > 1}
 			pm.ClosedItems = nil
 			if closed[pm.ID] {
 				pm.ClosedItems = map[int]postmortem.CommitInfo{1: {SHA: "c" + pm.ID, Repo: "svc", Subject: "close it"}}
@@ -128,6 +131,7 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 			edit(ids[110], func(s string) string { return strings.Replace(s, "status: open", "status: done", 1) })
 		}},
 		{name: "a title", do: func() { edit(ids[120], replaceLine("title", `"A new title"`)) }},
+		{name: "a file's history", do: func() { edited[ids[20]], edited[ids[21]] = 1, 2 }},
 		{name: "an item closed by a commit", do: func() {
 			for _, pm := range c.Postmortems {
 				if len(pm.ActionItems) > 0 && pm.ActionItems[0].Open() && len(closed) < 10 {
