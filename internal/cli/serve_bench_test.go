@@ -17,7 +17,7 @@ import (
 // BenchmarkServeEdit measures what `hindsight serve` does between an
 // editor's save and the reload event: the previewer's whole rebuild (load
 // with the previous corpus, check, link, build) after a line is appended
-// to one postmortem, on a corpus shaped like a team's (its commits resolve
+// to one postmortem (the same one each time, or another), on a corpus shaped like a team's (its commits resolve
 // in a packed service repository). HINDSIGHT_BENCH_TEAM names a docs
 // folder made by synth.WriteTeam to use instead of a generated one (e.g.
 // 10,000 postmortems); otherwise 1,000 postmortems naming 2,000 commits
@@ -38,12 +38,26 @@ func BenchmarkServeEdit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	edited := filepath.Join(docs, "postmortems", entries[len(entries)/2].Name())
-	original, err := os.ReadFile(edited)
-	if err != nil {
-		b.Fatal(err)
+	// Every file the benchmark edits is put back as it was.
+	originals := map[string][]byte{}
+	b.Cleanup(func() {
+		for path, data := range originals {
+			_ = os.WriteFile(path, data, 0o644)
+		}
+	})
+	edit := func(name string, i int) {
+		path := filepath.Join(docs, "postmortems", name)
+		if _, ok := originals[path]; !ok {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			originals[path] = data
+		}
+		if err := os.WriteFile(path, append(append([]byte{}, originals[path]...), "\nEdit "+strconv.Itoa(i)+".\n"...), 0o644); err != nil {
+			b.Fatal(err)
+		}
 	}
-	b.Cleanup(func() { _ = os.WriteFile(edited, original, 0o644) })
 
 	ctx := context.Background()
 	var stdout, stderr syncBuffer
@@ -85,21 +99,32 @@ func BenchmarkServeEdit(b *testing.B) {
 		defer pf.Close()
 		defer pprof.StopCPUProfile()
 	}
-	i := 0
-	for b.Loop() {
-		b.StopTimer()
-		i++
-		if err := os.WriteFile(edited, append(append([]byte{}, original...), "\nEdit "+strconv.Itoa(i)+".\n"...), 0o644); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		if err := p.rebuild(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MB")
+	// The writer's case, the same file saved again and again; and a file
+	// saved for the first time, whose history (now uncommitted) changes
+	// too.
+	for _, tc := range []struct {
+		name string
+		file func(i int) string
+	}{
+		{"same-file", func(int) string { return entries[len(entries)/2].Name() }},
+		{"another-file", func(i int) string { return entries[(i*997)%len(entries)].Name() }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				i++
+				edit(tc.file(i), i)
+				b.StartTimer()
+				if err := p.rebuild(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			var ru syscall.Rusage
+			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+				b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MB")
+			}
+		})
 	}
 }
