@@ -10,6 +10,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
@@ -233,11 +234,18 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 }
 
 // parallel calls fn for 0..n-1, as many at once as there are CPUs.
+// One worker per CPU takes the next index until none are left: a
+// goroutine per index would grow a fresh stack for each of 10,000 files.
 func parallel(n int, fn func(i int)) {
+	var next atomic.Int64
 	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range n {
-		g.Go(func() error { fn(i); return nil })
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		g.Go(func() error {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+			return nil
+		})
 	}
 	_ = g.Wait() // the tasks return no errors
 }

@@ -296,16 +296,19 @@ func (l *loader) parse(c *Corpus, opts Options) {
 	sort.Slice(l.files, func(i, j int) bool { return l.files[i].display < l.files[j].display })
 	results := make([]parsed, len(l.files))
 	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	var reused atomic.Int64
-	for i := range l.files {
+	var reused, next atomic.Int64
+	// One worker per CPU takes the next file: most are taken unchanged
+	// from the previous load, too little work for a goroutine each.
+	for range min(len(l.files), runtime.GOMAXPROCS(0)) {
 		g.Go(func() error {
-			if r, ok := l.previous(opts.Previous, l.files[i]); ok {
-				results[i] = r
-				reused.Add(1)
-				return nil
+			for i := int(next.Add(1)) - 1; i < len(l.files); i = int(next.Add(1)) - 1 {
+				if r, ok := l.previous(opts.Previous, l.files[i]); ok {
+					results[i] = r
+					reused.Add(1)
+					continue
+				}
+				results[i] = l.parseOne(l.files[i], opts.Digest)
 			}
-			results[i] = l.parseOne(l.files[i], opts.Digest)
 			return nil
 		})
 	}

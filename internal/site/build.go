@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
@@ -313,27 +314,38 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	lists := map[string]string{}
 	var listsMu sync.Mutex
 
-	// Postmortem pages: the costly part, rendered in parallel.
+	// Postmortem pages: the costly part, rendered in parallel by one
+	// worker per CPU, each taking the next postmortem (a goroutine per
+	// page would grow a fresh stack for each of them).
+	b.fpSite, b.fpVersion = b.fingerprintSite(th.version), th.version
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for _, pm := range b.pms {
+	var next atomic.Int64
+	page := func(pm *postmortem.Postmortem) error {
+		related := b.plan.related(b, pm, idx)
+		fp := b.fingerprint(pm, related, th.version)
+		if w.keep(pm.ID+"/index.html", fp) {
+			// Nothing it shows changed: its links still need copying.
+			b.registerFiles(pm, files)
+			w.pages.Add(1)
+			return nil
+		}
+		p, err := b.postmortemPage(pm, related, files)
+		if err != nil {
+			return err
+		}
+		return renderWith(th, p, func(html []byte) error { return w.page(pm.ID, fp, html) })
+	}
+	for range min(len(b.pms), runtime.GOMAXPROCS(0)) {
 		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
+			for i := int(next.Add(1)) - 1; i < len(b.pms); i = int(next.Add(1)) - 1 {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				if err := page(b.pms[i]); err != nil {
+					return err
+				}
 			}
-			related := b.plan.related(b, pm, idx)
-			fp := b.fingerprint(pm, related, th.version)
-			if w.keep(pm.ID+"/index.html", fp) {
-				// Nothing it shows changed: its links still need copying.
-				b.registerFiles(pm, files)
-				w.pages.Add(1)
-				return nil
-			}
-			p, err := b.postmortemPage(pm, related, files)
-			if err != nil {
-				return err
-			}
-			return renderWith(th, p, func(html []byte) error { return w.page(pm.ID, fp, html) })
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {

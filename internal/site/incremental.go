@@ -126,6 +126,17 @@ func pageFingerprint(p *Page, themeVersion string) string {
 // fingerprint covers everything a postmortem's page shows: its file, what
 // git and the check said of it, the related postmortems' summaries, the
 // day (for overdue items), the site's settings and the theme.
+// fingerprintSite is the part of every page's fingerprint that the site
+// gives: the theme, where the site lives, its title, the build's scope and
+// the day.
+func (b *builder) fingerprintSite(themeVersion string) string {
+	var buf []byte
+	for _, p := range []string{themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, fmt.Sprint(b.opts.Public, b.opts.Drafts, b.opts.Preview), b.now.Format("2006-01-02")} {
+		buf = append(append(buf, p...), 0)
+	}
+	return string(buf)
+}
+
 func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, themeVersion string) string {
 	// The fields go into one buffer, hashed once: many small writes to
 	// the hash, each converting a string, cost more than the hashing.
@@ -137,7 +148,11 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 			*buf = append(append(*buf, p...), 0)
 		}
 	}
-	field(themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, fmt.Sprint(b.opts.Public, b.opts.Drafts, b.opts.Preview), b.now.Format("2006-01-02"))
+	site := b.fpSite
+	if b.fpVersion != themeVersion || site == "" {
+		site = b.fingerprintSite(themeVersion)
+	}
+	*buf = append(*buf, site...)
 	field(pm.File, pm.Rel)
 	// The links to the file in the web UI follow the remote, the config
 	// and the branch, none of which the file's bytes say.

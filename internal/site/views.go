@@ -54,16 +54,19 @@ func iso(t time.Time) string { return t.Format(time.RFC3339) }
 
 // builder turns the corpus into views; it holds what every view needs.
 type builder struct {
-	cfg     *config.Config
-	opts    Options
-	site    *SiteView
-	now     time.Time
-	pms     []*postmortem.Postmortem
-	byID    map[string]*postmortem.Postmortem
-	rels    map[string]*postmortem.Postmortem
-	summary map[string]*Summary
-	ranks   map[string]int
-	tickets []config.TicketPattern
+	// fpSite is the site's part of every page fingerprint, made once a
+	// build for theme version fpVersion (fingerprintSite).
+	fpSite, fpVersion string
+	cfg               *config.Config
+	opts              Options
+	site              *SiteView
+	now               time.Time
+	pms               []*postmortem.Postmortem
+	byID              map[string]*postmortem.Postmortem
+	rels              map[string]*postmortem.Postmortem
+	summary           map[string]*Summary
+	ranks             map[string]int
+	tickets           []config.TicketPattern
 	// termSlugs gives each value of a taxonomy its own path segment.
 	termSlugs map[string]map[string]string
 	// actionItems is the action items page's view once made, which its
