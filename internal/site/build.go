@@ -122,7 +122,7 @@ func Build(ctx context.Context, cfg *config.Config, pms []*postmortem.Postmortem
 	if err := CheckOutput(cfg, opts.Out); err != nil {
 		return nil, err
 	}
-	th, err := loadTheme(opts.Theme)
+	th, err := loadThemeWith(opts.Theme, opts.Memo)
 	if err != nil {
 		return nil, err
 	}

@@ -123,9 +123,6 @@ func pageFingerprint(p *Page, themeVersion string) string {
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-// fingerprint covers everything a postmortem's page shows: its file, what
-// git and the check said of it, the related postmortems' summaries, the
-// day (for overdue items), the site's settings and the theme.
 // fingerprintSite is the part of every page's fingerprint that the site
 // gives: the theme, where the site lives, its title, the build's scope and
 // the day.
@@ -137,6 +134,9 @@ func (b *builder) fingerprintSite(themeVersion string) string {
 	return string(buf)
 }
 
+// fingerprint covers everything a postmortem's page shows: its file, what
+// git and the check said of it, the related postmortems' summaries, the
+// day (for overdue items), the site's settings and the theme.
 func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, themeVersion string) string {
 	// The fields go into one buffer, hashed once: many small writes to
 	// the hash, each converting a string, cost more than the hashing.

@@ -36,6 +36,34 @@ type Memo struct {
 	// from; lists are their names and fingerprints.
 	listKey string
 	lists   map[string]string
+	// theme is the last build's parsed templates and the version of
+	// their sources.
+	theme        *templates
+	themeVersion string
+}
+
+// keptTheme is the templates the memo keeps for a theme of that version,
+// or nil.
+func (m *Memo) keptTheme(version string) *templates {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.themeVersion != version {
+		return nil
+	}
+	return m.theme
+}
+
+// keepTheme keeps parsed templates for the next build.
+func (m *Memo) keepTheme(version string, th *templates) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.theme, m.themeVersion = th, version
+	m.mu.Unlock()
 }
 
 // listKey covers everything the list pages (home, lists, taxonomies,

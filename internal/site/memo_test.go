@@ -227,3 +227,41 @@ func diffTrees(t *testing.T, a, b string) string {
 	}
 	return ""
 }
+
+// TestMemoTakesThemeEdits: the templates a memo keeps are used again only
+// while their sources are the same; an edited template shows in the next
+// build.
+func TestMemoTakesThemeEdits(t *testing.T) {
+	cfg, pms := fixture(t)
+	dir := t.TempDir()
+	memo := &Memo{}
+	out := filepath.Join(t.TempDir(), "site")
+	build := func() string {
+		t.Helper()
+		if _, err := Build(context.Background(), cfg, pms, Options{Out: out, Theme: theme.FS(dir), Now: time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC), NoStaticSearch: true, Memo: memo}); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(out, "search", "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	build()
+	src, err := fs.ReadFile(theme.FS(""), "templates/search.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "templates"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "templates", "search.html"), bytes.Replace(src, []byte("Find a postmortem"), []byte("Find an edited template's postmortem"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if page := build(); !strings.Contains(page, "an edited template") {
+		t.Error("the next build did not use the edited template")
+	}
+	if memo.theme == nil {
+		t.Error("the memo keeps no templates")
+	}
+}

@@ -60,39 +60,54 @@ func themeError(file string, err error) error {
 }
 
 func loadTheme(fsys fs.FS) (*templates, error) {
+	return loadThemeWith(fsys, nil)
+}
+
+// loadThemeWith loads the theme, or takes the templates a memo kept from
+// the build before when every template's source is the same (serve
+// rebuilds parse them once).
+func loadThemeWith(fsys fs.FS, m *Memo) (*templates, error) {
 	if fsys == nil {
 		return nil, fmt.Errorf("no theme")
 	}
-	th := &templates{fsys: fsys, pages: map[string]*template.Template{}}
-	layoutSrc, err := fs.ReadFile(fsys, "templates/layout.html")
-	if err != nil {
-		return nil, &ThemeError{File: "templates/layout.html", Msg: err.Error()}
-	}
-	layout, err := template.New("layout.html").Funcs(th.funcs()).Parse(string(layoutSrc))
-	if err != nil {
-		return nil, themeError("templates/layout.html", err)
-	}
-	sum := sha256.New()
-	sum.Write(layoutSrc)
+	names := []string{"templates/layout.html"}
 	for _, k := range kinds {
-		name := "templates/" + k + ".html"
+		names = append(names, "templates/"+k+".html")
+	}
+	srcs := make([][]byte, len(names))
+	sum := sha256.New()
+	for i, name := range names {
 		src, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, &ThemeError{File: name, Msg: err.Error()}
 		}
+		srcs[i] = src
 		sum.Write(src)
+	}
+	// Another program may render the same templates differently.
+	sum.Write([]byte(programStamp()))
+	version := hex.EncodeToString(sum.Sum(nil))[:16]
+	if th := m.keptTheme(version); th != nil {
+		th.fsys, th.version, th.site = fsys, version, nil
+		return th, nil
+	}
+	th := &templates{fsys: fsys, pages: map[string]*template.Template{}}
+	layout, err := template.New("layout.html").Funcs(th.funcs()).Parse(string(srcs[0]))
+	if err != nil {
+		return nil, themeError(names[0], err)
+	}
+	for i, k := range kinds {
 		t, err := layout.Clone()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := t.New(k + ".html").Parse(string(src)); err != nil {
-			return nil, themeError(name, err)
+		if _, err := t.New(k + ".html").Parse(string(srcs[i+1])); err != nil {
+			return nil, themeError(names[i+1], err)
 		}
 		th.pages[k] = t
 	}
-	// Another program may render the same templates differently.
-	sum.Write([]byte(programStamp()))
-	th.version = hex.EncodeToString(sum.Sum(nil))[:16]
+	th.version = version
+	m.keepTheme(version, th)
 	return th, nil
 }
 
