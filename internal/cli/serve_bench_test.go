@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/hindsight-dev/hindsight/internal/pipeline"
 	"github.com/hindsight-dev/hindsight/internal/synth"
 )
 
@@ -72,18 +71,7 @@ func BenchmarkServeEdit(b *testing.B) {
 		}
 		return ""
 	}
-	opts := &ServeOptions{BuildOptions: BuildOptions{Factory: f, Drafts: true}}
-	cfg, err := f.Config()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out := filepath.Join(b.TempDir(), "site")
-	ix, err := pipeline.OpenIndex(out, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ix.Close()
-	p := newPreviewer(ctx, opts, cfg, out, ix)
+	p := testPreviewer(b, ctx, f)
 	if err := p.rebuild(); err != nil {
 		b.Fatalf("first build: %v", err)
 	}

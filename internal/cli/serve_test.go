@@ -29,17 +29,8 @@ func preview(t *testing.T, root string) (*previewer, string, *syncBuffer) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	f := testFactory(ctx, root, &stdout, &stderr)
-	opts := &ServeOptions{BuildOptions: BuildOptions{Factory: f, Drafts: true}}
-	cfg, err := f.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "site")
-	ix, err := pipeline.OpenIndex(out, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newPreviewer(ctx, opts, cfg, out, ix)
+	p := testPreviewer(t, ctx, f)
+	out, ix := p.out, p.ix
 	if err := p.rebuild(); err != nil {
 		t.Fatalf("first build: %v\n%s", err, stderr.String())
 	}
@@ -66,6 +57,25 @@ func preview(t *testing.T, root string) (*previewer, string, *syncBuffer) {
 		_ = ix.Close()
 	})
 	return p, "http://" + ln.Addr().String(), &stderr
+}
+
+// testPreviewer makes what serve makes before its first build, for f's
+// repository, building into a folder of the test's own; its search index
+// is closed when the test ends.
+func testPreviewer(tb testing.TB, ctx context.Context, f *Factory) *previewer {
+	tb.Helper()
+	opts := &ServeOptions{BuildOptions: BuildOptions{Factory: f, Drafts: true}}
+	cfg, err := f.Config()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := filepath.Join(tb.TempDir(), "site")
+	ix, err := pipeline.OpenIndex(out, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ix.Close() })
+	return newPreviewer(ctx, opts, cfg, out, ix)
 }
 
 // TestServeEditWhileRebuilding edits a postmortem several times in quick
@@ -239,18 +249,7 @@ func TestServePrintsChangedFindings(t *testing.T) {
 	defer cancel()
 	var stdout, stderr syncBuffer
 	f := testFactory(ctx, root, &stdout, &stderr)
-	opts := &ServeOptions{BuildOptions: BuildOptions{Factory: f, Drafts: true}}
-	cfg, err := f.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "site")
-	ix, err := pipeline.OpenIndex(out, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	p := newPreviewer(ctx, opts, cfg, out, ix)
+	p := testPreviewer(t, ctx, f)
 	blame := "\n\nThe on-call engineer should have noticed the alert sooner.\n"
 	steps := []struct {
 		name       string
