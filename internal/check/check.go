@@ -191,6 +191,11 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 	})
 	opts.Memo.keep(c, targets, pure)
 	r := &run{c: c, cfg: c.Config, opts: opts}
+	total := len(c.Diagnostics)
+	for _, f := range found {
+		total += len(f)
+	}
+	r.out = make([]postmortem.Diagnostic, 0, total)
 	r.out = append(r.out, c.Diagnostics...)
 	for _, f := range found {
 		r.out = append(r.out, f...)
@@ -205,6 +210,9 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 		drafts[pm.File] = pm.Status == postmortem.StatusDraft
 	}
 	rep := &Report{Files: len(c.Targets), Postmortems: targets}
+	if len(r.out) > 0 {
+		rep.Findings = make([]postmortem.Diagnostic, 0, len(r.out))
+	}
 	for _, d := range r.out {
 		if !c.Targets[d.File] {
 			continue
