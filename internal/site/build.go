@@ -234,19 +234,11 @@ func newBuilder(cfg *config.Config, all []*postmortem.Postmortem, opts Options) 
 	// from the last build.
 	key := b.summariesKey()
 	sums := make([]*Summary, len(b.pms))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	const chunk = 256
-	for lo := 0; lo < len(b.pms); lo += chunk {
-		g.Go(func() error {
-			for i := lo; i < min(lo+chunk, len(b.pms)); i++ {
-				pm := b.pms[i]
-				sums[i] = b.opts.Memo.summary(pm, b.summaryKey(pm, key), func() *Summary { return b.summarize(pm) })
-			}
-			return nil
-		})
-	}
-	_ = g.Wait()
+	_ = inParallel(context.Background(), len(b.pms), func(i int) error {
+		pm := b.pms[i]
+		sums[i] = b.opts.Memo.summary(pm, b.summaryKey(pm, key), func() *Summary { return b.summarize(pm) })
+		return nil
+	})
 	for i, pm := range b.pms {
 		b.summary[pm.ID] = sums[i]
 	}
@@ -314,13 +306,10 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	lists := map[string]string{}
 	var listsMu sync.Mutex
 
-	// Postmortem pages: the costly part, rendered in parallel by one
-	// worker per CPU, each taking the next postmortem (a goroutine per
-	// page would grow a fresh stack for each of them).
+	// Postmortem pages: the costly part, rendered in parallel.
 	b.fpSite, b.fpVersion = b.fingerprintSite(th.version), th.version
-	g, gctx := errgroup.WithContext(ctx)
-	var next atomic.Int64
-	page := func(pm *postmortem.Postmortem) error {
+	err = inParallel(ctx, len(b.pms), func(i int) error {
+		pm := b.pms[i]
 		related := b.plan.related(b, pm, idx)
 		fp := b.fingerprint(pm, related, th.version)
 		if w.keep(pm.ID+"/index.html", fp) {
@@ -334,21 +323,8 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 			return err
 		}
 		return renderWith(th, p, func(html []byte) error { return w.page(pm.ID, fp, html) })
-	}
-	for range min(len(b.pms), runtime.GOMAXPROCS(0)) {
-		g.Go(func() error {
-			for i := int(next.Add(1)) - 1; i < len(b.pms); i = int(next.Add(1)) - 1 {
-				if err := gctx.Err(); err != nil {
-					return err
-				}
-				if err := page(b.pms[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -360,26 +336,23 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 		}
 	}
 	// The other pages: fewer, but the lists are long; also in parallel.
-	g = new(errgroup.Group)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for _, p := range pages {
-		g.Go(func() error {
-			name := path.Join(p.Path, "index.html")
-			if p.Kind == "404" {
-				name = "404.html"
-			}
-			fp := pageFingerprint(p, th.version)
-			w.pages.Add(1)
-			listsMu.Lock()
-			lists[name] = fp
-			listsMu.Unlock()
-			if w.keep(name, fp) {
-				return nil
-			}
-			return renderWith(th, p, func(html []byte) error { return w.write(name, fp, html) })
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err = inParallel(ctx, len(pages), func(i int) error {
+		p := pages[i]
+		name := path.Join(p.Path, "index.html")
+		if p.Kind == "404" {
+			name = "404.html"
+		}
+		fp := pageFingerprint(p, th.version)
+		w.pages.Add(1)
+		listsMu.Lock()
+		lists[name] = fp
+		listsMu.Unlock()
+		if w.keep(name, fp) {
+			return nil
+		}
+		return renderWith(th, p, func(html []byte) error { return w.write(name, fp, html) })
+	})
+	if err != nil {
 		return err
 	}
 	if !b.opts.NoStaticSearch {
@@ -411,6 +384,28 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 		b.opts.Memo.noteLists(listKey, lists)
 	}
 	return nil
+}
+
+// inParallel calls fn for 0..n-1 on one worker per CPU, each taking the
+// next index (a goroutine per index would grow a fresh stack for each of
+// 10,000 pages), until all are done, ctx ends or fn fails.
+func inParallel(ctx context.Context, n int, fn func(i int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	var next atomic.Int64
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		g.Go(func() error {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				if err := fn(i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // buffers hold rendered pages on their way to the writer.

@@ -184,16 +184,16 @@ type keptSummary struct {
 }
 
 // summary is pm's summary: the last build's when it was made under the
-// same key, else made by make.
-func (m *Memo) summary(pm *postmortem.Postmortem, key string, make func() *Summary) *Summary {
+// same key, else made by build.
+func (m *Memo) summary(pm *postmortem.Postmortem, key string, build func() *Summary) *Summary {
 	if m == nil {
-		return make()
+		return build()
 	}
 	m.mu.Lock()
 	k, ok := m.summaries[pm]
 	m.mu.Unlock()
 	if !ok || k.key != key {
-		k = keptSummary{key: key, s: make()}
+		k = keptSummary{key: key, s: build()}
 	}
 	m.mu.Lock()
 	if m.nextSummaries == nil {
