@@ -403,3 +403,38 @@ func TestServeKeepsBrokenPage(t *testing.T) {
 		t.Errorf("status after the fix: %s", st)
 	}
 }
+
+// TestREADMEServeLine: the quick start's first line from `serve` on this
+// repository's examples is the one serve prints on a fresh machine (the
+// time aside).
+func TestREADMEServeLine(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`Built \d+ postmortems \(\d+ files written\)`)
+	want := line.FindString(string(readme))
+	if want == "" {
+		t.Fatal("the README shows no line of serve's")
+	}
+	var stdout, stderr syncBuffer
+	f := testFactory(context.Background(), root, &stdout, &stderr)
+	cache := t.TempDir()
+	f.IO.Getenv = func(k string) string {
+		if k == "HINDSIGHT_CACHE" {
+			return cache
+		}
+		return ""
+	}
+	p := testPreviewer(t, context.Background(), f)
+	if err := p.rebuild(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if got := line.FindString(stderr.String()); got != want {
+		t.Errorf("serve prints %q on the examples, the README says %q", got, want)
+	}
+}
