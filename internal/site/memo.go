@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"maps"
@@ -304,15 +305,22 @@ func (m *Memo) planRelated(b *builder) *relatedPlan {
 		return p
 	}
 	p.prev = m.related
+	// Each postmortem's terms and signature, worked out in parallel.
+	terms, sigs := make([][]string, len(b.pms)), make([]string, len(b.pms))
+	_ = inParallel(context.Background(), len(b.pms), func(i int) error {
+		terms[i] = relatedTerms(b.pms[i])
+		sigs[i] = relatedSig(b.pms[i], terms[i])
+		return nil
+	})
 	changed := map[string]bool{}
 	dirty := map[string]bool{}
-	for _, pm := range b.pms {
+	for i, pm := range b.pms {
 		e, ok := p.prev[pm.ID]
 		if !ok {
 			return &relatedPlan{memo: m, reuse: map[string]bool{}, next: p.next}
 		}
-		terms := relatedTerms(pm)
-		if e.sig != relatedSig(pm, terms) {
+		terms := terms[i]
+		if e.sig != sigs[i] {
 			dirty[pm.ID] = true
 			for _, t := range e.terms {
 				changed[t] = true
