@@ -31,8 +31,10 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 	if err != nil {
 		return nil, err
 	}
-	docs := make([]search.Doc, 0, len(b.pms))
-	for _, pm := range b.pms {
+	// In parallel: a cold build makes the plain text of every body here.
+	docs := make([]search.Doc, len(b.pms))
+	_ = inParallel(context.Background(), len(b.pms), func(i int) error {
+		pm := b.pms[i]
 		d := search.Doc{
 			ID: pm.ID, Title: pm.Title, Summary: pm.Summary, URL: b.pageURL(pm.ID),
 			Date: pm.Date.Time, Severity: pm.Severity, Status: string(pm.Status), Visibility: string(pm.Visibility),
@@ -53,8 +55,9 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 			d.Body = markdown.PlainText(pm.Body)
 			d.Commits = commitTerms(pm)
 		}
-		docs = append(docs, d)
-	}
+		docs[i] = d
+		return nil
+	})
 	return docs, nil
 }
 
