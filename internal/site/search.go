@@ -25,7 +25,7 @@ const IndexDir = ".index"
 // Docs returns the search documents of the postmortems a build with opts
 // holds, with their page URLs. When held is given, documents it already
 // holds at their hash get no body text and no commit terms, which Sync
-// does not read for them.
+// does not read for them. held is called from one goroutine at a time.
 func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held func(id, hash string) bool) ([]search.Doc, error) {
 	b, err := selectFor(cfg, pms, opts)
 	if err != nil {
@@ -51,11 +51,21 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", d.URL, d.Owner, opts.Public)
 		h.Write(opts.Memo.sourceDigest(pm))
 		d.Hash = hex.EncodeToString(h.Sum(nil))[:24]
-		if held == nil || !held(d.ID, d.Hash) {
-			d.Body = markdown.PlainText(pm.Body)
-			d.Commits = commitTerms(pm)
-		}
 		docs[i] = d
+		return nil
+	})
+	// held is asked from this goroutine alone; the bodies it lacks are
+	// made in parallel again.
+	var lack []int
+	for i := range docs {
+		if held == nil || !held(docs[i].ID, docs[i].Hash) {
+			lack = append(lack, i)
+		}
+	}
+	_ = inParallel(context.Background(), len(lack), func(k int) error {
+		i := lack[k]
+		docs[i].Body = markdown.PlainText(b.pms[i].Body)
+		docs[i].Commits = commitTerms(b.pms[i])
 		return nil
 	})
 	return docs, nil
