@@ -29,10 +29,10 @@ type Memo struct {
 	// sources are the digests of the postmortems' bytes and of their
 	// front matter, by postmortem: a reload takes an unchanged file's
 	// postmortem from the load before.
-	sources, nextSources map[*postmortem.Postmortem]digests
+	sources perPM[digests]
 	// summaries are the postmortems' summaries, by postmortem, with the
 	// key of what else they were made from.
-	summaries, nextSummaries map[*postmortem.Postmortem]keptSummary
+	summaries perPM[keptSummary]
 	// listKey covers what the list pages of the last build were made
 	// from; lists are their names and fingerprints.
 	listKey string
@@ -157,25 +157,39 @@ func digestsOf(pm *postmortem.Postmortem) digests {
 	return digests{source: all[:], front: front[:]}
 }
 
+// perPM keeps a value for each loaded postmortem from one build to the
+// next: take finds the last build's and notes the value for the next,
+// turn drops the values of postmortems the build did not ask for (no
+// longer loaded).
+type perPM[V any] struct{ last, next map[*postmortem.Postmortem]V }
+
+// take returns pm's value: the last build's when fresh says it still
+// holds, else the one make gives, made without the memo's lock.
+func take[V any](m *Memo, c *perPM[V], pm *postmortem.Postmortem, fresh func(V) bool, make func() V) V {
+	m.mu.Lock()
+	v, ok := c.last[pm]
+	m.mu.Unlock()
+	if !ok || !fresh(v) {
+		v = make()
+	}
+	m.mu.Lock()
+	if c.next == nil {
+		c.next = map[*postmortem.Postmortem]V{}
+	}
+	c.next[pm] = v
+	m.mu.Unlock()
+	return v
+}
+
+func (c *perPM[V]) turn() { c.last, c.next = c.next, nil }
+
 // digests are pm's digests, made once for as long as the postmortem is
 // loaded.
 func (m *Memo) digests(pm *postmortem.Postmortem) digests {
 	if m == nil {
 		return digestsOf(pm)
 	}
-	m.mu.Lock()
-	d, ok := m.sources[pm]
-	m.mu.Unlock()
-	if !ok {
-		d = digestsOf(pm)
-	}
-	m.mu.Lock()
-	if m.nextSources == nil {
-		m.nextSources = map[*postmortem.Postmortem]digests{}
-	}
-	m.nextSources[pm] = d
-	m.mu.Unlock()
-	return d
+	return take(m, &m.sources, pm, func(digests) bool { return true }, func() digests { return digestsOf(pm) })
 }
 
 // keptSummary is a summary and the key it was made under.
@@ -190,19 +204,7 @@ func (m *Memo) summary(pm *postmortem.Postmortem, key string, build func() *Summ
 	if m == nil {
 		return build()
 	}
-	m.mu.Lock()
-	k, ok := m.summaries[pm]
-	m.mu.Unlock()
-	if !ok || k.key != key {
-		k = keptSummary{key: key, s: build()}
-	}
-	m.mu.Lock()
-	if m.nextSummaries == nil {
-		m.nextSummaries = map[*postmortem.Postmortem]keptSummary{}
-	}
-	m.nextSummaries[pm] = k
-	m.mu.Unlock()
-	return k.s
+	return take(m, &m.summaries, pm, func(k keptSummary) bool { return k.key == key }, func() keptSummary { return keptSummary{key: key, s: build()} }).s
 }
 
 func (m *Memo) sourceDigest(pm *postmortem.Postmortem) []byte { return m.digests(pm).source }
@@ -216,8 +218,8 @@ func (m *Memo) turnSources() {
 		return
 	}
 	m.mu.Lock()
-	m.sources, m.nextSources = m.nextSources, nil
-	m.summaries, m.nextSummaries = m.nextSummaries, nil
+	m.sources.turn()
+	m.summaries.turn()
 	m.mu.Unlock()
 }
 
