@@ -36,7 +36,7 @@ import (
 const cacheShards = 16
 
 // cacheMagic starts a cache file; the number is the layout's version.
-const cacheMagic = "hindsight parse cache 2\n"
+const cacheMagic = "hindsight parse cache 3\n"
 
 type cacheKey [sha256.Size]byte
 

@@ -28,9 +28,10 @@ func sameParse(t *testing.T, want, got *Corpus) {
 		}),
 		// A map of positions that is empty is as good as none.
 		cmp.FilterValues(func(a, b map[string]yamlnode.Pos) bool { return len(a) == 0 && len(b) == 0 }, cmp.Ignore()),
-		// The prose of a cached parse stays encoded until asked for;
-		// it is compared as ProseBlocks gives it, below.
-		cmpopts.IgnoreFields(postmortem.Postmortem{}, "prose"),
+		// The prose and positions of a cached parse stay encoded until
+		// asked for; they are compared as ProseBlocks and Positions give
+		// them, below.
+		cmpopts.IgnoreFields(postmortem.Postmortem{}, "prose", "keys", "values", "places"),
 		cmpopts.IgnoreFields(postmortem.Outline{}, "Prose"),
 	}
 	if diff := cmp.Diff(want.Postmortems, got.Postmortems, opts); diff != "" {
@@ -40,6 +41,11 @@ func sameParse(t *testing.T, want, got *Corpus) {
 		w, g := want.Postmortems[i], got.Postmortems[i]
 		if diff := cmp.Diff(w.ProseBlocks(), g.ProseBlocks(), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%s: prose differs (-parsed +cached):\n%s", w.File, diff)
+		}
+		wk, wv := w.Positions()
+		gk, gv := g.Positions()
+		if diff := cmp.Diff([]any{wk, wv}, []any{gk, gv}, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: positions differ (-parsed +cached):\n%s", w.File, diff)
 		}
 	}
 	if diff := cmp.Diff(want.Diagnostics, got.Diagnostics); diff != "" {

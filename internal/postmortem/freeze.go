@@ -2,8 +2,10 @@ package postmortem
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,10 +21,10 @@ type Frozen struct {
 	// SourceAt and BodyAt are where Source and Body start in the file's
 	// bytes (Source skips a byte-order mark).
 	SourceAt, BodyAt int
-	// Places are the positions of the front matter's keys and values, as
-	// one list: gob decodes that much faster than two maps with the same
-	// paths.
-	Places   []Placed
+	// Places are the positions of the front matter's keys and values,
+	// packed (packPlaces) and unpacked only when a rule reports a finding
+	// or asks whether a key is there.
+	Places   []byte
 	Invalid  []string
 	Misspelt []string
 	// Empty lists the fields whose value was an empty, not a missing,
@@ -50,45 +52,125 @@ func (l *lazyProse) get() []Prose {
 	return l.v
 }
 
-// Placed is a path of the front matter and where its key and its value
-// are.
-type Placed struct {
-	Path             string
-	Key, Value       yamlnode.Pos
-	HasKey, HasValue bool
+// lazyPlaces unpacks a Frozen's Places once, on first use.
+type lazyPlaces struct {
+	once sync.Once
+	blob []byte
+	list []placeAt
 }
 
-func placed(keys, values map[string]yamlnode.Pos) []Placed {
-	if keys == nil && values == nil {
+// placeAt is where one path's key and value are, as unpacked: sorted by
+// path, their paths cut from one string.
+type placeAt struct {
+	path       string
+	key, value yamlnode.Pos
+	has        byte
+}
+
+func (l *lazyPlaces) get() []placeAt {
+	l.once.Do(func() {
+		l.list = unpackPlaces(l.blob)
+		l.blob = nil
+	})
+	return l.list
+}
+
+// find returns the place of path.
+func (l *lazyPlaces) find(path string) (placeAt, bool) {
+	list := l.get()
+	i, ok := slices.BinarySearchFunc(list, path, func(p placeAt, path string) int { return strings.Compare(p.path, path) })
+	if !ok {
+		return placeAt{}, false
+	}
+	return list[i], true
+}
+
+// Places are packed by hand rather than left to gob: they were a third of
+// an entry's decoding, and most runs read none of them. They are sorted by
+// path; each is its path's length and bytes, a byte saying which of key
+// and value it has, and the line and column of each, as unsigned varints.
+const (
+	placedKey = 1 << iota
+	placedValue
+)
+
+func packPlaces(keys, values map[string]yamlnode.Pos) []byte {
+	if len(keys) == 0 && len(values) == 0 {
 		return nil
 	}
-	out := make([]Placed, 0, max(len(keys), len(values)))
-	for k, p := range keys {
-		v, ok := values[k]
-		out = append(out, Placed{Path: k, Key: p, HasKey: true, Value: v, HasValue: ok})
+	paths := make([]string, 0, max(len(keys), len(values)))
+	for k := range keys {
+		paths = append(paths, k)
 	}
-	for k, v := range values {
+	for k := range values {
 		if _, ok := keys[k]; !ok {
-			out = append(out, Placed{Path: k, Value: v, HasValue: true})
+			paths = append(paths, k)
+		}
+	}
+	slices.Sort(paths)
+	out := binary.AppendUvarint(nil, uint64(len(paths)))
+	for _, path := range paths {
+		out = binary.AppendUvarint(out, uint64(len(path)))
+		out = append(out, path...)
+		k, hasKey := keys[path]
+		v, hasValue := values[path]
+		var has byte
+		if hasKey {
+			has |= placedKey
+		}
+		if hasValue {
+			has |= placedValue
+		}
+		out = append(out, has)
+		for _, n := range []int{k.Line, k.Col, v.Line, v.Col} {
+			out = binary.AppendUvarint(out, uint64(max(n, 0)))
 		}
 	}
 	return out
 }
 
-func unplaced(ps []Placed) (keys, values map[string]yamlnode.Pos) {
-	if ps == nil {
-		return nil, nil
+// unpackPlaces reads what packPlaces wrote. Bytes that do not read, or
+// paths out of order, were not written by this very program (the cache
+// is stamped with it); what was read before them is kept, and positions
+// missing then fall back to their parents, as for a key the file lacks.
+func unpackPlaces(b []byte) []placeAt {
+	if len(b) == 0 {
+		return nil
 	}
-	keys, values = make(map[string]yamlnode.Pos, len(ps)), make(map[string]yamlnode.Pos, len(ps))
-	for _, p := range ps {
-		if p.HasKey {
-			keys[p.Path] = p.Key
+	s := string(b) // one copy; the paths are cut from it
+	next := func() (int, bool) {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || n > 1<<31 {
+			return 0, false
 		}
-		if p.HasValue {
-			values[p.Path] = p.Value
-		}
+		b, s = b[w:], s[w:]
+		return int(n), true
 	}
-	return keys, values
+	count, ok := next()
+	if !ok || count > len(b) {
+		return nil
+	}
+	list := make([]placeAt, 0, count)
+	for range count {
+		n, ok := next()
+		if !ok || n+1 > len(b) {
+			break
+		}
+		pl := placeAt{path: s[:n], has: b[n]}
+		b, s = b[n+1:], s[n+1:]
+		var at [4]int
+		for i := range at {
+			if at[i], ok = next(); !ok {
+				return list
+			}
+		}
+		if len(list) > 0 && list[len(list)-1].path >= pl.path {
+			break
+		}
+		pl.key, pl.value = yamlnode.Pos{Line: at[0], Col: at[1]}, yamlnode.Pos{Line: at[2], Col: at[3]}
+		list = append(list, pl)
+	}
+	return list
 }
 
 // frozen is a Postmortem without its methods, so that gob encodes its
@@ -117,10 +199,10 @@ func Freeze(p *Postmortem, data []byte) (Frozen, bool) {
 	}
 	c := *p
 	c.Source, c.Body = nil, nil
-	c.keys, c.values, c.invalid, c.misspelt, c.prose = nil, nil, nil, nil, nil
+	c.keys, c.values, c.places, c.invalid, c.misspelt, c.prose = nil, nil, nil, nil, nil, nil
 	c.Outline.Prose = nil
 	f := Frozen{PM: (*frozen)(&c), SourceAt: src, BodyAt: src + len(p.Source) - len(p.Body),
-		Places: placed(p.keys, p.values), Misspelt: p.misspelt}
+		Places: packPlaces(p.keys, p.values), Misspelt: p.misspelt}
 	if prose := p.ProseBlocks(); len(prose) > 0 {
 		var buf bytes.Buffer
 		if gob.NewEncoder(&buf).Encode(prose) != nil {
@@ -147,7 +229,9 @@ func (f Frozen) Thaw(data []byte) *Postmortem {
 	}
 	p := (*Postmortem)(f.PM)
 	p.Source, p.Body = data[f.SourceAt:], data[f.BodyAt:]
-	p.keys, p.values = unplaced(f.Places)
+	if len(f.Places) > 0 {
+		p.places = &lazyPlaces{blob: f.Places}
+	}
 	p.misspelt = f.Misspelt
 	if len(f.Prose) > 0 {
 		p.prose = &lazyProse{blob: f.Prose}

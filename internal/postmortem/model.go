@@ -130,7 +130,10 @@ type Postmortem struct {
 	ReopenedItems map[int]Reopened
 
 	keys, values map[string]yamlnode.Pos
-	invalid      map[string]bool
+	// places, set by Thaw, holds keys and values still packed: a run that
+	// reports nothing about a file never unpacks them.
+	places  *lazyPlaces
+	invalid map[string]bool
 	// prose, set by Thaw, holds the Outline's prose still encoded: only
 	// the prose rules read it, and a run that has their findings from
 	// before never decodes it.
@@ -144,7 +147,7 @@ type Postmortem struct {
 // matter's keys and the body's prose), to keep large corpora small in
 // memory once they are checked. Positions then point at the front matter.
 func (p *Postmortem) Release() {
-	p.keys, p.values, p.invalid = nil, nil, nil
+	p.keys, p.values, p.places, p.invalid = nil, nil, nil, nil
 	p.Outline.Prose, p.prose = nil, nil
 }
 
@@ -167,7 +170,7 @@ func (p *Postmortem) Misspelt(key string) bool { return slices.Contains(p.misspe
 // present parent, and then to the opening delimiter.
 func (p *Postmortem) Pos(path string) yamlnode.Pos {
 	for path != "" {
-		if pos, ok := p.keys[path]; ok {
+		if pos, ok := p.keyPos(path); ok {
 			return pos
 		}
 		path = parent(path)
@@ -177,10 +180,44 @@ func (p *Postmortem) Pos(path string) yamlnode.Pos {
 
 // ValuePos is like Pos but points at the value rather than the key.
 func (p *Postmortem) ValuePos(path string) yamlnode.Pos {
-	if pos, ok := p.values[path]; ok {
+	if p.places != nil {
+		if pl, ok := p.places.find(path); ok && pl.has&placedValue != 0 {
+			return pl.value
+		}
+	} else if pos, ok := p.values[path]; ok {
 		return pos
 	}
 	return p.Pos(path)
+}
+
+// keyPos is where the key at path is, if the front matter has it. A
+// postmortem from the parse cache unpacks its positions on first use;
+// both are safe for concurrent use.
+func (p *Postmortem) keyPos(path string) (yamlnode.Pos, bool) {
+	if p.places != nil {
+		pl, ok := p.places.find(path)
+		return pl.key, ok && pl.has&placedKey != 0
+	}
+	pos, ok := p.keys[path]
+	return pos, ok
+}
+
+// Positions returns the positions of the front matter's keys and values
+// by path, for comparing two parses of a file.
+func (p *Postmortem) Positions() (keys, values map[string]yamlnode.Pos) {
+	if p.places == nil {
+		return p.keys, p.values
+	}
+	keys, values = map[string]yamlnode.Pos{}, map[string]yamlnode.Pos{}
+	for _, pl := range p.places.get() {
+		if pl.has&placedKey != 0 {
+			keys[pl.path] = pl.key
+		}
+		if pl.has&placedValue != 0 {
+			values[pl.path] = pl.value
+		}
+	}
+	return keys, values
 }
 
 // Invalid reports whether the value at path (or below it) could not be
@@ -196,7 +233,7 @@ func (p *Postmortem) Invalid(path string) bool {
 
 // Has reports whether the front matter has a key at path.
 func (p *Postmortem) Has(path string) bool {
-	_, ok := p.keys[path]
+	_, ok := p.keyPos(path)
 	return ok
 }
 

@@ -1,0 +1,69 @@
+package postmortem
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/hindsight-dev/hindsight/internal/yamlnode"
+)
+
+// TestPackPlaces packs the positions of every example's front matter and
+// reads them back whole.
+func TestPackPlaces(t *testing.T) {
+	paths, _ := filepath.Glob("../../postmortems/*.md")
+	if len(paths) == 0 {
+		t.Fatal("no examples")
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pm, _ := Parse(p, data, Options{})
+		if pm == nil || len(pm.keys) == 0 {
+			t.Fatalf("%s: no positions parsed", p)
+		}
+		thawedOnce, _ := Freeze(pm, data)
+		keys, values := thawedOnce.Thaw(data).Positions()
+		if diff := cmp.Diff([]any{pm.keys, pm.values}, []any{keys, values}, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: positions changed (-parsed +unpacked):\n%s", p, diff)
+		}
+		fz, ok := Freeze(pm, data)
+		if !ok {
+			t.Fatalf("%s: not frozen", p)
+		}
+		thawed := fz.Thaw(data)
+		if thawed.keys != nil || thawed.places == nil || thawed.places.list != nil {
+			t.Errorf("%s: the positions were unpacked before anything asked for them", p)
+		}
+		for path, want := range pm.values {
+			if got := thawed.ValuePos(path); got != want {
+				t.Errorf("%s: ValuePos(%q) = %v after the cache, %v parsed", p, path, got, want)
+			}
+			if thawed.Has(path) != pm.Has(path) || thawed.Pos(path) != pm.Pos(path) {
+				t.Errorf("%s: key %q differs after the cache", p, path)
+			}
+		}
+	}
+}
+
+// FuzzUnpackPlaces reads arbitrary bytes as packed positions: it must
+// never panic, and what it reads must come back the same when packed again.
+func FuzzUnpackPlaces(f *testing.F) {
+	f.Add(packPlaces(map[string]yamlnode.Pos{"title": {Line: 2, Col: 1}}, map[string]yamlnode.Pos{"title": {Line: 2, Col: 8}, "tags[1]": {Line: 3, Col: 9}}))
+	f.Add([]byte{})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		first := &Postmortem{places: &lazyPlaces{blob: b}}
+		keys, values := first.Positions()
+		again := &Postmortem{places: &lazyPlaces{blob: packPlaces(keys, values)}}
+		k2, v2 := again.Positions()
+		if diff := cmp.Diff([]any{keys, values}, []any{k2, v2}, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("a second round trip changed the positions:\n%s", diff)
+		}
+	})
+}
