@@ -18,8 +18,10 @@ type RepoOptions struct {
 	// Postmortems is how many of those commits add a postmortem file under
 	// postmortems/ (spread evenly); the others change code under src/.
 	Postmortems int
-	// Start is the time of the first commit; one commit a minute follows.
+	// Start is the time of the first commit; one follows every Every (a
+	// minute when zero).
 	Start time.Time
+	Every time.Duration
 }
 
 // WriteRepo makes a git repository in dir with the git binary's
@@ -48,8 +50,12 @@ func WriteRepo(dir string, opts RepoOptions) ([]string, error) {
 		every = max(opts.Commits/opts.Postmortems, 1)
 	}
 	added := 0
+	step := opts.Every
+	if step <= 0 {
+		step = time.Minute
+	}
 	for i := range opts.Commits {
-		when := opts.Start.Add(time.Duration(i) * time.Minute).Unix()
+		when := opts.Start.Add(time.Duration(i) * step).Unix()
 		author := fmt.Sprintf("Engineer %d <eng%d@example.com> %d +0000", i%37, i%37, when)
 		var path, content, msg string
 		if every > 0 && i%every == 0 && added < opts.Postmortems {

@@ -29,11 +29,20 @@ type Options struct {
 	// Seed makes the corpus reproducible.
 	Seed uint64
 	// Commits, when given, are commits of a real repository named Repo in
-	// hindsight.yaml: postmortem i names commits 2i and 2i+1 (modulo their
-	// number) as its trigger and fix, by 10-digit short sha.
+	// hindsight.yaml: postmortem i names commits 2i and 2i+3 (modulo their
+	// number) as its trigger and fix, by 10-digit short sha. With one
+	// commit every IncidentEvery/2 from an hour before FirstIncident, as
+	// WriteTeam makes them, each trigger comes before its incident started
+	// and each fix after, as in a real team's history.
 	Commits []string
 	Repo    string
 }
+
+// Postmortem i starts FirstIncident + i×IncidentEvery, and up to three
+// hours later.
+var FirstIncident = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const IncidentEvery = 4 * time.Hour
 
 // Write writes N postmortems of about 5 KB each into dir and returns their
 // ids in order.
@@ -42,10 +51,9 @@ func Write(dir string, opts Options) ([]string, error) {
 		return nil, err
 	}
 	r := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
-	base := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 	ids := make([]string, 0, opts.N)
 	for i := range opts.N {
-		start := base.Add(time.Duration(i) * 4 * time.Hour).Add(time.Duration(r.IntN(180)) * time.Minute)
+		start := FirstIncident.Add(time.Duration(i) * IncidentEvery).Add(time.Duration(r.IntN(180)) * time.Minute)
 		id := fmt.Sprintf("%s-incident-%05d", start.Format("2006-01-02"), i)
 		var related []string
 		if i > 0 && r.IntN(4) == 0 {
@@ -55,7 +63,7 @@ func Write(dir string, opts Options) ([]string, error) {
 		src := render(r, i, start, related)
 		if len(opts.Commits) > 0 {
 			refs := fmt.Sprintf("commits:\n  - sha: %s\n    role: trigger\n    repo: %s\n  - sha: %s\n    role: fix\n    repo: %s\n",
-				opts.Commits[(2*i)%len(opts.Commits)][:10], opts.Repo, opts.Commits[(2*i+1)%len(opts.Commits)][:10], opts.Repo)
+				opts.Commits[(2*i)%len(opts.Commits)][:10], opts.Repo, opts.Commits[(2*i+3)%len(opts.Commits)][:10], opts.Repo)
 			src = strings.Replace(src, "tickets: [", refs+"tickets: [", 1)
 		}
 		if err := os.WriteFile(filepath.Join(dir, id+".md"), []byte(src), 0o644); err != nil {

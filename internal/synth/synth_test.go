@@ -77,7 +77,12 @@ func TestWriteTeam(t *testing.T) {
 		}
 		for _, lc := range pm.Linked {
 			if lc.Info == nil {
-				t.Errorf("%s: %s does not resolve: %v %s", pm.ID, lc.Ref.SHA, lc.Err, lc.RepoProblem)
+				t.Fatalf("%s: %s does not resolve: %v %s", pm.ID, lc.Ref.SHA, lc.Err, lc.RepoProblem)
+			}
+			// As in a real history: the trigger before the incident,
+			// the fix after it started.
+			if before := lc.Info.Committed.Before(pm.Times.Started); before != (lc.Ref.Role == "trigger") {
+				t.Errorf("%s: %s %s committed %s, the incident started %s", pm.ID, lc.Ref.Role, lc.Ref.SHA, lc.Info.Committed, pm.Times.Started)
 			}
 		}
 	}

@@ -26,7 +26,9 @@ type TeamOptions struct {
 // sha. It returns the docs repository's folder.
 func WriteTeam(dir string, opts TeamOptions) (string, error) {
 	svc, docs := filepath.Join(dir, "svc"), filepath.Join(dir, "docs")
-	shas, err := WriteRepo(svc, RepoOptions{Commits: opts.Commits, Start: time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC)})
+	// The service's history runs alongside the incidents (see
+	// Options.Commits): two commits for each.
+	shas, err := WriteRepo(svc, RepoOptions{Commits: opts.Commits, Start: FirstIncident.Add(-time.Hour), Every: IncidentEvery / 2})
 	if err != nil {
 		return "", err
 	}
