@@ -91,11 +91,12 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return usageError("%v", err)
 	}
+	repos := f.Repos(cfg)
+	repos.Prefetch() // while the files are read
 	c, err := corpus.Load(cfg, corpus.Options{Paths: opts.Paths, WorkDir: f.IO.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Cache: parseCache(f, cfg.Root)})
 	if err != nil {
 		return usageError("%v", err)
 	}
-	repos := f.Repos(cfg)
 	if opts.ChangedSince != "" {
 		if err := retargetChanged(c, repos.Repo(""), opts.ChangedSince); err != nil {
 			return usageError("--changed-since: %v", err)

@@ -306,9 +306,7 @@ func (r *Repo) reachable(head plumbing.Hash) []plumbing.Hash {
 // Save writes what this run learnt of the repositories' commits into
 // their caches.
 func (s *Set) Save() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range s.repos {
+	for _, r := range s.openedRepos() {
 		if r.facts != nil {
 			r.facts.save(r.packs)
 		}
@@ -318,9 +316,7 @@ func (s *Set) Save() {
 // Close saves the caches and closes the repositories' packfiles.
 func (s *Set) Close() {
 	s.Save()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range s.repos {
+	for _, r := range s.openedRepos() {
 		if r.r != nil {
 			if st, ok := r.r.Storer.(*filesystem.Storage); ok {
 				_ = st.Close()

@@ -57,6 +57,8 @@ type Repo struct {
 	fetched  bool
 	timeout  time.Duration
 	cacheDir string
+	// opened is closed once the repository is open (Set.Repo).
+	opened   chan struct{}
 	facts    *factStore
 	packs    string          // packSignature when opened
 	all      []plumbing.Hash // every object's hash, sorted; read once a run when a prefix needs it
@@ -132,12 +134,17 @@ func (s *Set) Known(name string) bool {
 // has its Problem set.
 func (s *Set) Repo(name string) *Repo {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if r, ok := s.repos[name]; ok {
+		s.mu.Unlock()
+		<-r.opened
 		return r
 	}
-	r := &Repo{Name: name, ctx: s.ctx, timeout: cmp.Or(s.Timeout, DefaultTimeout), cacheDir: s.cacheDir}
+	r := &Repo{Name: name, ctx: s.ctx, timeout: cmp.Or(s.Timeout, DefaultTimeout), cacheDir: s.cacheDir, opened: make(chan struct{})}
 	s.repos[name] = r
+	s.mu.Unlock()
+	// Opened outside the lock, so that repositories open side by side;
+	// anyone else asking for this one waits for it.
+	defer close(r.opened)
 	spec, ok := s.specs[name]
 	switch {
 	case name == "":
@@ -159,6 +166,39 @@ func (s *Set) Repo(name string) *Repo {
 		r.Web = WebFromBase(spec.Web)
 	}
 	return r
+}
+
+// Prefetch starts opening, in the background, the repository holding the
+// postmortems and every configured one with a path on this machine (its
+// pack indexes and the facts cached of it), so that this overlaps with
+// reading the postmortems instead of following it. Remote ones are left
+// to open when asked for, since that may fetch. Repo waits for an opening
+// under way.
+func (s *Set) Prefetch() {
+	names := []string{""}
+	for name, spec := range s.specs {
+		if spec.Path != "" {
+			names = append(names, name)
+		}
+	}
+	for _, name := range names {
+		go s.Repo(name)
+	}
+}
+
+// openedRepos returns the repositories asked for so far, once they are
+// open.
+func (s *Set) openedRepos() []*Repo {
+	s.mu.Lock()
+	repos := make([]*Repo, 0, len(s.repos))
+	for _, r := range s.repos {
+		repos = append(repos, r)
+	}
+	s.mu.Unlock()
+	for _, r := range repos {
+		<-r.opened
+	}
+	return repos
 }
 
 func (r *Repo) open(dir string, detect bool) {

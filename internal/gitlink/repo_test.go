@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -466,4 +467,50 @@ func TestBranch(t *testing.T) {
 	if got := NewSet(context.Background(), t.TempDir(), nil, t.TempDir()).Repo("").Branch(); got != "" {
 		t.Errorf("no repository: Branch() = %q, want none", got)
 	}
+}
+
+// Repositories opened in the background while something else runs give
+// what opening them when asked gives; a remote one is not opened (that
+// may fetch), and everyone asking for a repository gets the one value.
+func TestPrefetch(t *testing.T) {
+	tr := newTestRepo(t)
+	tr.commit("Ada", "content", map[string]string{"postmortems/a.md": "1"})
+	svc := newTestRepo(t)
+	sha := svc.commit("Ada", "service change", map[string]string{"main.go": "package main"})
+	specs := map[string]Spec{
+		"local":  {Path: svc.dir},
+		"plain":  {Path: t.TempDir()},
+		"remote": {URL: svc.dir},
+	}
+	cache := t.TempDir()
+	set := NewSet(context.Background(), tr.dir, specs, cache)
+	set.Prefetch()
+	got := make([]*Repo, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i] = set.Repo([]string{"", "local", "plain"}[i%3])
+		}()
+	}
+	wg.Wait()
+	for i, r := range got {
+		if r != got[i%3] {
+			t.Errorf("asking again for %q gave another value", r.Name)
+		}
+	}
+	if ci, err := set.Repo("local").Resolve(sha[:7]); err != nil || ci.SHA != sha {
+		t.Errorf("prefetched repo: %+v %v", ci, err)
+	}
+	if p := set.Repo("plain").Problem; !strings.Contains(p, "not a git repository") {
+		t.Errorf("prefetched path that is not a repo: %q", p)
+	}
+	if set.Repo("").Problem != "" {
+		t.Errorf("the postmortems' repository: %s", set.Repo("").Problem)
+	}
+	if clones, _ := os.ReadDir(cache); len(clones) != 0 {
+		t.Errorf("prefetch cloned a remote repository: %v", clones)
+	}
+	set.Close()
 }

@@ -61,6 +61,7 @@ type LoadOptions struct {
 // Load reads every postmortem of cfg, links its commits through repos
 // and, with opts.Check, checks it.
 func Load(cfg *config.Config, repos *gitlink.Set, opts LoadOptions) (*Loaded, error) {
+	repos.Prefetch() // while the files are read
 	c, err := corpus.Load(cfg, corpus.Options{WorkDir: opts.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Previous: opts.Previous, Cache: opts.ParseCache})
 	if err != nil {
 		return nil, err
