@@ -26,9 +26,9 @@ import (
 // that a command over an unchanged corpus reads and hashes the files but
 // parses none of them (YAML and Markdown parsing are most of what a check
 // of a large corpus costs). An entry is found by the digest of the file's
-// path and bytes; the whole cache is thrown away when the program or the
-// parse options (severities, custom fields) differ from those it was made
-// with. It lives in one file, in shards that are decoded in parallel and
+// path and bytes (keyOf); the whole cache is thrown away when the program
+// or the parse options (severities, custom fields) differ from those it
+// was made with. It lives in one file, in shards that are decoded in parallel and
 // written again only when their entries changed.
 
 // cacheShards is how many gob streams the cache file holds; entries go to
@@ -68,10 +68,16 @@ type parseCache struct {
 
 func shardOf(k cacheKey) int { return int(k[0]) % cacheShards }
 
-func keyOf(f file, data []byte) cacheKey {
+// keyOf is the key of a file's entry: a digest of its paths and bytes,
+// made from digest (Options.Digest's hash of the bytes) when there is one.
+func keyOf(f file, data []byte, digest string) cacheKey {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%d\x00", f.display, f.rel, len(data))
-	h.Write(data)
+	if digest != "" {
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00digest\x00%s", f.display, f.rel, len(data), digest)
+	} else {
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00bytes\x00", f.display, f.rel, len(data))
+		h.Write(data)
+	}
 	var k cacheKey
 	h.Sum(k[:0])
 	return k

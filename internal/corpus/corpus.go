@@ -117,7 +117,9 @@ type Options struct {
 	// Drafts, when false, leaves drafts out of Postmortems (the build).
 	Drafts bool
 	// Digest, when set, hashes each file's bytes as read, for comparing
-	// the work tree with a git revision.
+	// the work tree with a git revision. It must be a cryptographic hash
+	// of the bytes: the parse cache then finds a file's entry by it
+	// instead of hashing the bytes once more.
 	Digest func([]byte) string
 	// Previous, when set, is an earlier load of the same corpus: files whose
 	// size and modification time are unchanged are taken from it instead
@@ -416,7 +418,7 @@ func (l *loader) parseOne(f file, digest func([]byte) string) parsed {
 	var key cacheKey
 	var cache *parseCache
 	if l.cache != nil {
-		key = keyOf(f, data)
+		key = keyOf(f, data, res.digest)
 		cache = l.cache()
 		if e, ok := cache.lookup(key); ok {
 			if e.PM == nil {
