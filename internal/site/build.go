@@ -136,6 +136,8 @@ func Build(ctx context.Context, cfg *config.Config, pms []*postmortem.Postmortem
 		return nil, err
 	}
 	defer w.abort()
+	w.trust(opts.Memo.lastPlaced())
+	opts.Memo.keepPlaced(nil) // until this build is in place
 	plan := opts.Memo.planRelated(b)
 	b.plan = plan
 	if err := b.build(ctx, th, w); err != nil {
@@ -146,6 +148,7 @@ func Build(ctx context.Context, cfg *config.Config, pms []*postmortem.Postmortem
 		plan.done(false)
 		return nil, err
 	}
+	opts.Memo.keepPlaced(w.left())
 	plan.done(true)
 	return &Result{Postmortems: len(b.pms), Pages: int(w.pages.Load()), Files: int(w.files.Load()), Bytes: w.bytes.Load(), Reused: int(w.reused.Load())}, nil
 }

@@ -73,6 +73,21 @@ func readManifest(out string) (*manifest, error) {
 	return m, err
 }
 
+// rememberManifest makes m the manifest readManifest last read, as the file out's
+// marker is now: a build that has just written it need not parse it.
+func rememberManifest(out string, m *manifest) {
+	file := filepath.Join(out, Marker)
+	st, err := os.Stat(file)
+	if err != nil {
+		return
+	}
+	if key := manifestKey(file, st); key != "" {
+		lastManifest.Lock()
+		lastManifest.key, lastManifest.m = key, m
+		lastManifest.Unlock()
+	}
+}
+
 // lastManifest is the manifest readManifest read last.
 var lastManifest struct {
 	sync.Mutex

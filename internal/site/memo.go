@@ -19,7 +19,11 @@ import (
 // a build worked out for each postmortem that the next build can take
 // as it was when its inputs did not change. A build given the same Memo
 // as the one before writes exactly what it would have written without
-// it; a nil Memo works out everything.
+// it; a nil Memo works out everything. One thing it takes on trust: the
+// files the build before it left in the output folder are still there,
+// unless another build has written the folder since. A file removed by
+// hand from a folder only this process builds is put back when its page
+// next changes.
 type Memo struct {
 	mu sync.Mutex
 	// scope is what the last build's selection of postmortems depended
@@ -41,6 +45,29 @@ type Memo struct {
 	// their sources.
 	theme        *templates
 	themeVersion string
+	// placed is what the last build left in its output folder; nil after
+	// a build that failed.
+	placed *placed
+}
+
+// lastPlaced is what the last build left in place, or nil.
+func (m *Memo) lastPlaced() *placed {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.placed
+}
+
+// keepPlaced records what a build left in place (nil when it failed).
+func (m *Memo) keepPlaced(p *placed) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.placed = p
+	m.mu.Unlock()
 }
 
 // keptTheme is the templates the memo keeps for a theme of that version,

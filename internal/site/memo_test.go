@@ -265,3 +265,63 @@ func TestMemoTakesThemeEdits(t *testing.T) {
 		t.Error("the memo keeps no templates")
 	}
 }
+
+// A rebuild with the memo trusts that the files the build before it left
+// in place are still there, and so neither looks for them nor reads the
+// manifest it wrote; a build by anyone else in between (here, one without
+// the memo) ends that trust, and the next build with the memo looks again.
+func TestMemoTrustsOnlyItsOwnBuild(t *testing.T) {
+	cfg, pms := fixture(t)
+	memo := &Memo{}
+	out := filepath.Join(t.TempDir(), "site")
+	opts := Options{Out: out, Theme: theme.FS(""), Now: testNow, NoStaticSearch: true}
+	build := func(memo *Memo) *Result {
+		t.Helper()
+		o := opts
+		o.Memo = memo
+		res, err := Build(context.Background(), cfg, pms, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	build(memo)
+	full := snapshot(t, out)
+	if memo.lastPlaced() == nil {
+		t.Fatal("the memo holds nothing of the build")
+	}
+	if m, err := readManifest(out); err != nil || m != memo.lastPlaced().manifest {
+		t.Errorf("the manifest just written was read again (%v)", err)
+	}
+	page := filepath.Join(out, pms[0].ID, "index.html")
+	if _, err := os.Stat(page); err != nil {
+		t.Fatal(err)
+	}
+	// Someone removes a page and builds without the memo: that build puts
+	// it back, and writes its own manifest.
+	if err := os.Remove(page); err != nil {
+		t.Fatal(err)
+	}
+	if res := build(nil); res.Reused != res.Files-1 {
+		t.Errorf("the build without the memo reused %d of %d files", res.Reused, res.Files)
+	}
+	// The page is removed again; the memo's build must not take it for
+	// in place.
+	if err := os.Remove(page); err != nil {
+		t.Fatal(err)
+	}
+	if res := build(memo); res.Reused != res.Files-1 {
+		t.Errorf("after another build, the memo's reused %d of %d files", res.Reused, res.Files)
+	}
+	got := snapshot(t, out)
+	for name, data := range full {
+		if name != Marker && !bytes.Equal(got[name], data) {
+			t.Errorf("%s differs from the first build's", name)
+		}
+	}
+	// Its own build the memo trusts: nothing is looked for again.
+	res := build(memo)
+	if res.Reused != res.Files {
+		t.Errorf("an unchanged rebuild reused %d of %d files", res.Reused, res.Files)
+	}
+}

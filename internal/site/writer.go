@@ -31,7 +31,14 @@ type writer struct {
 	stage string // where new files are written
 	// incremental is true when stage holds only changed files.
 	incremental bool
+	prevM       *manifest
 	prev        map[string]string // previous manifest: file -> fingerprint
+	// inPlace, in a rebuild, are the files the build before it in this
+	// process left in the live site, with their sizes (Memo.placed); a
+	// file kept as it is need not be looked for again.
+	inPlace map[string]int64
+	// sizes are this build's files and their sizes, for the next one.
+	sizes map[string]int64
 
 	mu sync.Mutex
 	// dirMu is held while a folder is made, so that no file is written
@@ -59,6 +66,8 @@ type writer struct {
 	progress             func(done, total int)
 	total                int
 	done                 bool
+	// lastM is the manifest commit wrote.
+	lastM *manifest
 }
 
 func newWriter(out string) (*writer, error) {
@@ -70,7 +79,7 @@ func newWriter(out string) (*writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the build folder: %w", err)
 	}
-	w := &writer{out: out, stage: stage, dirs: map[string]bool{}, fps: map[string]string{}, safe: map[string]bool{}, inputs: map[string]string{}}
+	w := &writer{out: out, stage: stage, dirs: map[string]bool{}, fps: map[string]string{}, safe: map[string]bool{}, inputs: map[string]string{}, sizes: map[string]int64{}}
 	w.queue, w.qdone = make(chan queuedFile, 128), make(chan struct{})
 	go w.drain()
 	prev, err := readManifest(out)
@@ -79,9 +88,34 @@ func newWriter(out string) (*writer, error) {
 		return nil, fmt.Errorf("the output folder %s is not a previous Hindsight build: %v; empty it or choose another folder", out, err)
 	}
 	if prev != nil {
-		w.prev, w.prevInputs, w.incremental = prev.Pages, prev.Inputs, true
+		w.prevM, w.prev, w.prevInputs, w.incremental = prev, prev.Pages, prev.Inputs, true
 	}
 	return w, nil
+}
+
+// trust takes what the last build of this process left in place, when it
+// wrote the manifest found in the folder now (the same value: readManifest
+// keeps the one written last by the file's identity and times).
+func (w *writer) trust(p *placed) {
+	if p != nil && w.incremental && p.out == w.out && p.manifest == w.prevM {
+		w.inPlace = p.sizes
+	}
+}
+
+// placed is what a build left in its output folder: the manifest it wrote
+// and every file with its size.
+type placed struct {
+	out      string
+	manifest *manifest
+	sizes    map[string]int64
+}
+
+// left is what this build left in place, once committed.
+func (w *writer) left() *placed {
+	if !w.done || w.lastM == nil {
+		return nil
+	}
+	return &placed{out: w.out, manifest: w.lastM, sizes: w.sizes}
 }
 
 // liveFolder returns the folder of the live site that a file of it lives
@@ -202,16 +236,16 @@ func (w *writer) mkdir(dir string) error {
 	return nil
 }
 
-func (w *writer) record(name, fp string) {
+func (w *writer) record(name, fp string, size int64) {
 	w.mu.Lock()
-	w.fps[name] = fp
+	w.fps[name], w.sizes[name] = fp, size
 	w.mu.Unlock()
 }
 
 // keep reports whether the previous build's file can stay as it is (a
 // rebuild) or be linked from it (a full build), its fingerprint unchanged.
 func (w *writer) keep(name, fp string) bool {
-	old, st, ok := w.kept(name, fp)
+	old, size, ok := w.kept(name, fp)
 	if !ok {
 		return false
 	}
@@ -221,29 +255,34 @@ func (w *writer) keep(name, fp string) bool {
 			return false
 		}
 	}
-	w.record(name, fp)
+	w.record(name, fp, size)
 	w.files.Add(1)
 	w.reused.Add(1)
-	w.bytes.Add(st.Size())
+	w.bytes.Add(size)
 	return true
 }
 
 // kept finds the previous build's file of a name when its fingerprint
-// is fp.
-func (w *writer) kept(name, fp string) (string, fs.FileInfo, bool) {
+// is fp, and its size.
+func (w *writer) kept(name, fp string) (string, int64, bool) {
 	if w.prev == nil || w.prev[name] != fp {
-		return "", nil, false
+		return "", 0, false
+	}
+	if size, ok := w.inPlace[name]; ok {
+		// Left in place by the build before, which made sure of the way
+		// there; a rebuild keeps it where it is.
+		return "", size, true
 	}
 	dir, err := w.liveFolder(name)
 	if err != nil {
-		return "", nil, false
+		return "", 0, false
 	}
 	old := filepath.Join(dir, path.Base(name))
 	st, err := os.Lstat(old)
 	if err != nil || !st.Mode().IsRegular() {
-		return "", nil, false
+		return "", 0, false
 	}
-	return old, st, true
+	return old, st.Size(), true
 }
 
 // canKeep reports whether keep would keep a file, without keeping it.
@@ -254,7 +293,7 @@ func (w *writer) canKeep(name, fp string) bool {
 
 // write stores a file of the new site under its fingerprint.
 func (w *writer) write(name, fp string, data []byte) error {
-	w.record(name, fp)
+	w.record(name, fp, int64(len(data)))
 	full := filepath.Join(w.stage, filepath.FromSlash(name))
 	// The caller may reuse data once this returns.
 	w.queue <- queuedFile{full: full, data: bytes.Clone(data)}
@@ -337,6 +376,7 @@ func (w *writer) commit() error {
 	if err := w.flush(); err != nil {
 		return err
 	}
+	final := &manifest{Version: manifestVersion, Pages: w.fps, Inputs: w.inputs}
 	if !w.incremental {
 		if err := os.WriteFile(filepath.Join(w.stage, Marker), manifestData(w.fps, w.inputs), 0o644); err != nil {
 			return fmt.Errorf("writing the site: %w", err)
@@ -350,7 +390,8 @@ func (w *writer) commit() error {
 		if err := swap(w.stage, w.out); err != nil {
 			return err
 		}
-		w.done = true
+		w.done, w.lastM = true, final
+		rememberManifest(w.out, final)
 		return nil
 	}
 	// Move the staged files in, folders first created as needed.
@@ -419,7 +460,8 @@ func (w *writer) commit() error {
 	if err := w.writeManifest(w.fps, w.inputs); err != nil {
 		return err
 	}
-	w.done = true
+	w.done, w.lastM = true, final
+	rememberManifest(w.out, final)
 	return os.RemoveAll(w.stage)
 }
 
