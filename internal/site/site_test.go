@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"flag"
@@ -774,5 +775,36 @@ func TestMetricRangesSpanTheirWindow(t *testing.T) {
 			}
 			t.Errorf("%s: months %v, want %d from %s to %s", tt.page, got, tt.rows, tt.first, tt.last)
 		}
+	}
+}
+
+// The hand-written manifest is what encoding/json writes, byte for byte,
+// for every kind of name a site can have.
+func TestManifestData(t *testing.T) {
+	names := map[string]string{
+		"index.html": "0123456789abcdef0123456789abcdef", "2024-01-15-db-failover/index.html": "x",
+		"files/café ü.png": "y", "files/lt<": "z", "files/gt>": "z", "files/amp&": "z", "files/quote\"back\\slash": "w",
+		"files/ctl\x01\t\n": "v", "files/bad\xffutf8": "u", "files/sep\u2028\u2029": "t", "files/del\x7f": "s",
+	}
+	for _, tc := range []struct {
+		name          string
+		pages, inputs map[string]string
+	}{
+		{"empty", map[string]string{}, nil},
+		{"no pages", nil, nil},
+		{"pages", names, nil},
+		{"empty inputs", names, map[string]string{}},
+		{"inputs", names, map[string]string{"search": "abc", "odd\"key": "é"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, err := json.MarshalIndent(manifest{Note: manifestNote, Version: manifestVersion, Pages: tc.pages, Inputs: tc.inputs}, "", " ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, '\n')
+			if got := manifestData(tc.pages, tc.inputs); !bytes.Equal(got, want) {
+				t.Errorf("got\n%s\nwant\n%s", got, want)
+			}
+		})
 	}
 }
