@@ -23,9 +23,16 @@ const objectCacheSize = 64 * cache.MiByte
 // stay open between object reads and decoded objects are cached, which a
 // plain go-git open does not do.
 func openRepo(dir string, detect bool) (*git.Repository, error) {
+	repo, _, err := openRepoCache(dir, detect)
+	return repo, err
+}
+
+// openRepoCache is openRepo, and returns the cache of decoded objects the
+// repository keeps, for dropping once a run is done with the history.
+func openRepoCache(dir string, detect bool) (*git.Repository, *cache.ObjectLRU, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var work, gitDir string
 	for d := dir; ; d = filepath.Dir(d) {
@@ -38,19 +45,21 @@ func openRepo(dir string, detect bool) (*git.Repository, error) {
 			break
 		}
 		if !detect || filepath.Dir(d) == d {
-			return nil, git.ErrRepositoryNotExists
+			return nil, nil, git.ErrRepositoryNotExists
 		}
 	}
 	var fsys billy.Filesystem = osfs.New(gitDir)
 	if common := commonDir(gitDir); common != gitDir {
 		fsys = dotgit.NewRepositoryFilesystem(fsys, osfs.New(common))
 	}
-	st := filesystem.NewStorageWithOptions(fsys, cache.NewObjectLRU(objectCacheSize), filesystem.Options{KeepDescriptors: true})
+	objects := cache.NewObjectLRU(objectCacheSize)
+	st := filesystem.NewStorageWithOptions(fsys, objects, filesystem.Options{KeepDescriptors: true})
 	var wt billy.Filesystem
 	if work != "" {
 		wt = osfs.New(work)
 	}
-	return git.Open(st, wt)
+	repo, err := git.Open(st, wt)
+	return repo, objects, err
 }
 
 // dotGit returns the git folder of a work tree at d: d/.git, or the folder

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
 )
@@ -58,7 +59,9 @@ type Repo struct {
 	timeout  time.Duration
 	cacheDir string
 	// opened is closed once the repository is open (Set.Repo).
-	opened   chan struct{}
+	opened chan struct{}
+	// decoded is go-git's cache of decoded objects (DropObjects).
+	decoded  *cache.ObjectLRU
 	facts    *factStore
 	packs    string          // packSignature when opened
 	all      []plumbing.Hash // every object's hash, sorted; read once a run when a prefix needs it
@@ -186,6 +189,19 @@ func (s *Set) Prefetch() {
 	}
 }
 
+// DropObjects empties the repositories' caches of decoded objects (up to
+// 64 MiB each, filled by the tree diffs of a cold run). What the run learnt
+// of commits stays; a later question that needs an object reads it from
+// the pack again. A build calls it once linking is done, before the pages
+// need the memory.
+func (s *Set) DropObjects() {
+	for _, r := range s.openedRepos() {
+		if r.decoded != nil {
+			r.decoded.Clear()
+		}
+	}
+}
+
 // openedRepos returns the repositories asked for so far, once they are
 // open.
 func (s *Set) openedRepos() []*Repo {
@@ -203,7 +219,8 @@ func (s *Set) openedRepos() []*Repo {
 
 func (r *Repo) open(dir string, detect bool) {
 	r.Dir = dir
-	repo, err := openRepo(dir, detect)
+	repo, decoded, err := openRepoCache(dir, detect)
+	r.decoded = decoded
 	if err != nil {
 		what := "the repository holding the postmortems"
 		if r.Name != "" {
@@ -266,7 +283,8 @@ func (r *Repo) clone(url, cacheDir string) {
 	sum := sha256.Sum256([]byte(url))
 	dir := filepath.Join(cacheDir, hex.EncodeToString(sum[:8]))
 	r.Dir = dir
-	repo, err := openRepo(dir, false)
+	repo, decoded, err := openRepoCache(dir, false)
+	r.decoded = decoded
 	if err == nil && !hasRefs(repo) {
 		err = errors.New("empty")
 	}
@@ -294,7 +312,7 @@ func (r *Repo) clone(url, cacheDir string) {
 			err = os.Rename(tmp, dir)
 		}
 		if err == nil {
-			repo, err = openRepo(dir, false)
+			repo, r.decoded, err = openRepoCache(dir, false)
 		}
 		if err != nil {
 			r.Problem = fmt.Sprintf("repo %q: cannot clone %s: %v; check the url and your access, the check goes on without it", r.Name, url, err)

@@ -514,3 +514,32 @@ func TestPrefetch(t *testing.T) {
 	}
 	set.Close()
 }
+
+// DropObjects empties go-git's cache of decoded objects, and the answers
+// stay the same.
+func TestDropObjects(t *testing.T) {
+	tr := newTestRepo(t)
+	tr.commit("Ada", "first", map[string]string{"svc/main.go": "package main\n"})
+	second := tr.commit("Grace", "second", map[string]string{"svc/db.go": "package main\n", "docs/x.md": "x"})
+	set := NewSet(context.Background(), tr.dir, nil, "") // no facts cache: every answer comes from git
+	defer set.Close()
+	repo := set.Repo("")
+	want, err := repo.ChangedFiles(second)
+	if err != nil || len(want) != 2 {
+		t.Fatalf("changed files: %v %v", want, err)
+	}
+	c, err := repo.r.CommitObject(plumbing.NewHash(second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := repo.decoded.Get(c.TreeHash); !ok {
+		t.Fatal("the tree diff left the tree out of the cache: the test shows nothing")
+	}
+	set.DropObjects()
+	if _, ok := repo.decoded.Get(c.TreeHash); ok {
+		t.Error("the tree is still cached after DropObjects")
+	}
+	if got, err := repo.ChangedFiles(second); err != nil || !slices.Equal(got, want) {
+		t.Errorf("after DropObjects: %v %v, want %v", got, err, want)
+	}
+}

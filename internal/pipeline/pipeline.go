@@ -189,6 +189,9 @@ type BuildOptions struct {
 // as it was.
 func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, error) {
 	l.AttachHistory(opts.CacheDir)
+	// Git is done with: the objects its tree diffs decoded would only
+	// take memory the pages and the search index need.
+	l.Repos.DropObjects()
 	content := l.Repos.Repo("")
 	sopts := site.Options{
 		Out: opts.Out, BaseURL: opts.BaseURL, Drafts: opts.Drafts, Public: opts.Public, Theme: opts.Theme, Now: opts.Now,
