@@ -175,6 +175,7 @@ func (c *parseCache) lookup(k cacheKey) (*cacheEntry, bool) {
 }
 
 // store keeps a new parse; it must be called before anything changes pm.
+// pm then holds its positions and prose packed, as an entry has them.
 func (c *parseCache) store(k cacheKey, pm *postmortem.Postmortem, data []byte, diags []postmortem.Diagnostic) {
 	e := &cacheEntry{Key: k, Diags: diags}
 	if pm != nil {
@@ -182,6 +183,7 @@ func (c *parseCache) store(k cacheKey, pm *postmortem.Postmortem, data []byte, d
 		if !ok {
 			return
 		}
+		pm.Pack(fz)
 		e.PM = &fz
 	}
 	c.mu.Lock()

@@ -79,6 +79,12 @@ func Load(cfg *config.Config, repos *gitlink.Set, opts LoadOptions) (*Loaded, er
 			// cannot write it is no worse than one without it.
 			_ = memo.Save()
 		}
+		// The rules have read the positions and prose they needed;
+		// what they unpacked would stay in memory for as long as the
+		// corpus (serve's, until the next edit of the file).
+		for _, pm := range c.Postmortems {
+			pm.Repack()
+		}
 	}
 	return l, nil
 }

@@ -35,28 +35,41 @@ type Frozen struct {
 	Prose []byte
 }
 
-// lazyProse decodes a Frozen's Prose once, on first use.
+// lazyProse decodes a Frozen's Prose on first use, and keeps what it
+// decoded until dropped.
 type lazyProse struct {
-	once sync.Once
-	blob []byte
-	v    []Prose
+	mu      sync.Mutex
+	blob    []byte
+	v       []Prose
+	decoded bool
 }
 
 func (l *lazyProse) get() []Prose {
-	l.once.Do(func() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.decoded {
 		// A blob that does not decode was written by this very program
 		// (the cache is stamped with it); no prose is the safe reading.
+		l.v = nil
 		_ = gob.NewDecoder(bytes.NewReader(l.blob)).Decode(&l.v)
-		l.blob = nil
-	})
+		l.decoded = true
+	}
 	return l.v
 }
 
-// lazyPlaces unpacks a Frozen's Places once, on first use.
+func (l *lazyProse) drop() {
+	l.mu.Lock()
+	l.v, l.decoded = nil, false
+	l.mu.Unlock()
+}
+
+// lazyPlaces unpacks a Frozen's Places on first use, and keeps what it
+// unpacked until dropped.
 type lazyPlaces struct {
-	once sync.Once
-	blob []byte
-	list []placeAt
+	mu       sync.Mutex
+	blob     []byte
+	list     []placeAt
+	unpacked bool
 }
 
 // placeAt is where one path's key and value are, as unpacked: sorted by
@@ -68,11 +81,18 @@ type placeAt struct {
 }
 
 func (l *lazyPlaces) get() []placeAt {
-	l.once.Do(func() {
-		l.list = unpackPlaces(l.blob)
-		l.blob = nil
-	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.unpacked {
+		l.list, l.unpacked = unpackPlaces(l.blob), true
+	}
 	return l.list
+}
+
+func (l *lazyPlaces) drop() {
+	l.mu.Lock()
+	l.list, l.unpacked = nil, false
+	l.mu.Unlock()
 }
 
 // find returns the place of path.
@@ -219,6 +239,34 @@ func Freeze(p *Postmortem, data []byte) (Frozen, bool) {
 		}
 	}
 	return f, true
+}
+
+// Pack makes p hold its front matter's positions and its prose as f, the
+// Freeze of p, has them, packed, in place of its maps and blocks: a
+// corpus kept in memory (serve's) is then about 100 MB smaller at 10,000
+// postmortems, and asks the collector less. They are unpacked on first
+// use, as for a postmortem the parse cache gave.
+func (p *Postmortem) Pack(f Frozen) {
+	if len(f.Places) > 0 {
+		p.places = &lazyPlaces{blob: f.Places}
+		p.keys, p.values = nil, nil
+	}
+	if len(f.Prose) > 0 {
+		p.prose = &lazyProse{blob: f.Prose}
+		p.Outline.Prose = nil
+	}
+}
+
+// Repack drops what a packed postmortem unpacked of its positions and
+// prose since it was packed (a check of a fresh parse reads them all),
+// keeping the packed bytes. A corpus held in memory calls it once checked.
+func (p *Postmortem) Repack() {
+	if p.places != nil {
+		p.places.drop()
+	}
+	if p.prose != nil {
+		p.prose.drop()
+	}
 }
 
 // Thaw gives back the postmortem Freeze was given, its Source and Body in

@@ -67,3 +67,43 @@ func FuzzUnpackPlaces(f *testing.F) {
 		}
 	})
 }
+
+// A packed postmortem answers as it did before: positions and prose come
+// from the packed bytes, which the maps and blocks no longer duplicate.
+func TestPack(t *testing.T) {
+	paths, _ := filepath.Glob("../../postmortems/*.md")
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pm, _ := Parse(p, data, Options{})
+		if pm == nil {
+			t.Fatalf("%s: no parse", p)
+		}
+		pm.Outline.Prose = []Prose{{Text: "It happened.", Runs: []Run{{At: 0, Len: 12, Line: pm.BodyLine + 1, Col: 1}}}}
+		wantKeys, wantValues := pm.Positions()
+		wantProse := pm.ProseBlocks()
+		fz, ok := Freeze(pm, data)
+		if !ok {
+			t.Fatalf("%s: not frozen", p)
+		}
+		pm.Pack(fz)
+		if pm.keys != nil || pm.values != nil || pm.Outline.Prose != nil {
+			t.Errorf("%s: the maps or blocks are still held beside the packed bytes", p)
+		}
+		keys, values := pm.Positions()
+		if diff := cmp.Diff([]any{wantKeys, wantValues, wantProse}, []any{keys, values, pm.ProseBlocks()}, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: packed answers differ (-before +after):\n%s", p, diff)
+		}
+		// Repacked, it holds the bytes alone again, and answers the same.
+		pm.Repack()
+		if pm.places.list != nil || pm.prose.v != nil {
+			t.Errorf("%s: Repack kept what was unpacked", p)
+		}
+		keys, values = pm.Positions()
+		if diff := cmp.Diff([]any{wantKeys, wantValues, wantProse}, []any{keys, values, pm.ProseBlocks()}, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: repacked answers differ (-before +after):\n%s", p, diff)
+		}
+	}
+}
