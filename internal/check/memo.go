@@ -36,7 +36,9 @@ type Memo struct {
 	loaded bool
 	// stamp names the config and the day the findings were made with.
 	stamp string
-	found map[string][]postmortem.Diagnostic
+	// found are the findings by file, with the digest of the bytes they
+	// were found in.
+	found map[string]memoEntry
 	// dirty is set when a run added or dropped findings.
 	dirty bool
 	// hits counts the files whose findings the last run took from it.
@@ -60,10 +62,16 @@ func OpenMemo(path string) *Memo {
 	return &Memo{path: path}
 }
 
+// memoEntry is one file's findings and the digest of its bytes then.
+type memoEntry struct {
+	Digest string
+	Found  []postmortem.Diagnostic
+}
+
 // memoFile is the memo as saved.
 type memoFile struct {
 	Stamp string
-	Found map[string][]postmortem.Diagnostic
+	Found map[string]memoEntry
 }
 
 // memoStamp names what the pure rules' findings depend on besides the
@@ -77,16 +85,6 @@ func memoStamp(c *corpus.Corpus, day string) string {
 		return ""
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// memoKey names a file as read in this run; "" when its digest is not
-// known (the corpus was loaded without one).
-func memoKey(c *corpus.Corpus, pm *postmortem.Postmortem) string {
-	d, ok := c.Digest(pm.File)
-	if !ok {
-		return ""
-	}
-	return pm.File + "\x00" + d
 }
 
 // take returns the memo's findings for the targets of a run (nil where it
@@ -108,13 +106,13 @@ func (m *Memo) take(c *corpus.Corpus, day string, targets []*postmortem.Postmort
 	}
 	m.hits = 0
 	for i, pm := range targets {
-		k := memoKey(c, pm)
-		if k == "" {
-			continue
+		d, ok := c.Digest(pm.File)
+		if !ok {
+			continue // loaded without digests: nothing to know it by
 		}
-		if d, ok := m.found[k]; ok {
+		if e, ok := m.found[pm.File]; ok && e.Digest == d {
 			m.hits++
-			out[i] = slices.Clip(d)
+			out[i] = slices.Clip(e.Found)
 			if out[i] == nil {
 				out[i] = []postmortem.Diagnostic{}
 			}
@@ -150,26 +148,42 @@ func (m *Memo) keep(c *corpus.Corpus, targets []*postmortem.Postmortem, found []
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	next := make(map[string][]postmortem.Diagnostic, len(c.Postmortems))
-	for _, pm := range c.Postmortems {
-		if k := memoKey(c, pm); k != "" {
-			if d, ok := m.found[k]; ok {
-				next[k] = d
-			}
-		}
+	if m.found == nil {
+		m.found = make(map[string]memoEntry, len(c.Postmortems))
 	}
 	for i, pm := range targets {
-		if k := memoKey(c, pm); k != "" {
-			if _, ok := next[k]; !ok {
-				m.dirty = true
+		d, ok := c.Digest(pm.File)
+		if !ok {
+			continue
+		}
+		if e, ok := m.found[pm.File]; !ok || e.Digest != d {
+			m.dirty = true
+		}
+		m.found[pm.File] = memoEntry{Digest: d, Found: found[i]}
+	}
+	// Entries of files gone or changed since are dropped; counting the
+	// current ones tells whether there are any without making a new map
+	// every run.
+	current := 0
+	for _, pm := range c.Postmortems {
+		if d, ok := c.Digest(pm.File); ok {
+			if e, ok := m.found[pm.File]; ok && e.Digest == d {
+				current++
 			}
-			next[k] = found[i]
 		}
 	}
-	if len(next) != len(m.found) {
-		m.dirty = true
+	if current == len(m.found) {
+		return
 	}
-	m.found = next
+	next := make(map[string]memoEntry, current)
+	for _, pm := range c.Postmortems {
+		if d, ok := c.Digest(pm.File); ok {
+			if e, ok := m.found[pm.File]; ok && e.Digest == d {
+				next[pm.File] = e
+			}
+		}
+	}
+	m.found, m.dirty = next, true
 }
 
 // Save writes the memo to its file when a run changed it; a memo kept in

@@ -56,6 +56,12 @@ func TestMemoMatchesFullRun(t *testing.T) {
 			edit(ids[7], "## Impact\n", "## Impact\n\nBob should have caught the bad deploy. TODO: numbers.\n")
 		}},
 		{name: "a section removed", now: day1, do: func() { edit(ids[8], "## Impact\n", "## Effects\n") }},
+		{name: "the section back", now: day1, do: func() { edit(ids[8], "## Effects\n", "## Impact\n") }},
+		{name: "a file removed", now: day1, do: func() {
+			if err := os.Remove(filepath.Join(content, ids[11]+".md")); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{name: "later that day", now: day1.Add(6 * time.Hour)},
 		{name: "the next day", now: day1.Add(24 * time.Hour)},
 		{name: "words fixed", now: day1.Add(24 * time.Hour), do: func() {
@@ -88,6 +94,15 @@ func TestMemoMatchesFullRun(t *testing.T) {
 		}
 		if diff := cmp.Diff(want.Findings, got.Findings); diff != "" {
 			t.Fatalf("%s: with the memo (-want +got):\n%s", r.name, diff)
+		}
+		// It holds the files of the corpus as they are now, no others.
+		if len(memo.found) != len(c.Postmortems) {
+			t.Fatalf("%s: the memo holds %d files, the corpus has %d", r.name, len(memo.found), len(c.Postmortems))
+		}
+		for _, pm := range c.Postmortems {
+			if d, _ := c.Digest(pm.File); memo.found[pm.File].Digest != d {
+				t.Fatalf("%s: the memo holds %s as it was before", r.name, pm.File)
+			}
 		}
 		if r.name == "nothing changed" && memo.Hits() != len(c.Postmortems) {
 			t.Fatalf("%s: the memo gave the findings of %d files of %d", r.name, memo.Hits(), len(c.Postmortems))
