@@ -96,8 +96,29 @@ func (l *lazyPlaces) drop() {
 }
 
 // find returns the place of path.
+// find returns the place of path, from the packed bytes themselves unless
+// they were unpacked: a finding needs one or two positions of a file, and
+// unpacking all of them every run is most of what reporting costs.
 func (l *lazyPlaces) find(path string) (placeAt, bool) {
-	list := l.get()
+	l.mu.Lock()
+	list, unpacked := l.list, l.unpacked
+	l.mu.Unlock()
+	if !unpacked {
+		var found placeAt
+		ok := false
+		eachPlace(l.blob, func(p []byte, has byte, at [4]int) bool {
+			switch c := strings.Compare(string(p), path); {
+			case c == 0:
+				found = placeAt{path: path, has: has, key: yamlnode.Pos{Line: at[0], Col: at[1]}, value: yamlnode.Pos{Line: at[2], Col: at[3]}}
+				ok = true
+				return false
+			case c > 0:
+				return false // sorted: it is not there
+			}
+			return true
+		})
+		return found, ok
+	}
 	i, ok := slices.BinarySearchFunc(list, path, func(p placeAt, path string) int { return strings.Compare(p.path, path) })
 	if !ok {
 		return placeAt{}, false
@@ -149,47 +170,62 @@ func packPlaces(keys, values map[string]yamlnode.Pos) []byte {
 	return out
 }
 
-// unpackPlaces reads what packPlaces wrote. Bytes that do not read, or
-// paths out of order, were not written by this very program (the cache
-// is stamped with it); what was read before them is kept, and positions
-// missing then fall back to their parents, as for a key the file lacks.
-func unpackPlaces(b []byte) []placeAt {
-	if len(b) == 0 {
-		return nil
-	}
-	s := string(b) // one copy; the paths are cut from it
+// eachPlace calls fn for each place packPlaces wrote into b, in order,
+// until fn returns false. Bytes that do not read, or paths out of order,
+// were not written by this very program (the cache is stamped with it):
+// it stops there, and positions missing then fall back to their parents,
+// as for a key the file lacks.
+func eachPlace(b []byte, fn func(path []byte, has byte, at [4]int) bool) {
 	next := func() (int, bool) {
 		n, w := binary.Uvarint(b)
 		if w <= 0 || n > 1<<31 {
 			return 0, false
 		}
-		b, s = b[w:], s[w:]
+		b = b[w:]
 		return int(n), true
 	}
 	count, ok := next()
 	if !ok || count > len(b) {
-		return nil
+		return
 	}
-	list := make([]placeAt, 0, count)
-	for range count {
+	var last []byte
+	for i := range count {
 		n, ok := next()
 		if !ok || n+1 > len(b) {
-			break
+			return
 		}
-		pl := placeAt{path: s[:n], has: b[n]}
-		b, s = b[n+1:], s[n+1:]
+		path, has := b[:n], b[n]
+		b = b[n+1:]
 		var at [4]int
-		for i := range at {
-			if at[i], ok = next(); !ok {
-				return list
+		for j := range at {
+			if at[j], ok = next(); !ok {
+				return
 			}
 		}
-		if len(list) > 0 && list[len(list)-1].path >= pl.path {
-			break
+		if i > 0 && bytes.Compare(last, path) >= 0 {
+			return
 		}
-		pl.key, pl.value = yamlnode.Pos{Line: at[0], Col: at[1]}, yamlnode.Pos{Line: at[2], Col: at[3]}
-		list = append(list, pl)
+		last = path
+		if !fn(path, has, at) {
+			return
+		}
 	}
+}
+
+// unpackPlaces reads what packPlaces wrote, the paths cut from one string.
+func unpackPlaces(b []byte) []placeAt {
+	if len(b) == 0 {
+		return nil
+	}
+	s := string(b) // one copy; the paths are cut from it
+	var list []placeAt
+	eachPlace(b, func(p []byte, has byte, at [4]int) bool {
+		// p lies in b, and s is a copy of b.
+		off := cap(b) - cap(p)
+		list = append(list, placeAt{path: s[off : off+len(p)], has: has,
+			key: yamlnode.Pos{Line: at[0], Col: at[1]}, value: yamlnode.Pos{Line: at[2], Col: at[3]}})
+		return true
+	})
 	return list
 }
 

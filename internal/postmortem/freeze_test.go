@@ -65,6 +65,18 @@ func FuzzUnpackPlaces(f *testing.F) {
 		if diff := cmp.Diff([]any{keys, values}, []any{k2, v2}, cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("a second round trip changed the positions:\n%s", diff)
 		}
+		// Asked one by one from the packed bytes, they are the same.
+		packed := &Postmortem{places: &lazyPlaces{blob: b}}
+		for path, want := range keys {
+			if got, ok := packed.keyPos(path); !ok || got != want {
+				t.Fatalf("key %q: %v %v from the bytes, %v unpacked", path, got, ok, want)
+			}
+		}
+		for path, want := range values {
+			if got := packed.ValuePos(path); got != want {
+				t.Fatalf("value %q: %v from the bytes, %v unpacked", path, got, want)
+			}
+		}
 	})
 }
 
