@@ -421,7 +421,9 @@ func subtree(c *object.Commit, prefix string) (*object.Tree, error) {
 
 // Blobs returns the blob hash of every file below prefix at a revision (a
 // branch, tag, sha or expression such as HEAD~1), keyed by path relative to
-// the work tree root.
+// the work tree root. The answer for the last commit and prefix asked is
+// kept (a tree never changes; serve asks for HEAD's after every edit), so
+// the map is shared and must not be changed.
 func (r *Repo) Blobs(rev, prefix string) (map[string]string, error) {
 	if r.r == nil {
 		return nil, errors.New(r.Problem)
@@ -435,11 +437,24 @@ func (r *Repo) Blobs(rev, prefix string) (map[string]string, error) {
 		return nil, &RevisionError{Rev: rev, Err: err}
 	}
 	prefix = path.Clean("/" + filepath.ToSlash(prefix))[1:]
+	key := c.Hash.String() + "\x00" + prefix
+	r.blobsMu.Lock()
+	if r.blobsKey == key {
+		out := r.blobs
+		r.blobsMu.Unlock()
+		return out, nil
+	}
+	r.blobsMu.Unlock()
 	t, err := subtree(c, prefix)
 	if err != nil || t == nil {
 		return map[string]string{}, err
 	}
 	out := map[string]string{}
+	defer func() {
+		r.blobsMu.Lock()
+		r.blobsKey, r.blobs = key, out
+		r.blobsMu.Unlock()
+	}()
 	walker := object.NewTreeWalker(t, true, nil)
 	defer walker.Close()
 	for {

@@ -75,6 +75,11 @@ type Repo struct {
 	histMu  sync.Mutex
 	histKey string
 	hist    map[string]*postmortem.FileHistory
+	// blobsKey and blobs are the last answer of Blobs (commit and
+	// prefix), shared like hist.
+	blobsMu  sync.Mutex
+	blobsKey string
+	blobs    map[string]string
 }
 
 // DefaultTimeout bounds one clone or fetch of a remote repository.

@@ -290,6 +290,24 @@ func TestBlobs(t *testing.T) {
 	if blobs["postmortems/a.md"] != BlobHash([]byte("one\n")) || blobs["postmortems/sub/b.md"] != BlobHash([]byte("b\n")) || len(blobs) != 2 {
 		t.Errorf("blobs at HEAD~1 = %v", blobs)
 	}
+	// The answer kept for the last commit and prefix follows both.
+	for _, step := range []struct {
+		prefix, commit, want string
+		n                    int
+	}{
+		{"postmortems", "", "two\n", 2},
+		{"postmortems", "", "two\n", 2},
+		{"postmortems/sub", "", "", 1},
+		{"postmortems", "three\n", "three\n", 2},
+	} {
+		if step.commit != "" {
+			tr.commit("Ada", "next", map[string]string{"postmortems/a.md": step.commit})
+		}
+		blobs, err := repo.Blobs("HEAD", step.prefix)
+		if err != nil || len(blobs) != step.n || step.want != "" && blobs["postmortems/a.md"] != BlobHash([]byte(step.want)) {
+			t.Errorf("HEAD below %s after %q: %v %v", step.prefix, step.commit, blobs, err)
+		}
+	}
 	var re *RevisionError
 	if _, err := repo.Blobs("no-such-branch", "postmortems"); !errors.As(err, &re) || !strings.Contains(err.Error(), "fetch") {
 		t.Errorf("unknown revision: %v", err)
