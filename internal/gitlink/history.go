@@ -51,18 +51,12 @@ func (r *Repo) History(prefix, cacheDir string) (map[string]*postmortem.FileHist
 	// The last answer is kept in memory too, for a watching server that
 	// asks again after every edit.
 	key := head.Hash().String() + "\x00" + prefix
-	r.histMu.Lock()
-	if r.histKey == key {
-		files := r.hist
-		r.histMu.Unlock()
+	if files, ok := r.hist.get(key); ok {
 		return files, nil
 	}
-	r.histMu.Unlock()
 	files, err := r.history(head.Hash(), prefix, cacheDir)
 	if err == nil {
-		r.histMu.Lock()
-		r.histKey, r.hist = key, files
-		r.histMu.Unlock()
+		r.hist.put(key, files)
 	}
 	return files, err
 }
@@ -438,23 +432,15 @@ func (r *Repo) Blobs(rev, prefix string) (map[string]string, error) {
 	}
 	prefix = path.Clean("/" + filepath.ToSlash(prefix))[1:]
 	key := c.Hash.String() + "\x00" + prefix
-	r.blobsMu.Lock()
-	if r.blobsKey == key {
-		out := r.blobs
-		r.blobsMu.Unlock()
+	if out, ok := r.blobs.get(key); ok {
 		return out, nil
 	}
-	r.blobsMu.Unlock()
 	t, err := subtree(c, prefix)
 	if err != nil || t == nil {
 		return map[string]string{}, err
 	}
 	out := map[string]string{}
-	defer func() {
-		r.blobsMu.Lock()
-		r.blobsKey, r.blobs = key, out
-		r.blobsMu.Unlock()
-	}()
+	defer r.blobs.put(key, out)
 	walker := object.NewTreeWalker(t, true, nil)
 	defer walker.Close()
 	for {

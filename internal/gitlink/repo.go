@@ -70,16 +70,35 @@ type Repo struct {
 	closesOK bool
 	reach    []plumbing.Hash // the commits HEAD reaches, once walked
 	revIndex *revertIndex
-	// histKey and hist are the last answer of History (HEAD and prefix);
-	// the files are shared and must not be changed.
-	histMu  sync.Mutex
-	histKey string
-	hist    map[string]*postmortem.FileHistory
-	// blobsKey and blobs are the last answer of Blobs (commit and
-	// prefix), shared like hist.
-	blobsMu  sync.Mutex
-	blobsKey string
-	blobs    map[string]string
+	// hist and blobs are the last answers of History and Blobs (by
+	// commit and prefix); what they hold is shared and must not be
+	// changed.
+	hist  lastAnswer[map[string]*postmortem.FileHistory]
+	blobs lastAnswer[map[string]string]
+}
+
+// lastAnswer keeps the answer to the last question asked, by key, for a
+// watching server that asks the same again after every edit.
+type lastAnswer[V any] struct {
+	mu  sync.Mutex
+	key string
+	v   V
+}
+
+func (a *lastAnswer[V]) get(key string) (V, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.key != key || key == "" {
+		var zero V
+		return zero, false
+	}
+	return a.v, true
+}
+
+func (a *lastAnswer[V]) put(key string, v V) {
+	a.mu.Lock()
+	a.key, a.v = key, v
+	a.mu.Unlock()
 }
 
 // DefaultTimeout bounds one clone or fetch of a remote repository.
