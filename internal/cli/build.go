@@ -63,7 +63,7 @@ complete. The same input gives byte-identical output.`,
 
 // loadChecked loads, links and checks the whole corpus once.
 func loadChecked(f *Factory, files bool) (*pipeline.Loaded, error) {
-	return reloadChecked(f, files, nil, nil)
+	return reloadChecked(f, files, nil, nil, nil)
 }
 
 // loadReport loads and checks the corpus for a report on the day of now
@@ -82,7 +82,7 @@ func loadReport(f *Factory) (*pipeline.Loaded, time.Time, error) {
 }
 
 // reloadChecked is loadChecked taking unchanged files from a previous load.
-func reloadChecked(f *Factory, files bool, prev *corpus.Corpus, memo *check.Memo) (*pipeline.Loaded, error) {
+func reloadChecked(f *Factory, files bool, prev *corpus.Corpus, changed []string, memo *check.Memo) (*pipeline.Loaded, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func reloadChecked(f *Factory, files bool, prev *corpus.Corpus, memo *check.Memo
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	l, err := pipeline.Load(cfg, f.Repos(cfg), pipeline.LoadOptions{WorkDir: f.IO.WorkDir, Now: now, Files: files, Check: true, Previous: prev, CheckMemo: memo, ParseCache: parseCache(f, cfg.Root)})
+	l, err := pipeline.Load(cfg, f.Repos(cfg), pipeline.LoadOptions{WorkDir: f.IO.WorkDir, Now: now, Files: files, Check: true, Previous: prev, Changed: changed, CheckMemo: memo, ParseCache: parseCache(f, cfg.Root)})
 	if err != nil {
 		return nil, usageError("%v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -120,6 +121,11 @@ type previewer struct {
 	shown    check.Shown
 	cfgPath  string
 	cfgStamp string
+	// watching is set once the watcher watches everything, and since
+	// then holds the files its events named after the load of prev began
+	// (nil when not known: every file is looked at).
+	watching bool
+	since    map[string]bool
 	// status is what the open pages' banner shows after the last build
 	// that worked.
 	status server.Status
@@ -129,11 +135,41 @@ func newPreviewer(ctx context.Context, opts *ServeOptions, cfg *config.Config, o
 	return &previewer{f: opts.Factory, opts: opts, ctx: ctx, out: out, ix: ix, cfgPath: cfg.Path, cfgStamp: stamp(cfg.Path)}
 }
 
-// rebuild loads, checks and builds the site again. Findings are printed
-// but never stop it; an error leaves the previous site in place.
+// rebuild loads, checks and builds the site again, looking at every
+// file. Findings are printed but never stop it; an error leaves the
+// previous site in place.
 func (p *previewer) rebuild() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.since = nil
+	return p.build()
+}
+
+// watched notes that the watcher now watches everything.
+func (p *previewer) watched() {
+	p.mu.Lock()
+	p.watching, p.since = true, nil
+	p.mu.Unlock()
+}
+
+// rebuildChanged builds the site again after the watcher saw ch: with a
+// previous load, only the files its events named (since the last load
+// that worked) are looked at.
+func (p *previewer) rebuildChanged(ch server.Changes) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ch.All {
+		p.since = nil
+	} else if p.since != nil {
+		for _, name := range ch.Paths {
+			p.since[name] = true
+		}
+	}
+	return p.build()
+}
+
+// build is rebuild's work, under p.mu.
+func (p *previewer) build() error {
 	f := p.f
 	start := time.Now()
 	if s := stamp(p.cfgPath); s != p.cfgStamp {
@@ -141,6 +177,12 @@ func (p *previewer) rebuild() error {
 		f.Reload()
 		p.prev, p.cfgStamp, p.memo, p.checked = nil, s, nil, nil
 	}
+	var changed []string
+	if p.prev != nil && p.since != nil {
+		changed = slices.Sorted(maps.Keys(p.since))
+	}
+	// What the watcher names from now on changed after this load began.
+	known := p.watching
 	if p.checked == nil {
 		// The first build takes the findings the last command kept;
 		// the rebuilds after it keep theirs in memory.
@@ -150,7 +192,7 @@ func (p *previewer) rebuild() error {
 		}
 		p.checked = check.OpenMemo(pipeline.MemoFile(parseCache(f, cfg.Root)))
 	}
-	l, err := reloadChecked(f, true, p.prev, p.checked)
+	l, err := reloadChecked(f, true, p.prev, changed, p.checked)
 	if err != nil {
 		return err
 	}
@@ -167,6 +209,9 @@ func (p *previewer) rebuild() error {
 		return err
 	}
 	p.prev = l.Corpus
+	if known {
+		p.since = map[string]bool{}
+	}
 	p.status = previewStatus(l, p.base(l.Config), p.opts.Drafts, p.opts.Public)
 	fmt.Fprintf(f.IO.Err, "Built %s (%d files written) in %s\n", plural(res.Postmortems, "postmortem"), res.Files-res.Reused, time.Since(start).Round(time.Millisecond))
 	return nil
@@ -187,8 +232,8 @@ func (p *previewer) watch(ctx context.Context, srv *server.Server) error {
 	}
 	// An editor's save is a burst of events a few milliseconds long; 50 ms
 	// of quiet ends it without making the writer wait.
-	return server.Watch(ctx, dirs, files, 50*time.Millisecond, func() {
-		if err := p.rebuild(); err != nil {
+	return server.Watch(ctx, dirs, files, 50*time.Millisecond, p.watched, func(ch server.Changes) {
+		if err := p.rebuildChanged(ch); err != nil {
 			fmt.Fprintf(p.f.IO.Err, "hindsight: rebuild failed, still serving the previous site: %v\n", err)
 			srv.Failed(err.Error())
 			return

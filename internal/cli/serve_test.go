@@ -438,3 +438,86 @@ func TestREADMEServeLine(t *testing.T) {
 		t.Errorf("serve prints %q on the examples, the README says %q", got, want)
 	}
 }
+
+// TestServeReadsWhatTheWatcherNamed: once the watcher watches, a rebuild
+// reads only the files its events named since the last load that worked
+// (an edit it did not name stays unseen), keeps the names of a rebuild
+// that failed for the next one, and looks at every file again after a
+// burst that may not name everything.
+func TestServeReadsWhatTheWatcherNamed(t *testing.T) {
+	root := testRepo(t, 4)
+	files, _ := filepath.Glob(filepath.Join(root, "postmortems", "*.md"))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	f := testFactory(ctx, root, &stdout, &stderr)
+	p := testPreviewer(t, ctx, f)
+	if err := p.rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	retitle := func(file, title string) {
+		t.Helper()
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := regexp.MustCompile(`(?m)^title: .*$`).ReplaceAllString(string(data), "title: "+title)
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := func(file string) string {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(p.out, strings.TrimSuffix(filepath.Base(file), ".md"), "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	shows := func(step, file, title string, want bool) {
+		t.Helper()
+		if got := strings.Contains(page(file), title); got != want {
+			t.Errorf("%s: the page of %s shows %q: %v, want %v", step, filepath.Base(file), title, got, want)
+		}
+	}
+	rebuild := func(ch server.Changes) {
+		t.Helper()
+		if err := p.rebuildChanged(ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.watched()
+	retitle(files[0], "Renamed before the watch")
+	rebuild(server.Changes{}) // the first since the watch began looks at every file
+	shows("first rebuild", files[0], "Renamed before the watch", true)
+
+	retitle(files[0], "Named by an event")
+	retitle(files[1], "Changed unseen")
+	rebuild(server.Changes{Paths: []string{files[0]}})
+	shows("one file named", files[0], "Named by an event", true)
+	shows("one file named", files[1], "Changed unseen", false)
+
+	// A rebuild that fails keeps what the watcher named for the next.
+	retitle(files[2], "Named before a failure")
+	p.f.IO.Getenv = func(k string) string {
+		if k == "HINDSIGHT_NOW" {
+			return "not a time"
+		}
+		return ""
+	}
+	if err := p.rebuildChanged(server.Changes{Paths: []string{files[2]}}); err == nil {
+		t.Fatal("a rebuild with a bad HINDSIGHT_NOW worked")
+	}
+	p.f.IO.Getenv = func(k string) string {
+		if k == "HINDSIGHT_NOW" {
+			return testNow
+		}
+		return ""
+	}
+	rebuild(server.Changes{})
+	shows("after a failure", files[2], "Named before a failure", true)
+	shows("after a failure", files[1], "Changed unseen", false)
+
+	rebuild(server.Changes{All: true})
+	shows("a burst that may miss some", files[1], "Changed unseen", true)
+}

@@ -56,8 +56,10 @@ type Corpus struct {
 	attachOnce sync.Once
 	rel        map[string]string
 	digests    map[string]string
-	// parsed keeps each file's stamp and parse result for a later load.
+	// parsed keeps each file's stamp and parse result for a later load,
+	// files the files as found, for a later load told what changed.
 	parsed map[string]parsed
+	files  []file
 	reused int
 	cached int
 }
@@ -125,6 +127,16 @@ type Options struct {
 	// size and modification time are unchanged are taken from it instead
 	// of being read and parsed again (the rebuild of a watching server).
 	Previous *Corpus
+	// Changed, with Previous, names by absolute path every file and
+	// folder that may have changed since Previous was loaded, as a file
+	// watcher reported them: the other files are taken from Previous
+	// without looking at them, and the content folder is not walked. A
+	// name that is gone takes with it the files the previous load found
+	// at or below it; a folder that is there (new, or renamed), whose
+	// files no event may have named, makes the load walk the content
+	// folder after all. Nil looks at every file; an empty list says none
+	// changed.
+	Changed []string
 	// Cache, when set, is the file that keeps each file's parse between
 	// runs: a file whose path and bytes are unchanged is read but not
 	// parsed again. A load with Previous does not use it.
@@ -174,7 +186,10 @@ func Load(cfg *config.Config, opts Options) (*Corpus, error) {
 		rel, _ := filepath.Rel(realPath(cfg.Root), real)
 		content = filepath.Join(cfg.Root, rel)
 	}
-	if st, err := os.Stat(content); err == nil && st.IsDir() {
+	if files, ok := l.changedSince(opts, content); ok {
+		l.files = files
+	} else if st, err := os.Stat(content); err == nil && st.IsDir() {
+		l.changed = nil
 		if err := l.walk(content, false); err != nil {
 			return nil, err
 		}
@@ -227,6 +242,73 @@ type loader struct {
 	popts postmortem.Options
 	// cache, when set, waits for the parse cache and returns it.
 	cache func() *parseCache
+	// changed, when set, are the files that may differ from the previous
+	// load's: the others are taken from it without a look (see
+	// Options.Changed).
+	changed map[string]bool
+}
+
+// changedSince lists the files of the content folder from the previous
+// load and the names opts.Changed gives, and says whether it could: the
+// content folder is then not walked. It cannot when there is no previous
+// load, when the load is of given paths, when the content folder is a
+// link, or when a changed name is a folder (whose files no event may have
+// named) or cannot be looked at.
+func (l *loader) changedSince(opts Options, content string) ([]file, bool) {
+	prev := opts.Previous
+	if prev == nil || opts.Changed == nil || len(opts.Paths) > 0 || prev.files == nil || content != l.cfg.ContentDir() {
+		return nil, false
+	}
+	l.changed = map[string]bool{}
+	var removed []string
+	var added []file
+	for _, name := range opts.Changed {
+		abs := filepath.Clean(name)
+		rel, err := filepath.Rel(content, abs)
+		if err != nil || rel == "." || outside(rel) {
+			if up, err := filepath.Rel(abs, content); err == nil && !outside(up) {
+				return nil, false // the content folder itself, or a folder holding it
+			}
+			continue // outside the content folder: the theme, the config
+		}
+		if slices.ContainsFunc(strings.Split(filepath.ToSlash(rel), "/"), hidden) {
+			continue // hidden, or in a folder the walk skips
+		}
+		base := filepath.Base(abs)
+		st, err := os.Lstat(abs)
+		switch {
+		case err == nil && st.IsDir():
+			return nil, false
+		case err == nil && !IsPostmortem(base):
+			continue // a file beside the postmortems: notes, an image
+		case err == nil:
+			if l.changed[abs] {
+				continue // named twice
+			}
+			l.changed[abs] = true
+			if _, ok := prev.parsed[abs]; !ok {
+				added = append(added, l.file(abs, false, st.Mode()&fs.ModeSymlink != 0))
+			}
+		case errors.Is(err, fs.ErrNotExist):
+			// A file, or a folder: whatever the previous load found
+			// in it is gone too.
+			removed = append(removed, abs)
+		default:
+			return nil, false // a name that cannot be looked at
+		}
+	}
+	files := make([]file, 0, len(prev.files)+len(added))
+	for _, f := range prev.files {
+		if !slices.ContainsFunc(removed, func(r string) bool { return f.abs == r || strings.HasPrefix(f.abs, r+string(filepath.Separator)) }) {
+			files = append(files, f)
+		}
+	}
+	return append(files, added...), true
+}
+
+// outside reports whether a relative path leads out of its folder.
+func outside(rel string) bool {
+	return rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // IsPostmortem reports whether a file name is content: *.md, not README.md,
@@ -266,11 +348,15 @@ func (l *loader) add(abs string, target, link bool) {
 		return
 	}
 	l.seen[abs] = true
+	l.files = append(l.files, l.file(abs, target, link))
+}
+
+func (l *loader) file(abs string, target, link bool) file {
 	rel, err := filepath.Rel(l.root, abs)
 	if err != nil {
 		rel = abs
 	}
-	l.files = append(l.files, file{abs: abs, display: l.display(abs), rel: filepath.ToSlash(rel), target: target, link: link})
+	return file{abs: abs, display: l.display(abs), rel: filepath.ToSlash(rel), target: target, link: link}
 }
 
 // display returns a path relative to the working directory when inside it.
@@ -329,6 +415,7 @@ func (l *loader) parse(c *Corpus, opts Options) {
 	c.rel = map[string]string{}
 	c.digests = map[string]string{}
 	c.parsed = map[string]parsed{}
+	c.files = l.files
 	for i, f := range l.files {
 		c.parsed[f.abs] = results[i]
 		c.Files = append(c.Files, f.display)
@@ -369,6 +456,13 @@ func (l *loader) previous(prev *Corpus, f file) (parsed, bool) {
 	old, ok := prev.parsed[f.abs]
 	if !ok || old.mtime.IsZero() {
 		return parsed{}, false
+	}
+	if l.changed != nil {
+		// A watcher named every file that changed since.
+		if l.changed[f.abs] || old.pm != nil && old.pm.File != f.display {
+			return parsed{}, false
+		}
+		return old, true
 	}
 	st, err := os.Stat(f.abs)
 	if err != nil || st.Size() != old.size || !st.ModTime().Equal(old.mtime) {

@@ -179,3 +179,102 @@ func TestFailed(t *testing.T) {
 		t.Errorf("fixed: failures %+v", fourth.Failed)
 	}
 }
+
+// TestChanged: told what changed since the previous load, a load looks at
+// those files alone: an unchanged file is taken from the previous load
+// even when its stamp would say otherwise, a named file is read again, an
+// added one found, a removed one (or folder) dropped, and a folder that
+// is there makes it walk the content folder after all.
+func TestChanged(t *testing.T) {
+	root := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Root = root
+	dir := filepath.Join(root, "postmortems")
+	a, b, c := filepath.Join(dir, "a.md"), filepath.Join(dir, "b.md"), filepath.Join(dir, "2024", "c.md")
+	write(t, a, "---\ntitle: A\n---\n")
+	write(t, b, "---\ntitle: B\n---\n")
+	earlier := time.Now().Add(-time.Hour)
+	for _, p := range []string{a, b} {
+		if err := os.Chtimes(p, earlier, earlier); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := Load(cfg, Options{WorkDir: root, Drafts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(prev *Corpus, changed ...string) *Corpus {
+		t.Helper()
+		if changed == nil {
+			changed = []string{}
+		}
+		c, err := Load(cfg, Options{WorkDir: root, Drafts: true, Previous: prev, Changed: changed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	title := func(c *Corpus, id string) string {
+		t.Helper()
+		pms := c.ByID(id)
+		if len(pms) != 1 {
+			t.Fatalf("%d postmortems with id %s, files %v", len(pms), id, c.Files)
+		}
+		return pms[0].Title
+	}
+
+	// Both files change; the watcher names b alone (and the theme, and
+	// a note beside the postmortems): a is taken as it was.
+	write(t, a, "---\ntitle: A2\n---\n")
+	write(t, b, "---\ntitle: B2\n---\n")
+	write(t, filepath.Join(dir, "notes.txt"), "x")
+	second := load(first, b, filepath.Join(root, "theme", "page.html"), filepath.Join(dir, "notes.txt"), filepath.Join(dir, ".b.md.swp"), filepath.Join(dir, "_drafts", "x.md"))
+	if got := title(second, "a"); got != "A" {
+		t.Errorf("a file no event named was read again: %q", got)
+	}
+	if got := title(second, "b"); got != "B2" {
+		t.Errorf("the named file was not read again: %q", got)
+	}
+	if second.Reused() != 1 {
+		t.Errorf("reused %d files, want 1", second.Reused())
+	}
+	// Nothing named: everything as it was.
+	if third := load(second); third.Reused() != 2 || title(third, "a") != "A" {
+		t.Errorf("nothing changed: reused %d", third.Reused())
+	}
+
+	// A file added in an existing folder, one removed.
+	write(t, filepath.Join(dir, "d.md"), "---\ntitle: D\n---\n")
+	if err := os.Remove(b); err != nil {
+		t.Fatal(err)
+	}
+	fourth := load(second, filepath.Join(dir, "d.md"), b)
+	if want := []string{"postmortems/a.md", "postmortems/d.md"}; !slices.Equal(fourth.Files, want) {
+		t.Errorf("files = %v, want %v", fourth.Files, want)
+	}
+	if title(fourth, "d") != "D" || fourth.ByID("b") != nil {
+		t.Errorf("added or removed file wrong: ids %v", fourth.IDs())
+	}
+
+	// A new folder: its files were never named, so the folder is walked
+	// and a (changed since, unnamed) is looked at again.
+	write(t, c, "---\ntitle: C\n---\n")
+	fifth := load(fourth, filepath.Join(dir, "2024"))
+	if want := []string{"postmortems/2024/c.md", "postmortems/a.md", "postmortems/d.md"}; !slices.Equal(fifth.Files, want) {
+		t.Errorf("after a new folder, files = %v, want %v", fifth.Files, want)
+	}
+	if got := title(fifth, "a"); got != "A2" {
+		t.Errorf("a walk must look at every file: a is %q", got)
+	}
+	// A removed folder, named alone, takes its files with it.
+	if err := os.RemoveAll(filepath.Join(dir, "2024")); err != nil {
+		t.Fatal(err)
+	}
+	if sixth := load(fifth, filepath.Join(dir, "2024")); slices.Contains(sixth.Files, "postmortems/2024/c.md") {
+		t.Errorf("the removed folder's file is still there: %v", sixth.Files)
+	}
+	// Without a previous load, Changed means nothing.
+	if c, err := Load(cfg, Options{WorkDir: root, Drafts: true, Changed: []string{}}); err != nil || len(c.Files) != 2 {
+		t.Errorf("no previous load: files %v, err %v", c.Files, err)
+	}
+}

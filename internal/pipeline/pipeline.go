@@ -49,6 +49,9 @@ type LoadOptions struct {
 	// Previous is an earlier load whose unchanged files are taken as they
 	// were (serve's rebuilds).
 	Previous *corpus.Corpus
+	// Changed, with Previous, names every file that may have changed
+	// since (see corpus.Options.Changed); nil looks at every file.
+	Changed []string
 	// ParseCache is the file that keeps each file's parse between runs
 	// (corpus.Options.Cache).
 	ParseCache string
@@ -62,7 +65,7 @@ type LoadOptions struct {
 // and, with opts.Check, checks it.
 func Load(cfg *config.Config, repos *gitlink.Set, opts LoadOptions) (*Loaded, error) {
 	repos.Prefetch() // while the files are read
-	c, err := corpus.Load(cfg, corpus.Options{WorkDir: opts.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Previous: opts.Previous, Cache: opts.ParseCache})
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: opts.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Previous: opts.Previous, Changed: opts.Changed, Cache: opts.ParseCache})
 	if err != nil {
 		return nil, err
 	}

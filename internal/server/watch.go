@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,11 +12,23 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// Watch calls changed after files below dirs, or the given files, change,
-// once things have been quiet for debounce. New folders are watched as
-// they appear; editors' temporary and hidden files are ignored. It returns
-// when ctx ends.
-func Watch(ctx context.Context, dirs, files []string, debounce time.Duration, changed func()) error {
+// Changes are what the events of one burst named.
+type Changes struct {
+	// Paths are the files and folders the events named, each once.
+	Paths []string
+	// All says the events may not name everything that changed: the
+	// watcher's queue overflowed, or a folder appeared whose first files
+	// may have come before it was watched.
+	All bool
+}
+
+// Watch calls changed with what changed after files below dirs, or the
+// given files, change, once things have been quiet for debounce. New
+// folders are watched as they appear; editors' temporary and hidden files
+// are ignored. Once everything is watched it calls ready (when set):
+// from then on every change is in some call's Changes. It returns when
+// ctx ends.
+func Watch(ctx context.Context, dirs, files []string, debounce time.Duration, ready func(), changed func(Changes)) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return err
@@ -61,8 +74,19 @@ func Watch(ctx context.Context, dirs, files []string, debounce time.Duration, ch
 		}
 		return false
 	}
+	if ready != nil {
+		ready()
+	}
 	var timer *time.Timer
 	fire := make(chan struct{}, 1)
+	burst := Changes{}
+	named := map[string]bool{}
+	note := func(name string) {
+		if !named[name] {
+			named[name] = true
+			burst.Paths = append(burst.Paths, name)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -71,13 +95,20 @@ func Watch(ctx context.Context, dirs, files []string, debounce time.Duration, ch
 			if !ok {
 				return nil
 			}
+			if !relevant(e.Name) {
+				if e.Has(fsnotify.Create) {
+					if st, err := os.Stat(e.Name); err == nil && st.IsDir() {
+						add(e.Name)
+					}
+				}
+				continue
+			}
+			note(filepath.Clean(e.Name))
 			if e.Has(fsnotify.Create) {
 				if st, err := os.Stat(e.Name); err == nil && st.IsDir() {
 					add(e.Name)
+					burst.All = true
 				}
-			}
-			if !relevant(e.Name) {
-				continue
 			}
 			if timer == nil {
 				timer = time.AfterFunc(debounce, func() {
@@ -90,10 +121,20 @@ func Watch(ctx context.Context, dirs, files []string, debounce time.Duration, ch
 				timer.Reset(debounce)
 			}
 		case <-fire:
-			changed()
-		case _, ok := <-w.Errors:
+			ch := burst
+			burst, named = Changes{}, map[string]bool{}
+			changed(ch)
+		case err, ok := <-w.Errors:
 			if !ok {
 				return nil
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				// Events were lost: the next burst may be missing some.
+				burst.All = true
+				select {
+				case fire <- struct{}{}:
+				default:
+				}
 			}
 		}
 	}
