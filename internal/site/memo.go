@@ -37,6 +37,9 @@ type Memo struct {
 	// summaries are the postmortems' summaries, by postmortem, with the
 	// key of what else they were made from.
 	summaries perPM[keptSummary]
+	// relatedKeys are the postmortems' related terms and signatures, by
+	// postmortem, with the links they were made from.
+	relatedKeys perPM[relatedKey]
 	// listKey covers what the list pages of the last build were made
 	// from; lists are their names and fingerprints.
 	listKey string
@@ -247,6 +250,7 @@ func (m *Memo) turnSources() {
 	m.mu.Lock()
 	m.sources.turn()
 	m.summaries.turn()
+	m.relatedKeys.turn()
 	m.mu.Unlock()
 }
 
@@ -305,6 +309,36 @@ func relatedSig(pm *postmortem.Postmortem, terms []string) string {
 	return sb.String()
 }
 
+// relatedKey is a postmortem's relatedTerms and relatedSig, and the
+// links they were made from: besides those they come from the parse
+// alone, and linking a postmortem again gives it new links.
+type relatedKey struct {
+	linked []postmortem.LinkedCommit
+	terms  []string
+	sig    string
+}
+
+// relatedKey is pm's related terms and signature, the last build's while
+// its links are the same.
+func (m *Memo) relatedKey(pm *postmortem.Postmortem) ([]string, string) {
+	build := func() relatedKey {
+		terms := relatedTerms(pm)
+		return relatedKey{linked: pm.Linked, terms: terms, sig: relatedSig(pm, terms)}
+	}
+	var k relatedKey
+	if m == nil {
+		k = build()
+	} else {
+		k = take(m, &m.relatedKeys, pm, func(k relatedKey) bool { return sameSlice(k.linked, pm.Linked) }, build)
+	}
+	return k.terms, k.sig
+}
+
+// sameSlice reports whether a and b are the very same slice.
+func sameSlice[E any](a, b []E) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
 // relatedPlan says, for one build, which pages may take their related
 // postmortems from the memo.
 type relatedPlan struct {
@@ -326,19 +360,19 @@ func (m *Memo) planRelated(b *builder) *relatedPlan {
 	if m == nil {
 		return p
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	scope := strings.Join([]string{b.site.Base, boolString(b.opts.Public), boolString(b.opts.Drafts), boolString(b.opts.Similar != nil)}, "\x00")
+	m.mu.Lock()
 	if m.scope != scope || len(m.related) != len(b.pms) {
 		m.scope, m.related = scope, nil
+		m.mu.Unlock()
 		return p
 	}
 	p.prev = m.related
+	m.mu.Unlock()
 	// Each postmortem's terms and signature, worked out in parallel.
 	terms, sigs := make([][]string, len(b.pms)), make([]string, len(b.pms))
 	_ = inParallel(context.Background(), len(b.pms), func(i int) error {
-		terms[i] = relatedTerms(b.pms[i])
-		sigs[i] = relatedSig(b.pms[i], terms[i])
+		terms[i], sigs[i] = m.relatedKey(b.pms[i])
 		return nil
 	})
 	changed := map[string]bool{}
@@ -399,8 +433,8 @@ func (p *relatedPlan) related(b *builder, pm *postmortem.Postmortem, idx func() 
 	}
 	out, similar := b.related(pm, idx())
 	if p.memo != nil {
-		terms := relatedTerms(pm)
-		e := relatedMemo{sig: relatedSig(pm, terms), terms: terms, similar: similar}
+		terms, sig := p.memo.relatedKey(pm)
+		e := relatedMemo{sig: sig, terms: terms, similar: similar}
 		for _, r := range out {
 			e.found = append(e.found, relatedRef{r.Summary.ID, r.Reason})
 		}
