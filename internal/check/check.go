@@ -44,13 +44,29 @@ type Rule struct {
 func Rules() []Rule { return registry }
 
 func lookup(id string) (Rule, bool) {
-	for _, r := range registry {
-		if r.ID == id {
-			return r, true
-		}
+	i, ok := ruleIndex[id]
+	if !ok {
+		return Rule{}, false
 	}
-	return Rule{}, false
+	return registry[i], true
 }
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ruleIndex is each rule's place in the registry, by id: a run looks up
+// a level for every rule of every file and for every finding.
+var ruleIndex = func() map[string]int {
+	m := make(map[string]int, len(registry))
+	for i, r := range registry {
+		m[r.ID] = i
+	}
+	return m
+}()
 
 // ValidateConfig reports rule ids in the config's `rules:` that do not
 // exist, with their position.
@@ -171,13 +187,19 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 	// file's cap on findings is per rule, and the report is sorted.
 	pure := opts.Memo.take(c, opts.Now.UTC().Format(postmortem.DateLayout), targets)
 	found := make([][]postmortem.Diagnostic, len(targets))
+	// The rules the config leaves on, pure and not, in the registry's order.
+	var active [2][]Rule
+	base := &run{c: c, cfg: c.Config, opts: opts}
+	for _, rule := range registry {
+		if rule.Check != nil && base.level(rule.ID, false) != config.LevelOff {
+			active[boolIndex(rule.Pure)] = append(active[boolIndex(rule.Pure)], rule)
+		}
+	}
 	parallel(len(targets), func(i int) {
 		each := func(want bool) []postmortem.Diagnostic {
 			fr := &run{c: c, cfg: c.Config, opts: opts}
-			for _, rule := range registry {
-				if rule.Check != nil && rule.Pure == want && fr.level(rule.ID, false) != config.LevelOff {
-					rule.Check(fr, targets[i])
-				}
+			for _, rule := range active[boolIndex(want)] {
+				rule.Check(fr, targets[i])
 			}
 			return fr.finish()
 		}

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -279,13 +280,15 @@ func overdueItems(r *run, pm *postmortem.Postmortem) {
 }
 
 func relatedMissing(r *run, pm *postmortem.Postmortem) {
+	// The position is looked up for a finding alone: every postmortem's
+	// every related id is checked on each of serve's rebuilds.
+	pos := func(i int) yamlnode.Pos { return pm.ValuePos("related[" + strconv.Itoa(i+1) + "]") }
 	for i, id := range pm.Related {
-		pos := pm.ValuePos(fmt.Sprintf("related[%d]", i+1))
 		switch {
 		case id == pm.ID:
-			r.at("related-missing", pm, pos, "related lists this postmortem's own id %q; remove it", id)
+			r.at("related-missing", pm, pos(i), "related lists this postmortem's own id %q; remove it", id)
 		case len(r.c.ByID(id)) == 0:
-			r.at("related-missing", pm, pos, "related names %q, but no postmortem has that id%s", id, suggestID(id, r.c.IDs(), "use the id of an existing postmortem (its file name without .md)"))
+			r.at("related-missing", pm, pos(i), "related names %q, but no postmortem has that id%s", id, suggestID(id, r.c.IDs(), "use the id of an existing postmortem (its file name without .md)"))
 		}
 	}
 }

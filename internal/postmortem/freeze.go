@@ -106,8 +106,9 @@ func (l *lazyPlaces) find(path string) (placeAt, bool) {
 	if !unpacked {
 		var found placeAt
 		ok := false
+		want := []byte(path) // one copy, not one for each path passed
 		eachPlace(l.blob, func(p []byte, has byte, at [4]int) bool {
-			switch c := strings.Compare(string(p), path); {
+			switch c := bytes.Compare(p, want); {
 			case c == 0:
 				found = placeAt{path: path, has: has, key: yamlnode.Pos{Line: at[0], Col: at[1]}, value: yamlnode.Pos{Line: at[2], Col: at[3]}}
 				ok = true
