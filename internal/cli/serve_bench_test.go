@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
@@ -83,6 +84,22 @@ func BenchmarkServeEdit(b *testing.B) {
 	p.watched()
 	if err := p.rebuildChanged(server.Changes{}); err != nil {
 		b.Fatalf("first rebuild: %v", err)
+	}
+	if path := os.Getenv("HINDSIGHT_BENCH_MEMPROFILE"); path != "" {
+		// What the rebuilds allocate: compare the two with pprof -base.
+		writeHeap := func(name string) {
+			runtime.GC() // the profile is as of the last collection
+			pf, err := os.Create(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer pf.Close()
+			if err := pprof.Lookup("allocs").WriteTo(pf, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		writeHeap(path + ".before")
+		defer writeHeap(path)
 	}
 	if path := os.Getenv("HINDSIGHT_BENCH_PROFILE"); path != "" {
 		// The rebuilds alone, without the first build.
