@@ -266,7 +266,7 @@ func selectFor(cfg *config.Config, all []*postmortem.Postmortem, opts Options) (
 	b.site = &SiteView{Title: cfg.Title, Base: base, BaseURL: baseURL, Public: opts.Public, Preview: opts.Preview, Severities: cfg.Severities}
 	b.pms = postmortem.Select(all, postmortem.Scope{Drafts: opts.Drafts, Public: opts.Public})
 	// Newest first; ties by id, so the order never depends on the file system.
-	slices.SortStableFunc(b.pms, func(x, y *postmortem.Postmortem) int {
+	b.pms = opts.Memo.sorted(b.pms, func(x, y *postmortem.Postmortem) int {
 		return cmp.Or(y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
 	})
 	return b, nil

@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
@@ -323,5 +324,72 @@ func TestMemoTrustsOnlyItsOwnBuild(t *testing.T) {
 	res := build(memo)
 	if res.Reused != res.Files {
 		t.Errorf("an unchanged rebuild reused %d of %d files", res.Reused, res.Files)
+	}
+}
+
+// TestMemoSorted: sorting through the memo gives what a stable sort gives,
+// whether the selection is the last one again, has postmortems in the
+// place of others (with the same date, or one that moves them), has ties
+// (which only a sort can order), or is another length.
+func TestMemoSorted(t *testing.T) {
+	day := func(d int) postmortem.Date {
+		return postmortem.Date{Time: time.Date(2024, 1, d, 0, 0, 0, 0, time.UTC)}
+	}
+	newest := func(x, y *postmortem.Postmortem) int {
+		return cmp.Or(y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
+	}
+	var sel []*postmortem.Postmortem
+	for i := range 40 {
+		sel = append(sel, &postmortem.Postmortem{FrontMatter: postmortem.FrontMatter{ID: fmt.Sprintf("pm-%02d", i), Date: day(1 + (i*7)%28)}})
+	}
+	replaced := func(i int, d postmortem.Date) []*postmortem.Postmortem {
+		out := slices.Clone(sel)
+		cp := *out[i]
+		cp.Date = d
+		out[i] = &cp
+		return out
+	}
+	m := &Memo{}
+	for _, tc := range []struct {
+		name string
+		sel  []*postmortem.Postmortem
+	}{
+		{"first", sel},
+		{"the same again", sel},
+		{"a tie: two with one date and id", func() []*postmortem.Postmortem {
+			// A takes the date and id of B, right after it in order but
+			// before it in the selection: in place, yet a stable sort
+			// puts B first.
+			order := slices.Clone(sel)
+			slices.SortStableFunc(order, newest)
+			at := func(pm *postmortem.Postmortem) int { return slices.Index(sel, pm) }
+			for k := 1; k < len(order); k++ {
+				if a, b := order[k-1], order[k]; at(a) > at(b) {
+					out := replaced(at(a), b.Date)
+					out[at(a)].ID = b.ID
+					return out
+				}
+			}
+			t.Fatal("no such pair")
+			return nil
+		}()},
+		{"one parsed again, the same date", replaced(3, sel[3].Date)},
+		{"one moved to another date", replaced(5, day(28))},
+		{"one fewer", sel[1:]},
+		{"every one replaced", func() []*postmortem.Postmortem {
+			out := make([]*postmortem.Postmortem, len(sel))
+			for i, pm := range sel {
+				cp := *pm
+				out[i] = &cp
+			}
+			return out
+		}()},
+	} {
+		want := slices.Clone(tc.sel)
+		slices.SortStableFunc(want, newest)
+		got := m.sorted(slices.Clone(tc.sel), newest)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the memo's order differs from a stable sort's", tc.name)
+		}
 	}
 }
