@@ -311,6 +311,7 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 
 	// Postmortem pages: the costly part, rendered in parallel.
 	b.fpSite, b.fpVersion = b.fingerprintSite(th.version), th.version
+	b.fpScope = b.fingerprintScope()
 	err = inParallel(ctx, len(b.pms), func(i int) error {
 		pm := b.pms[i]
 		related := b.plan.related(b, pm, idx)

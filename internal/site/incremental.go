@@ -1,12 +1,12 @@
 package site
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io/fs"
 	"maps"
 	"os"
@@ -149,10 +149,86 @@ func (b *builder) fingerprintSite(themeVersion string) string {
 	return string(buf)
 }
 
-// fingerprint covers everything a postmortem's page shows: its file, what
-// git and the check said of it, the related postmortems' summaries, the
-// day (for overdue items), the site's settings and the theme.
+// fingerprintScope names what every page's fingerprint takes from
+// outside the postmortem besides the site's settings: the config (the
+// revisit intervals) and the links to the web UI, as a probe path gives
+// them (the remote, the branch).
+func (b *builder) fingerprintScope() string {
+	scope := fmt.Sprintf("%p\x00", b.cfg)
+	const probe = "\x00probe"
+	if b.opts.Web != nil {
+		page, history := b.opts.Web(probe)
+		scope += page + "\x00" + history + "\x00"
+	}
+	if b.opts.Edit != nil {
+		scope += b.opts.Edit(probe)
+	}
+	return scope
+}
+
+// printKey is what a page's fingerprint was made from, as far as the
+// memo can tell it unchanged without making the fingerprint again: the
+// postmortem itself (the pointer the memo keeps it under), the site, and
+// what the build attached to it.
+type printKey struct {
+	site, scope string
+	linked      []postmortem.LinkedCommit
+	closed      map[int]postmortem.CommitInfo
+	reopened    map[int]postmortem.Reopened
+	history     *postmortem.FileHistory
+	findings    []Finding
+	related     []RelatedView
+	links       []byte
+}
+
+func (k printKey) same(o printKey) bool {
+	return k.site == o.site && k.scope == o.scope && sameSlice(k.linked, o.linked) &&
+		maps.EqualFunc(k.closed, o.closed, func(a, b postmortem.CommitInfo) bool { return a.SHA == b.SHA }) &&
+		maps.EqualFunc(k.reopened, o.reopened, func(a, b postmortem.Reopened) bool {
+			return a.Closed.SHA == b.Closed.SHA && a.By.SHA == b.By.SHA && a.By.Subject == b.By.Subject && a.By.URL == b.By.URL
+		}) &&
+		sameHistory(k.history, o.history) && slices.Equal(k.findings, o.findings) &&
+		slices.Equal(k.related, o.related) && bytes.Equal(k.links, o.links)
+}
+
+// sameHistory compares what a page shows of a file's history.
+func sameHistory(a, b *postmortem.FileHistory) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.LastCommit == b.LastCommit && a.Uncommitted == b.Uncommitted && slices.Equal(a.Contributors, b.Contributors)
+}
+
+// keptPrint is a page's fingerprint and what it was made from.
+type keptPrint struct {
+	key printKey
+	fp  string
+}
+
+// fingerprint is makeFingerprint's answer, the last build's when the
+// page's inputs are the same (serve's rebuilds fingerprinted 10,000
+// unchanged pages after every edit).
 func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, themeVersion string) string {
+	links := b.linkState(nil, pm)
+	m := b.opts.Memo
+	if m == nil || b.fpVersion != themeVersion {
+		return b.makeFingerprint(pm, related, themeVersion, links)
+	}
+	key := printKey{site: b.fpSite, scope: b.fpScope, linked: pm.Linked, closed: pm.ClosedItems, reopened: pm.ReopenedItems, history: pm.History, findings: b.opts.Findings[pm.File], related: related, links: links}
+	if key.history != nil {
+		h := *key.history // the build attaches a new one each time
+		key.history = &h
+	}
+	return take(m, &m.prints, pm, func(k keptPrint) bool { return k.key.same(key) }, func() keptPrint {
+		return keptPrint{key: key, fp: b.makeFingerprint(pm, related, themeVersion, links)}
+	}).fp
+}
+
+// makeFingerprint covers everything a postmortem's page shows: its file, what
+// git and the check said of it, the related postmortems' summaries, the
+// day (for overdue items), the site's settings and the theme; links is
+// linkState's for the page.
+func (b *builder) makeFingerprint(pm *postmortem.Postmortem, related []RelatedView, themeVersion string, links []byte) string {
 	// The fields go into one buffer, hashed once: many small writes to
 	// the hash, each converting a string, cost more than the hashing.
 	buf := fingerprintBufs.Get().(*[]byte)
@@ -215,24 +291,25 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 	}
 	h := sha256.New()
 	h.Write(*buf)
-	b.fingerprintLinks(h, pm)
+	h.Write(links)
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // fingerprintBufs hold the fields of a page's fingerprint.
 var fingerprintBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// fingerprintLinks covers the postmortems and files the body links to,
-// whose presence decides how links render.
-func (b *builder) fingerprintLinks(h hash.Hash, pm *postmortem.Postmortem) {
+// linkState appends to buf what decides how the body's links render:
+// the postmortems and files they lead to, and whether those are there.
+func (b *builder) linkState(buf []byte, pm *postmortem.Postmortem) []byte {
 	for _, l := range pm.Outline.Links {
 		target := path.Clean(path.Join(path.Dir(pm.Rel), l.Dest))
 		if other := b.byRel(target); other != nil {
-			h.Write([]byte("page:" + other.ID + "\x00"))
+			buf = append(append(append(buf, "page:"...), other.ID...), 0)
 		} else if st, err := os.Stat(filepath.Join(b.cfg.Root, filepath.FromSlash(target))); err == nil {
-			h.Write([]byte(fmt.Sprintf("file:%s:%d:%d\x00", target, st.Size(), st.ModTime().UnixNano())))
+			buf = fmt.Appendf(buf, "file:%s:%d:%d\x00", target, st.Size(), st.ModTime().UnixNano())
 		}
 	}
+	return buf
 }
 
 // registerFiles notes the files a reused page links to, so they are

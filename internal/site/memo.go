@@ -37,6 +37,9 @@ type Memo struct {
 	// summaries are the postmortems' summaries, by postmortem, with the
 	// key of what else they were made from.
 	summaries perPM[keptSummary]
+	// prints are the pages' fingerprints, by postmortem, with what they
+	// were made from.
+	prints perPM[keptPrint]
 	// order is the last selection of postmortems, as selected and
 	// sorted.
 	order struct{ in, out []*postmortem.Postmortem }
@@ -254,6 +257,7 @@ func (m *Memo) turnSources() {
 	m.sources.turn()
 	m.summaries.turn()
 	m.relatedKeys.turn()
+	m.prints.turn()
 	m.mu.Unlock()
 }
 

@@ -66,6 +66,8 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 	// history: from git too.
 	closed := map[string]bool{}
 	edited := map[string]int{}
+	linked, linkedAs := map[string][]postmortem.LinkedCommit{}, map[string]string{}
+	subjects := map[string]string{}
 	link := func(c *corpus.Corpus) {
 		for _, pm := range c.Postmortems {
 			pm.History = &postmortem.FileHistory{Added: now.AddDate(0, -2, 0), AddedBy: "Writer", Changed: now.AddDate(0, 0, -edited[pm.ID]), ChangedBy: "Editor", LastCommit: fmt.Sprint("h", edited[pm.ID]), Contributors: []string{"Writer"}, Uncommitted: edited[pm.ID] > 1}
@@ -78,9 +80,17 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 				pm.Linked = nil
 				continue
 			}
+			// As gitlink does, a postmortem keeps its links while its
+			// commits are the same.
+			k := fmt.Sprint(f, subjects[pm.ID])
+			if linkedAs[pm.ID] == k && linked[pm.ID] != nil {
+				pm.Linked = linked[pm.ID]
+				continue
+			}
+			defer func(pm *postmortem.Postmortem) { linked[pm.ID], linkedAs[pm.ID] = pm.Linked, k }(pm)
 			pm.Linked = []postmortem.LinkedCommit{
 				{Ref: postmortem.CommitRef{SHA: "a" + pm.ID, Role: postmortem.RoleTrigger, Repo: "svc"}, Info: &postmortem.CommitInfo{SHA: "a" + pm.ID, Repo: "svc", Subject: "change", Files: f[0]}, Index: 1},
-				{Ref: postmortem.CommitRef{SHA: "b" + pm.ID, Role: postmortem.RoleFix, Repo: "svc"}, Info: &postmortem.CommitInfo{SHA: "b" + pm.ID, Repo: "svc", Subject: "fix", Files: f[1]}, Index: 2},
+				{Ref: postmortem.CommitRef{SHA: "b" + pm.ID, Role: postmortem.RoleFix, Repo: "svc"}, Info: &postmortem.CommitInfo{SHA: "b" + pm.ID, Repo: "svc", Subject: "fix" + subjects[pm.ID], Files: f[1]}, Index: 2},
 			}
 		}
 	}
@@ -144,6 +154,50 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 			}
 		}},
 		{name: "another day", opts: func(o *Options) { o.Now = time.Date(2015, 2, 1, 0, 0, 0, 0, time.UTC) }},
+		{name: "a finding", opts: func(o *Options) {
+			// On a page of the build: published, and shown to all.
+			for _, pm := range c.Postmortems[130:] {
+				if pm.Status == postmortem.StatusPublished && pm.Visibility == postmortem.Public {
+					o.Findings = map[string][]Finding{pm.File: {{Level: "warning", Line: 3, Col: 1, Rule: "placeholder", Message: "TODO left in"}}}
+					return
+				}
+			}
+			t.Fatal("no published postmortem")
+		}},
+		{name: "the finding fixed"},
+		{name: "a link to a file not there", do: func() {
+			edit(ids[131], func(s string) string { return s + "\nSee [the notes](../notes/cache.txt).\n" })
+		}},
+		{name: "the linked file added", do: func() {
+			if err := os.MkdirAll(filepath.Join(root, "notes"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(root, "notes", "cache.txt"), []byte("notes"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "a history alone", do: func() { edited[ids[132]] = 1 }},
+		{name: "a commit's subject", do: func() {
+			for _, id := range ids[133:] {
+				if _, ok := files[id]; ok {
+					subjects[id] = " (amended)"
+					return
+				}
+			}
+		}},
+		{name: "the site's title", do: func() { cfg.Title = "Incident reviews" }},
+		{name: "links to the web UI", opts: func(o *Options) {
+			o.Web = func(rel string) (string, string) {
+				return "https://git.example.com/blob/HEAD/" + rel, "https://git.example.com/commits/HEAD/" + rel
+			}
+			o.Edit = func(rel string) string { return "https://git.example.com/edit/main/" + rel }
+		}},
+		{name: "on another branch", opts: func(o *Options) {
+			o.Web = func(rel string) (string, string) {
+				return "https://git.example.com/blob/HEAD/" + rel, "https://git.example.com/commits/HEAD/" + rel
+			}
+			o.Edit = func(rel string) string { return "https://git.example.com/edit/fix/" + rel }
+		}},
 		{name: "back to all", do: func() { edit(ids[100], func(s string) string { return s + "\nAnd more.\n" }) }},
 	}
 	for i, id := range ids {

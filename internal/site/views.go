@@ -57,16 +57,20 @@ type builder struct {
 	// fpSite is the site's part of every page fingerprint, made once a
 	// build for theme version fpVersion (fingerprintSite).
 	fpSite, fpVersion string
-	cfg               *config.Config
-	opts              Options
-	site              *SiteView
-	now               time.Time
-	pms               []*postmortem.Postmortem
-	byID              map[string]*postmortem.Postmortem
-	rels              map[string]*postmortem.Postmortem
-	summary           map[string]*Summary
-	ranks             map[string]int
-	tickets           []config.TicketPattern
+	// fpScope is what else every page's fingerprint depends on beyond
+	// the postmortem (the config, the web UI's links), for the memo's
+	// comparison of a page's inputs.
+	fpScope string
+	cfg     *config.Config
+	opts    Options
+	site    *SiteView
+	now     time.Time
+	pms     []*postmortem.Postmortem
+	byID    map[string]*postmortem.Postmortem
+	rels    map[string]*postmortem.Postmortem
+	summary map[string]*Summary
+	ranks   map[string]int
+	tickets []config.TicketPattern
 	// termSlugs gives each value of a taxonomy its own path segment.
 	termSlugs map[string]map[string]string
 	// actionItems is the action items page's view once made, which its
