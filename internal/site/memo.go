@@ -8,6 +8,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -114,28 +115,37 @@ func (b *builder) listKey(themeVersion string) string {
 	if b.opts.Memo == nil {
 		return ""
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "%p\x00%s\x00%s\x00%s\x00%s\x00%v\x00%v\x00%s\x00", b.cfg, themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, b.opts.Public, b.opts.Drafts, b.now.Format(time.DateOnly))
+	// Written into one buffer and hashed once: a formatted write to the
+	// hash for each of 20,000 commits cost more than the hashing.
+	buf := fmt.Appendf(nil, "%p\x00%s\x00%s\x00%s\x00%s\x00%v\x00%v\x00%s\x00", b.cfg, themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, b.opts.Public, b.opts.Drafts, b.now.Format(time.DateOnly))
 	for _, pm := range b.pms {
-		h.Write(b.opts.Memo.frontDigest(pm))
+		buf = append(buf, b.opts.Memo.frontDigest(pm)...)
 		for _, lc := range pm.Linked {
 			if lc.Info != nil {
-				fmt.Fprintf(h, "c%s%d\x00", lc.Info.SHA, len(lc.Info.Files))
+				buf = append(append(buf, 'c'), lc.Info.SHA...)
+				buf = append(strconv.AppendInt(buf, int64(len(lc.Info.Files)), 10), 0)
 			} else {
-				h.Write([]byte("u\x00"))
+				buf = append(buf, "u\x00"...)
 			}
 			if lc.RevertedBy != nil {
-				fmt.Fprintf(h, "r%s\x00", lc.RevertedBy.SHA)
+				buf = append(append(append(buf, 'r'), lc.RevertedBy.SHA...), 0)
 			}
 		}
-		for _, n := range slices.Sorted(maps.Keys(pm.ClosedItems)) {
-			fmt.Fprintf(h, "x%d%s\x00", n, pm.ClosedItems[n].SHA)
+		if len(pm.ClosedItems) > 0 {
+			for _, n := range slices.Sorted(maps.Keys(pm.ClosedItems)) {
+				buf = append(strconv.AppendInt(append(buf, 'x'), int64(n), 10), pm.ClosedItems[n].SHA...)
+				buf = append(buf, 0)
+			}
 		}
-		for _, n := range slices.Sorted(maps.Keys(pm.ReopenedItems)) {
-			fmt.Fprintf(h, "o%d%s\x00", n, pm.ReopenedItems[n].By.SHA)
+		if len(pm.ReopenedItems) > 0 {
+			for _, n := range slices.Sorted(maps.Keys(pm.ReopenedItems)) {
+				buf = append(strconv.AppendInt(append(buf, 'o'), int64(n), 10), pm.ReopenedItems[n].By.SHA...)
+				buf = append(buf, 0)
+			}
 		}
 	}
-	return string(h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	return string(sum[:])
 }
 
 // keepLists keeps the last build's list pages when key, made by the
