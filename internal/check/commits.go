@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/yamlnode"
 )
 
 // The commit rules read what git verification recorded on each ref
@@ -15,7 +17,11 @@ import (
 
 func commitMissing(r *run, pm *postmortem.Postmortem) {
 	for _, lc := range pm.Linked {
-		path := fmt.Sprintf("commits[%d]", lc.Index)
+		// Positions are looked up for a finding alone.
+		path := func(field string) yamlnode.Pos {
+			return pm.ValuePos("commits[" + strconv.Itoa(lc.Index) + "]." + field)
+		}
+		pos := func() yamlnode.Pos { return path("sha") }
 		var amb *postmortem.AmbiguousCommitError
 		switch {
 		case lc.UnknownRepo:
@@ -23,13 +29,13 @@ func commitMissing(r *run, pm *postmortem.Postmortem) {
 			if len(r.cfg.Repos) > 0 {
 				names = "the configured ones are " + strings.Join(sortedKeys(r.cfg.Repos), ", ")
 			}
-			r.at("commit-missing", pm, pm.ValuePos(path+".repo"), "repo %q is not in hindsight.yaml (%s); add it under repos: or fix the name", lc.Ref.Repo, names)
+			r.at("commit-missing", pm, path("repo"), "repo %q is not in hindsight.yaml (%s); add it under repos: or fix the name", lc.Ref.Repo, names)
 		case errors.As(lc.Err, &amb):
-			r.at("commit-missing", pm, pm.ValuePos(path+".sha"), "sha %s is ambiguous in %s: it starts %s; give more characters", lc.Ref.SHA, repoName(lc.Ref.Repo), strings.Join(amb.Candidates, " and "))
+			r.at("commit-missing", pm, pos(), "sha %s is ambiguous in %s: it starts %s; give more characters", lc.Ref.SHA, repoName(lc.Ref.Repo), strings.Join(amb.Candidates, " and "))
 		case errors.Is(lc.Err, postmortem.ErrCommitNotFound) && !lc.Shallow:
-			r.at("commit-missing", pm, pm.ValuePos(path+".sha"), "commit %s not found in %s; check the sha with `git log --oneline`, or fetch the branch that has it", lc.Ref.SHA, repoName(lc.Ref.Repo))
+			r.at("commit-missing", pm, pos(), "commit %s not found in %s; check the sha with `git log --oneline`, or fetch the branch that has it", lc.Ref.SHA, repoName(lc.Ref.Repo))
 		case lc.Err != nil && !errors.Is(lc.Err, postmortem.ErrCommitNotFound):
-			r.at("commit-missing", pm, pm.ValuePos(path+".sha"), "commit %s could not be read: %v", lc.Ref.SHA, lc.Err)
+			r.at("commit-missing", pm, pos(), "commit %s could not be read: %v", lc.Ref.SHA, lc.Err)
 		}
 	}
 }
@@ -46,13 +52,14 @@ func commitOrder(r *run, pm *postmortem.Postmortem) {
 		if lc.Info == nil {
 			continue
 		}
-		path := fmt.Sprintf("commits[%d]", lc.Index)
+		// The position is looked up for a finding alone.
+		pos := func() yamlnode.Pos { return pm.ValuePos("commits[" + strconv.Itoa(lc.Index) + "].sha") }
 		if lc.Ref.Role == postmortem.RoleTrigger && !pm.Times.Started.IsZero() && lc.Info.Committed.After(pm.Times.Started) {
-			r.at("commit-order", pm, pm.ValuePos(path+".sha"), "trigger %s was committed %s, after the incident started (%s); check the sha and times.started",
+			r.at("commit-order", pm, pos(), "trigger %s was committed %s, after the incident started (%s); check the sha and times.started",
 				short(lc.Info.SHA), stamp(lc.Info.Committed), stamp(pm.Times.Started))
 		}
 		if lc.Ref.Role == postmortem.RoleFix && !pm.Times.Started.IsZero() && lc.Info.Committed.Before(pm.Times.Started) {
-			r.at("commit-order", pm, pm.ValuePos(path+".sha"), "fix %s was committed %s, before the incident started (%s); check the sha and times.started, or give it role: related",
+			r.at("commit-order", pm, pos(), "fix %s was committed %s, before the incident started (%s); check the sha and times.started, or give it role: related",
 				short(lc.Info.SHA), stamp(lc.Info.Committed), stamp(pm.Times.Started))
 		}
 		if lc.Shallow {
@@ -60,7 +67,7 @@ func commitOrder(r *run, pm *postmortem.Postmortem) {
 		}
 		for trig, ok := range lc.Descends {
 			if !ok {
-				r.at("commit-order", pm, pm.ValuePos(path+".sha"), "fix %s does not descend from trigger %s (commits[%d]); a fix is normally made on top of the change it repairs: check both shas",
+				r.at("commit-order", pm, pos(), "fix %s does not descend from trigger %s (commits[%d]); a fix is normally made on top of the change it repairs: check both shas",
 					short(lc.Info.SHA), short(pm.Linked[trig-1].Info.SHA), trig)
 			}
 		}

@@ -70,6 +70,10 @@ type lazyPlaces struct {
 	blob     []byte
 	list     []placeAt
 	unpacked bool
+	// found are the places find read from the packed bytes, kept when
+	// the rest is dropped: the rules ask for the same few again on each
+	// of serve's rebuilds.
+	found map[string]placeAt
 }
 
 // placeAt is where one path's key and value are, as unpacked: sorted by
@@ -95,14 +99,17 @@ func (l *lazyPlaces) drop() {
 	l.mu.Unlock()
 }
 
-// find returns the place of path.
 // find returns the place of path, from the packed bytes themselves unless
 // they were unpacked: a finding needs one or two positions of a file, and
 // unpacking all of them every run is most of what reporting costs.
 func (l *lazyPlaces) find(path string) (placeAt, bool) {
 	l.mu.Lock()
 	list, unpacked := l.list, l.unpacked
+	at, seen := l.found[path]
 	l.mu.Unlock()
+	if seen {
+		return at, at.path != ""
+	}
 	if !unpacked {
 		var found placeAt
 		ok := false
@@ -118,6 +125,12 @@ func (l *lazyPlaces) find(path string) (placeAt, bool) {
 			}
 			return true
 		})
+		l.mu.Lock()
+		if l.found == nil {
+			l.found = map[string]placeAt{}
+		}
+		l.found[path] = found // a zero place when it is not there
+		l.mu.Unlock()
 		return found, ok
 	}
 	i, ok := slices.BinarySearchFunc(list, path, func(p placeAt, path string) int { return strings.Compare(p.path, path) })

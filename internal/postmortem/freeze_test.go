@@ -47,6 +47,17 @@ func TestPackPlaces(t *testing.T) {
 			if thawed.Has(path) != pm.Has(path) || thawed.Pos(path) != pm.Pos(path) {
 				t.Errorf("%s: key %q differs after the cache", p, path)
 			}
+			// Asked again, once what was unpacked is dropped: from
+			// the places found before.
+			thawed.Repack()
+			if got := thawed.ValuePos(path); got != want || thawed.Pos(path) != pm.Pos(path) {
+				t.Errorf("%s: ValuePos(%q) asked again = %v, want %v", p, path, got, want)
+			}
+		}
+		for range 2 {
+			if got, want := thawed.ValuePos("no_such_key"), pm.ValuePos("no_such_key"); got != want {
+				t.Errorf("%s: a key the file lacks is at %v, want %v", p, got, want)
+			}
 		}
 	}
 }
