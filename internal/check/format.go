@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,8 +54,26 @@ func writeText(w io.Writer, rep *Report) error {
 	return err
 }
 
-// Shown is the set of findings a terminal has already shown.
-type Shown map[postmortem.Diagnostic]bool
+// Shown is what a terminal has already shown: the findings of the last
+// report written, in order. The zero value has shown nothing.
+type Shown struct {
+	list    []postmortem.Diagnostic
+	set     map[postmortem.Diagnostic]bool // made from list when needed
+	written bool
+}
+
+// Len is how many findings were shown.
+func (s Shown) Len() int { return len(s.list) }
+
+func (s *Shown) has(d postmortem.Diagnostic) bool {
+	if s.set == nil {
+		s.set = make(map[postmortem.Diagnostic]bool, len(s.list))
+		for _, d := range s.list {
+			s.set[d] = true
+		}
+	}
+	return s.set[d]
+}
 
 // WriteChanges writes, as text, only the findings of rep that were not in
 // shown (a watching preview's rebuilds would otherwise repeat every
@@ -62,23 +81,28 @@ type Shown map[postmortem.Diagnostic]bool
 // are new, shown before and gone. It returns the findings shown now.
 func WriteChanges(w io.Writer, rep *Report, shown Shown) (Shown, error) {
 	var b strings.Builder
-	next := make(Shown, len(rep.Findings))
-	fresh := 0
-	for _, d := range rep.Findings {
-		next[d] = true
-		if !shown[d] {
-			fresh++
-			fmt.Fprintf(&b, "%s:%d:%d: %s %s: %s\n", d.File, d.Line, d.Col, d.Level, d.Rule, d.Message)
+	next := Shown{list: rep.Findings, written: true}
+	fresh, gone := 0, 0
+	if shown.written && slices.Equal(shown.list, rep.Findings) {
+		// Most edits change no finding: nothing to hash.
+		next.set = shown.set
+	} else {
+		for _, d := range rep.Findings {
+			if !shown.has(d) {
+				fresh++
+				fmt.Fprintf(&b, "%s:%d:%d: %s %s: %s\n", d.File, d.Line, d.Col, d.Level, d.Rule, d.Message)
+			}
 		}
-	}
-	gone := 0
-	for d := range shown {
-		if !next[d] {
-			gone++
+		seen := make(map[postmortem.Diagnostic]bool, len(shown.list))
+		for _, d := range shown.list {
+			if !seen[d] && !next.has(d) { // each counted once
+				gone++
+			}
+			seen[d] = true
 		}
 	}
 	b.WriteString(rep.Summary())
-	if shown != nil {
+	if shown.written {
 		fmt.Fprintf(&b, " (%d new, %d as before, %d gone)", fresh, len(rep.Findings)-fresh, gone)
 	}
 	b.WriteString("\n")

@@ -196,7 +196,7 @@ func (p *previewer) build() error {
 	if err != nil {
 		return err
 	}
-	if len(l.Report.Findings) > 0 || len(p.shown) > 0 {
+	if len(l.Report.Findings) > 0 || p.shown.Len() > 0 {
 		// After the first build, only what changed: an edit that fixes
 		// one warning should not scroll the corpus's others past again.
 		p.shown, _ = check.WriteChanges(f.IO.Err, l.Report, p.shown)
