@@ -410,11 +410,14 @@ func (l *loader) parse(c *Corpus, opts Options) {
 	}
 
 	c.reused = int(reused.Load())
-	c.byID = map[string][]*postmortem.Postmortem{}
-	c.byRel = map[string]*postmortem.Postmortem{}
-	c.rel = map[string]string{}
-	c.digests = map[string]string{}
-	c.parsed = map[string]parsed{}
+	n := len(l.files)
+	c.byID = make(map[string][]*postmortem.Postmortem, n)
+	c.byRel = make(map[string]*postmortem.Postmortem, n)
+	c.rel = make(map[string]string, n)
+	c.digests = make(map[string]string, n)
+	c.parsed = make(map[string]parsed, n)
+	c.Files = make([]string, 0, n)
+	c.Postmortems = make([]*postmortem.Postmortem, 0, n)
 	c.files = l.files
 	for i, f := range l.files {
 		c.parsed[f.abs] = results[i]

@@ -117,7 +117,8 @@ func (b *builder) listKey(themeVersion string) string {
 	}
 	// Written into one buffer and hashed once: a formatted write to the
 	// hash for each of 20,000 commits cost more than the hashing.
-	buf := fmt.Appendf(nil, "%p\x00%s\x00%s\x00%s\x00%s\x00%v\x00%v\x00%s\x00", b.cfg, themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, b.opts.Public, b.opts.Drafts, b.now.Format(time.DateOnly))
+	// About a digest and two commits a postmortem.
+	buf := fmt.Appendf(make([]byte, 0, 128*len(b.pms)), "%p\x00%s\x00%s\x00%s\x00%s\x00%v\x00%v\x00%s\x00", b.cfg, themeVersion, b.site.Base, b.site.BaseURL, b.site.Title, b.opts.Public, b.opts.Drafts, b.now.Format(time.DateOnly))
 	for _, pm := range b.pms {
 		buf = append(buf, b.opts.Memo.frontDigest(pm)...)
 		for _, lc := range pm.Linked {
@@ -210,17 +211,18 @@ func digestsOf(pm *postmortem.Postmortem) digests {
 type perPM[V any] struct{ last, next map[*postmortem.Postmortem]V }
 
 // take returns pm's value: the last build's when fresh says it still
-// holds, else the one make gives, made without the memo's lock.
-func take[V any](m *Memo, c *perPM[V], pm *postmortem.Postmortem, fresh func(V) bool, make func() V) V {
+// holds, else the one build gives, made without the memo's lock.
+func take[V any](m *Memo, c *perPM[V], pm *postmortem.Postmortem, fresh func(V) bool, build func() V) V {
 	m.mu.Lock()
 	v, ok := c.last[pm]
 	m.mu.Unlock()
 	if !ok || !fresh(v) {
-		v = make()
+		v = build()
 	}
 	m.mu.Lock()
 	if c.next == nil {
-		c.next = map[*postmortem.Postmortem]V{}
+		// As many as last time, most likely: no growing as they come.
+		c.next = make(map[*postmortem.Postmortem]V, len(c.last))
 	}
 	c.next[pm] = v
 	m.mu.Unlock()
