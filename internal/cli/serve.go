@@ -230,9 +230,11 @@ func (p *previewer) watch(ctx context.Context, srv *server.Server) error {
 	if cfg.Path != "" {
 		files = append(files, cfg.Path)
 	}
-	// An editor's save is a burst of events a few milliseconds long; 50 ms
-	// of quiet ends it without making the writer wait.
-	return server.Watch(ctx, dirs, files, 50*time.Millisecond, p.watched, func(ch server.Changes) {
+	// An editor's save is a burst of events less than a millisecond
+	// apart (a write in place, or a write beside and a rename); 10 ms of
+	// quiet ends it. A file read in the middle of a slower write is read
+	// again after its next event.
+	return server.Watch(ctx, dirs, files, 10*time.Millisecond, p.watched, func(ch server.Changes) {
 		if err := p.rebuildChanged(ch); err != nil {
 			fmt.Fprintf(p.f.IO.Err, "hindsight: rebuild failed, still serving the previous site: %v\n", err)
 			srv.Failed(err.Error())
