@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/internal/search"
 )
 
 // Memo keeps, between the builds of one process (serve's rebuilds), what
@@ -38,6 +39,10 @@ type Memo struct {
 	// summaries are the postmortems' summaries, by postmortem, with the
 	// key of what else they were made from.
 	summaries perPM[keptSummary]
+	// docs are the postmortems' search documents without body text or
+	// commit terms, by postmortem, with the page URL and scope they were
+	// made for.
+	docs perPM[keptDoc]
 	// prints are the pages' fingerprints, by postmortem, with what they
 	// were made from.
 	prints perPM[keptPrint]
@@ -270,6 +275,7 @@ func (m *Memo) turnSources() {
 	m.summaries.turn()
 	m.relatedKeys.turn()
 	m.prints.turn()
+	m.docs.turn()
 	m.mu.Unlock()
 }
 
@@ -531,4 +537,23 @@ func (m *Memo) sorted(sel []*postmortem.Postmortem, cmp func(a, b *postmortem.Po
 	m.order.in, m.order.out = in, out
 	m.mu.Unlock()
 	return slices.Clone(out)
+}
+
+// keptDoc is a search document, and the URL and scope it was made for.
+type keptDoc struct {
+	url    string
+	public bool
+	doc    search.Doc
+}
+
+// doc is pm's search document without body text or commit terms, as
+// build makes it for url: the last build's when made for the same URL
+// and scope (what else it holds comes from the file alone).
+func (m *Memo) doc(pm *postmortem.Postmortem, url string, public bool, build func(url string) search.Doc) search.Doc {
+	if m == nil {
+		return build(url)
+	}
+	return take(m, &m.docs, pm, func(k keptDoc) bool { return k.url == url && k.public == public }, func() keptDoc {
+		return keptDoc{url: url, public: public, doc: build(url)}
+	}).doc
 }

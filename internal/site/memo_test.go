@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -444,6 +445,43 @@ func TestMemoSorted(t *testing.T) {
 		got := m.sorted(slices.Clone(tc.sel), newest)
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: the memo's order differs from a stable sort's", tc.name)
+		}
+	}
+}
+
+// TestMemoDocs: the search documents a memo keeps are those made afresh,
+// while the page URLs and the scope stay, and after they change.
+func TestMemoDocs(t *testing.T) {
+	root := t.TempDir()
+	if _, err := synth.Write(filepath.Join(root, "postmortems"), synth.Options{N: 30, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Defaults()
+	cfg.Root = root
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: root, Drafts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo := &Memo{}
+	for _, opts := range []Options{
+		{},
+		{},
+		{BaseURL: "https://pm.example.com/reviews/"},
+		{BaseURL: "https://pm.example.com/reviews/", Public: true},
+		{},
+	} {
+		want, err := Docs(cfg, c.Postmortems, opts, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Memo = memo
+		got, err := Docs(cfg, c.Postmortems, opts, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		memo.turnSources()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("base %q, public %v: the memo's documents differ from fresh ones", opts.BaseURL, opts.Public)
 		}
 	}
 }

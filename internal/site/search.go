@@ -35,23 +35,25 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 	docs := make([]search.Doc, len(b.pms))
 	_ = inParallel(context.Background(), len(b.pms), func(i int) error {
 		pm := b.pms[i]
-		d := search.Doc{
-			ID: pm.ID, Title: pm.Title, Summary: pm.Summary, URL: b.pageURL(pm.ID),
-			Date: pm.Date.Time, Severity: pm.Severity, Status: string(pm.Status), Visibility: string(pm.Visibility),
-			Services: pm.Services, Tags: pm.Tags,
-		}
-		d.Owner = pm.Owner // empty in a public build's redacted copies
-		for _, a := range pm.ActionItems {
-			d.ActionItems = append(d.ActionItems, a.Title)
-		}
-		// The file's bytes cover its commit refs, and what a commit changed
-		// never changes: the hash needs no git, so a caller can tell what
-		// the index lacks before linking anything.
-		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", d.URL, d.Owner, opts.Public)
-		h.Write(opts.Memo.sourceDigest(pm))
-		d.Hash = hex.EncodeToString(h.Sum(nil))[:24]
-		docs[i] = d
+		docs[i] = opts.Memo.doc(pm, b.pageURL(pm.ID), opts.Public, func(url string) search.Doc {
+			d := search.Doc{
+				ID: pm.ID, Title: pm.Title, Summary: pm.Summary, URL: url,
+				Date: pm.Date.Time, Severity: pm.Severity, Status: string(pm.Status), Visibility: string(pm.Visibility),
+				Services: pm.Services, Tags: pm.Tags,
+			}
+			d.Owner = pm.Owner // empty in a public build's redacted copies
+			for _, a := range pm.ActionItems {
+				d.ActionItems = append(d.ActionItems, a.Title)
+			}
+			// The file's bytes cover its commit refs, and what a commit
+			// changed never changes: the hash needs no git, so a caller
+			// can tell what the index lacks before linking anything.
+			h := sha256.New()
+			fmt.Fprintf(h, "%s\x00%s\x00%v\x00", d.URL, d.Owner, opts.Public)
+			h.Write(opts.Memo.sourceDigest(pm))
+			d.Hash = hex.EncodeToString(h.Sum(nil))[:24]
+			return d
+		})
 		return nil
 	})
 	// held is asked from this goroutine alone; the bodies it lacks are
