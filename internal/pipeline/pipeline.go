@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,19 +156,36 @@ func (l *Loaded) AttachHistory(cacheDir string) {
 		return
 	}
 	head, _ := repo.Blobs("HEAD", prefix)
+	// The postmortems' paths in the repository all start the same way.
+	base := RepoPath(l.Config, repo, "")
+	if base == "." || base == "" {
+		base = ""
+	} else {
+		base += "/"
+	}
 	for _, pm := range l.Corpus.Postmortems {
-		p := RepoPath(l.Config, repo, pm.Rel)
+		p := base + pm.Rel
 		h, ok := hist[p]
 		if !ok {
-			pm.History = &postmortem.FileHistory{Uncommitted: true}
+			if none := (postmortem.FileHistory{Uncommitted: true}); pm.History == nil || !sameHistory(*pm.History, none) {
+				pm.History = &none
+			}
 			continue
 		}
 		hc := *h
 		if d, ok := l.Corpus.Digest(pm.File); ok && head[p] != d {
 			hc.Uncommitted = true
 		}
-		pm.History = &hc
+		if old := pm.History; old == nil || !sameHistory(*old, hc) {
+			pm.History = &hc // a reload keeps an unchanged postmortem's
+		}
 	}
+}
+
+// sameHistory reports whether two histories are the same.
+func sameHistory(a, b postmortem.FileHistory) bool {
+	return a.Added == b.Added && a.AddedBy == b.AddedBy && a.Changed == b.Changed && a.ChangedBy == b.ChangedBy &&
+		a.LastCommit == b.LastCommit && a.Uncommitted == b.Uncommitted && slices.Equal(a.Contributors, b.Contributors)
 }
 
 // BuildOptions say what site to build.
