@@ -34,16 +34,24 @@ func Watch(ctx context.Context, dirs, files []string, debounce time.Duration, re
 		return err
 	}
 	defer w.Close()
+	// blind is set when a folder could not be watched (the system's limit
+	// of watches reached, say): its changes come with no event, so every
+	// burst says it may miss some.
+	blind := false
 	add := func(root string) {
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			// A folder gone already is no folder to watch.
 			if err != nil {
+				blind = blind || !errors.Is(err, fs.ErrNotExist)
 				return nil
 			}
 			if d.IsDir() {
 				if p != root && strings.HasPrefix(d.Name(), ".") {
 					return filepath.SkipDir
 				}
-				_ = w.Add(p)
+				if err := w.Add(p); err != nil {
+					blind = blind || !errors.Is(err, fs.ErrNotExist)
+				}
 			}
 			return nil
 		})
@@ -121,6 +129,7 @@ func Watch(ctx context.Context, dirs, files []string, debounce time.Duration, re
 				timer.Reset(debounce)
 			}
 		case <-fire:
+			burst.All = burst.All || blind
 			ch := burst
 			burst, named = Changes{}, map[string]bool{}
 			changed(ch)
