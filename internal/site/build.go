@@ -367,7 +367,7 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	if err := files.copy(w); err != nil {
 		return err
 	}
-	for name, data := range b.feeds() {
+	for name, data := range b.opts.Memo.feeds(b, b.feeds) {
 		if err := w.file(name, data); err != nil {
 			return err
 		}

@@ -46,6 +46,9 @@ type Memo struct {
 	// prints are the pages' fingerprints, by postmortem, with what they
 	// were made from.
 	prints perPM[keptPrint]
+	// lastFeeds are the last build's feeds, sitemap and robots.txt, with
+	// what they were made from.
+	lastFeeds keptFeeds
 	// order is the last selection of postmortems, as selected and
 	// sorted.
 	order struct{ in, out []*postmortem.Postmortem }
@@ -556,4 +559,46 @@ func (m *Memo) doc(pm *postmortem.Postmortem, url string, public bool, build fun
 	return take(m, &m.docs, pm, func(k keptDoc) bool { return k.url == url && k.public == public }, func() keptDoc {
 		return keptDoc{url: url, public: public, doc: build(url)}
 	}).doc
+}
+
+// keptFeeds are the feeds, the sitemap and robots.txt of a build, and
+// what they were made from besides the postmortems' files: the site's
+// settings, the postmortems in order (whose pointers stand for their
+// files: a file read again is a new postmortem), and when git last
+// changed each file.
+type keptFeeds struct {
+	site    string
+	pms     []*postmortem.Postmortem
+	changed []time.Time
+	out     map[string][]byte
+}
+
+// feeds are b's feeds as build makes them: the last build's when made
+// from the same (serve's rebuilds encoded a sitemap of 10,000 pages
+// after every edit).
+func (m *Memo) feeds(b *builder, build func() map[string][]byte) map[string][]byte {
+	if m == nil {
+		return build()
+	}
+	key := keptFeeds{
+		site:    strings.Join([]string{b.site.Title, b.site.Base, b.site.BaseURL, boolString(b.opts.Public)}, "\x00"),
+		pms:     b.pms,
+		changed: make([]time.Time, len(b.pms)),
+	}
+	for i, pm := range b.pms {
+		if pm.History != nil {
+			key.changed[i] = pm.History.Changed
+		}
+	}
+	m.mu.Lock()
+	last := m.lastFeeds
+	m.mu.Unlock()
+	if last.out != nil && last.site == key.site && slices.Equal(last.pms, key.pms) && slices.EqualFunc(last.changed, key.changed, time.Time.Equal) {
+		return last.out
+	}
+	key.out = build()
+	m.mu.Lock()
+	m.lastFeeds = key
+	m.mu.Unlock()
+	return key.out
 }

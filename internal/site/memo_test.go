@@ -186,6 +186,15 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 				}
 			}
 		}},
+		{name: "the title of the newest published postmortem, in the feed", do: func() {
+			var newest *postmortem.Postmortem
+			for _, pm := range c.Postmortems {
+				if pm.Status == postmortem.StatusPublished && pm.Visibility == postmortem.Public && (newest == nil || pm.Date.After(newest.Date.Time)) {
+					newest = pm
+				}
+			}
+			edit(newest.ID, replaceLine("title", `"The newest, retitled"`))
+		}},
 		{name: "the site's title", do: func() { cfg.Title = "Incident reviews" }},
 		{name: "links to the web UI", opts: func(o *Options) {
 			o.Web = func(rel string) (string, string) {
