@@ -22,6 +22,18 @@ func write(t *testing.T, path, content string) {
 	}
 }
 
+// settle makes files look saved an hour ago: a file saved just before
+// it is read is read again by the next load (see TestReuseRacy).
+func settle(t *testing.T, paths ...string) {
+	t.Helper()
+	earlier := time.Now().Add(-time.Hour)
+	for _, p := range paths {
+		if err := os.Chtimes(p, earlier, earlier); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestDiscovery(t *testing.T) {
 	root := t.TempDir()
 	cfg := config.Defaults()
@@ -58,14 +70,7 @@ func TestReusePrevious(t *testing.T) {
 	a, b := filepath.Join(root, "postmortems", "a.md"), filepath.Join(root, "postmortems", "b.md")
 	write(t, a, "---\ntitle: A\n---\n")
 	write(t, b, "---\ntitle: B\n---\n")
-	// Saved a while ago: a file saved just before it is read is read
-	// again next time (see TestReuseRacy).
-	earlier := time.Now().Add(-time.Hour)
-	for _, p := range []string{a, b} {
-		if err := os.Chtimes(p, earlier, earlier); err != nil {
-			t.Fatal(err)
-		}
-	}
+	settle(t, a, b)
 	first, err := Load(cfg, Options{WorkDir: root, Drafts: true})
 	if err != nil {
 		t.Fatal(err)
@@ -193,12 +198,7 @@ func TestChanged(t *testing.T) {
 	a, b, c := filepath.Join(dir, "a.md"), filepath.Join(dir, "b.md"), filepath.Join(dir, "2024", "c.md")
 	write(t, a, "---\ntitle: A\n---\n")
 	write(t, b, "---\ntitle: B\n---\n")
-	earlier := time.Now().Add(-time.Hour)
-	for _, p := range []string{a, b} {
-		if err := os.Chtimes(p, earlier, earlier); err != nil {
-			t.Fatal(err)
-		}
-	}
+	settle(t, a, b)
 	first, err := Load(cfg, Options{WorkDir: root, Drafts: true})
 	if err != nil {
 		t.Fatal(err)

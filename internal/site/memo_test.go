@@ -461,16 +461,7 @@ func TestMemoSorted(t *testing.T) {
 // TestMemoDocs: the search documents a memo keeps are those made afresh,
 // while the page URLs and the scope stay, and after they change.
 func TestMemoDocs(t *testing.T) {
-	root := t.TempDir()
-	if _, err := synth.Write(filepath.Join(root, "postmortems"), synth.Options{N: 30, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Defaults()
-	cfg.Root = root
-	c, err := corpus.Load(cfg, corpus.Options{WorkDir: root, Drafts: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, pms := fixture(t)
 	memo := &Memo{}
 	for _, opts := range []Options{
 		{},
@@ -479,12 +470,12 @@ func TestMemoDocs(t *testing.T) {
 		{BaseURL: "https://pm.example.com/reviews/", Public: true},
 		{},
 	} {
-		want, err := Docs(cfg, c.Postmortems, opts, nil)
+		want, err := Docs(cfg, pms, opts, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		opts.Memo = memo
-		got, err := Docs(cfg, c.Postmortems, opts, nil)
+		got, err := Docs(cfg, pms, opts, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
