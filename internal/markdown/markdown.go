@@ -12,9 +12,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/yuin/goldmark"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	east "github.com/yuin/goldmark/extension/ast"
@@ -34,12 +32,7 @@ import (
 // reference definitions or emphasis for the bodies that would make them
 // slow (see MaxTableColumns).
 var md = variants(func(c constructs) goldmark.Markdown {
-	exts := []goldmark.Extender{extension.Linkify, extension.TaskList, extension.Typographer,
-		highlighting.NewHighlighting(
-			highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
-			highlighting.WithGuessLanguage(false),
-		),
-	}
+	exts := []goldmark.Extender{extension.Linkify, extension.TaskList, extension.Typographer}
 	if c.emphasis {
 		exts = append(exts, extension.Strikethrough)
 	}
@@ -56,7 +49,7 @@ var md = variants(func(c constructs) goldmark.Markdown {
 			parser.WithAutoHeadingID(),
 			parser.WithASTTransformers(util.Prioritized(linkTransformer{}, 500)),
 		),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(headingRenderer{}, 100))),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(headingRenderer{}, 100), util.Prioritized(newCodeRenderer(), 100))),
 	)
 })
 
