@@ -3,6 +3,7 @@ package postmortem
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"reflect"
 	"slices"
 )
 
@@ -21,6 +22,52 @@ type Scope struct {
 // visibility: public, as redacted copies whose related lists name only
 // postmortems in the selection. The originals are never changed.
 func Select(pms []*Postmortem, s Scope) []*Postmortem {
+	return (*Selector)(nil).Select(pms, s)
+}
+
+// A Selector selects as Select does, and keeps the redacted copies it
+// made for the next selection: given an original again, unchanged since
+// (the same postmortem, with the very links and closed items it had, and
+// the same related ids in the selection), it returns the same copy. What
+// a watching preview keeps by postmortem then holds in a public preview
+// too. A nil Selector keeps nothing. It is not safe for concurrent use.
+type Selector struct {
+	copies map[*Postmortem]redacted
+}
+
+// redacted is a copy Redact made, and what of the original it was made
+// from besides the file: the very slice of links and maps of closed and
+// reopened items, not their contents (linking a postmortem again makes
+// new ones), held so that no other can take their place in memory.
+type redacted struct {
+	copy     *Postmortem
+	linked   *LinkedCommit
+	links    int
+	closed   map[int]CommitInfo
+	reopened map[int]Reopened
+}
+
+func redactedOf(pm, copy *Postmortem) redacted {
+	r := redacted{copy: copy, links: len(pm.Linked), closed: pm.ClosedItems, reopened: pm.ReopenedItems}
+	if len(pm.Linked) > 0 {
+		r.linked = &pm.Linked[0]
+	}
+	return r
+}
+
+// madeFrom reports whether r was made from pm as it is now.
+func (r redacted) madeFrom(pm *Postmortem) bool {
+	now := redactedOf(pm, r.copy)
+	return r.linked == now.linked && r.links == now.links && sameMap(r.closed, now.closed) && sameMap(r.reopened, now.reopened)
+}
+
+// sameMap reports whether a and b are the same map (or both nil).
+func sameMap(a, b any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// Select selects pms for the scope, as the package's Select does.
+func (sel *Selector) Select(pms []*Postmortem, s Scope) []*Postmortem {
 	var out []*Postmortem
 	for _, pm := range pms {
 		if pm.Status == StatusDraft && !s.Drafts || s.Public && pm.Visibility != Public {
@@ -35,10 +82,29 @@ func Select(pms []*Postmortem, s Scope) []*Postmortem {
 	for _, pm := range out {
 		kept[pm.ID] = true
 	}
+	var copies map[*Postmortem]redacted
+	if sel != nil {
+		copies = make(map[*Postmortem]redacted, len(out))
+	}
 	for i, pm := range out {
-		r := pm.Redact()
-		r.Related = slices.DeleteFunc(slices.Clone(r.Related), func(id string) bool { return !kept[id] })
+		related := slices.DeleteFunc(slices.Clone(pm.Related), func(id string) bool { return !kept[id] })
+		var r *Postmortem
+		if sel != nil {
+			if old, ok := sel.copies[pm]; ok && old.madeFrom(pm) && slices.Equal(old.copy.Related, related) {
+				r = old.copy
+			}
+		}
+		if r == nil {
+			r = pm.Redact()
+			r.Related = related
+		}
+		if copies != nil {
+			copies[pm] = redactedOf(pm, r)
+		}
 		out[i] = r
+	}
+	if sel != nil {
+		sel.copies = copies
 	}
 	return out
 }

@@ -91,3 +91,45 @@ func TestRedact(t *testing.T) {
 		t.Error("the digest is not stable")
 	}
 }
+
+// TestSelector: a Selector gives what Select gives, and the same redacted
+// copy of an original as long as the original, its links, its closed items
+// and its related ids in the selection are the same.
+func TestSelector(t *testing.T) {
+	pm := func(id string, st Status, related ...string) *Postmortem {
+		return &Postmortem{ID: id, FrontMatter: FrontMatter{Owner: "Ana", Status: st, Visibility: Public, Related: related},
+			Linked: []LinkedCommit{{Ref: CommitRef{SHA: "abc" + id}, Info: &CommitInfo{SHA: "abc" + id, Author: "Ana"}}}}
+	}
+	a, b, c := pm("a", StatusPublished, "b", "c"), pm("b", StatusPublished), pm("c", StatusPublished)
+	all := []*Postmortem{a, b, c}
+	scope := Scope{Public: true}
+	var sel Selector
+	check := func(step string, all []*Postmortem, scope Scope, same map[string]bool, last []*Postmortem) []*Postmortem {
+		t.Helper()
+		got, want := sel.Select(all, scope), Select(all, scope)
+		gj, _ := json.Marshal(got)
+		wj, _ := json.Marshal(want)
+		if string(gj) != string(wj) {
+			t.Errorf("%s: the Selector's selection differs from Select's:\n%s\n%s", step, gj, wj)
+		}
+		for _, r := range got {
+			was := slices.IndexFunc(last, func(p *Postmortem) bool { return p.ID == r.ID })
+			if kept := was >= 0 && last[was] == r; kept != same[r.ID] {
+				t.Errorf("%s: %s kept its copy: %v, want %v", step, r.ID, kept, same[r.ID])
+			}
+		}
+		return got
+	}
+	first := check("first", all, scope, map[string]bool{}, nil)
+	second := check("the same again", all, scope, map[string]bool{"a": true, "b": true, "c": true}, first)
+	b.Linked = slices.Clone(b.Linked) // linked again
+	third := check("b linked again", all, scope, map[string]bool{"a": true, "c": true}, second)
+	c.ClosedItems = map[int]CommitInfo{1: {SHA: "def"}}
+	fourth := check("an item of c closed", all, scope, map[string]bool{"a": true, "b": true}, third)
+	c.Status = StatusDraft // c leaves the selection: a's related ids change
+	fifth := check("c a draft", all, scope, map[string]bool{"b": true}, fourth)
+	check("drafts too", all, Scope{Public: true, Drafts: true}, map[string]bool{"b": true}, fifth)
+	if a.Owner != "Ana" || len(a.Related) != 2 {
+		t.Errorf("the Selector changed an original: %+v", a)
+	}
+}

@@ -264,7 +264,7 @@ func selectFor(cfg *config.Config, all []*postmortem.Postmortem, opts Options) (
 		b.ranks[s] = i + 1
 	}
 	b.site = &SiteView{Title: cfg.Title, Base: base, BaseURL: baseURL, Public: opts.Public, Preview: opts.Preview, Severities: cfg.Severities}
-	b.pms = postmortem.Select(all, postmortem.Scope{Drafts: opts.Drafts, Public: opts.Public})
+	b.pms = opts.Memo.selection(all, postmortem.Scope{Drafts: opts.Drafts, Public: opts.Public})
 	// Newest first; ties by id, so the order never depends on the file system.
 	b.pms = opts.Memo.sorted(b.pms, func(x, y *postmortem.Postmortem) int {
 		return cmp.Or(y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))

@@ -49,6 +49,11 @@ type Memo struct {
 	// lastFeeds are the last build's feeds, sitemap and robots.txt, with
 	// what they were made from.
 	lastFeeds keptFeeds
+	// selector keeps the redacted copies of a public build's
+	// postmortems, so that they are the same from one build to the next
+	// while their originals are.
+	selMu    sync.Mutex
+	selector postmortem.Selector
 	// order is the last selection of postmortems, as selected and
 	// sorted.
 	order struct{ in, out []*postmortem.Postmortem }
@@ -601,4 +606,14 @@ func (m *Memo) feeds(b *builder, build func() map[string][]byte) map[string][]by
 	m.lastFeeds = key
 	m.mu.Unlock()
 	return key.out
+}
+
+// selection is postmortem.Select through the memo's Selector.
+func (m *Memo) selection(all []*postmortem.Postmortem, scope postmortem.Scope) []*postmortem.Postmortem {
+	if m == nil {
+		return postmortem.Select(all, scope)
+	}
+	m.selMu.Lock()
+	defer m.selMu.Unlock()
+	return m.selector.Select(all, scope)
 }

@@ -139,6 +139,16 @@ func TestMemoMatchesFullBuild(t *testing.T) {
 			}
 		}},
 		{name: "public scope", opts: func(o *Options) { o.Public = true }},
+		{name: "public again, a body and an item closed", opts: func(o *Options) { o.Public = true }, do: func() {
+			edit(ids[95], func(s string) string { return s + "\nA public edit.\n" })
+			for _, pm := range c.Postmortems {
+				if pm.Visibility == postmortem.Public && len(pm.ActionItems) > 0 && pm.ActionItems[0].Open() && !closed[pm.ID] {
+					closed[pm.ID] = true
+					break
+				}
+			}
+		}},
+		{name: "public, nothing changed", opts: func(o *Options) { o.Public = true }},
 		{name: "an item done", do: func() {
 			edit(ids[110], func(s string) string { return strings.Replace(s, "status: open", "status: done", 1) })
 		}},
