@@ -499,21 +499,17 @@ func TestServeReadsWhatTheWatcherNamed(t *testing.T) {
 
 	// A rebuild that fails keeps what the watcher named for the next.
 	retitle(files[2], "Named before a failure")
+	getenv := p.f.IO.Getenv
 	p.f.IO.Getenv = func(k string) string {
 		if k == "HINDSIGHT_NOW" {
 			return "not a time"
 		}
-		return ""
+		return getenv(k)
 	}
 	if err := p.rebuildChanged(server.Changes{Paths: []string{files[2]}}); err == nil {
 		t.Fatal("a rebuild with a bad HINDSIGHT_NOW worked")
 	}
-	p.f.IO.Getenv = func(k string) string {
-		if k == "HINDSIGHT_NOW" {
-			return testNow
-		}
-		return ""
-	}
+	p.f.IO.Getenv = getenv
 	rebuild(server.Changes{})
 	shows("after a failure", files[2], "Named before a failure", true)
 	shows("after a failure", files[1], "Changed unseen", false)
