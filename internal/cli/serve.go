@@ -91,6 +91,7 @@ func serveRun(cmd *cobra.Command, opts *ServeOptions) error {
 	defer cleanup()
 	defer ix.Close()
 	p := newPreviewer(ctx, opts, cfg, out, ix)
+	defer p.keepFindings()
 	if err := p.rebuild(); err != nil {
 		return err
 	}
@@ -143,6 +144,16 @@ func (p *previewer) rebuild() error {
 	defer p.mu.Unlock()
 	p.since = nil
 	return p.build()
+}
+
+// keepFindings saves the findings of the rules that read only the file
+// beside the parse cache, as check and build do, so that the next serve
+// (or check) starts from them instead of running those rules on every
+// file again.
+func (p *previewer) keepFindings() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_ = p.checked.Save() // only saves time: a memo not written costs the next start its rules
 }
 
 // watched notes that the watcher now watches everything.

@@ -517,3 +517,29 @@ func TestServeReadsWhatTheWatcherNamed(t *testing.T) {
 	rebuild(server.Changes{All: true})
 	shows("a burst that may miss some", files[1], "Changed unseen", true)
 }
+
+// TestServeKeepsFindingsForTheNextStart: a preview that stops leaves the
+// findings of the rules that read only the file beside the parse cache,
+// and the next one starts from them instead of running those rules again.
+func TestServeKeepsFindingsForTheNextStart(t *testing.T) {
+	root := testRepo(t, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	f := testFactory(ctx, root, &stdout, &stderr)
+	first := testPreviewer(t, ctx, f)
+	if err := first.rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	if hits := first.checked.Hits(); hits != 0 {
+		t.Fatalf("the first start took %d files' findings from a memo", hits)
+	}
+	first.keepFindings()
+	next := testPreviewer(t, ctx, f)
+	if err := next.rebuild(); err != nil {
+		t.Fatal(err)
+	}
+	if hits := next.checked.Hits(); hits != 4 {
+		t.Errorf("the next start took %d files' findings from the memo, want 4", hits)
+	}
+}
