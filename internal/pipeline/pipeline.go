@@ -13,7 +13,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -167,25 +166,23 @@ func (l *Loaded) AttachHistory(cacheDir string) {
 		p := base + pm.Rel
 		h, ok := hist[p]
 		if !ok {
-			if none := (postmortem.FileHistory{Uncommitted: true}); pm.History == nil || !sameHistory(*pm.History, none) {
-				pm.History = &none
-			}
+			setHistory(pm, postmortem.FileHistory{Uncommitted: true})
 			continue
 		}
 		hc := *h
 		if d, ok := l.Corpus.Digest(pm.File); ok && head[p] != d {
 			hc.Uncommitted = true
 		}
-		if old := pm.History; old == nil || !sameHistory(*old, hc) {
-			pm.History = &hc // a reload keeps an unchanged postmortem's
-		}
+		setHistory(pm, hc)
 	}
 }
 
-// sameHistory reports whether two histories are the same.
-func sameHistory(a, b postmortem.FileHistory) bool {
-	return a.Added == b.Added && a.AddedBy == b.AddedBy && a.Changed == b.Changed && a.ChangedBy == b.ChangedBy &&
-		a.LastCommit == b.LastCommit && a.Uncommitted == b.Uncommitted && slices.Equal(a.Contributors, b.Contributors)
+// setHistory gives pm the history h, keeping the one it has when that
+// says the same: a reload keeps an unchanged postmortem as it was.
+func setHistory(pm *postmortem.Postmortem, h postmortem.FileHistory) {
+	if pm.History == nil || !pm.History.Equal(h) {
+		pm.History = &h
+	}
 }
 
 // BuildOptions say what site to build.

@@ -3,6 +3,7 @@ package postmortem
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -104,6 +105,20 @@ type FileHistory struct {
 	// Uncommitted is true when the working tree differs from the last
 	// commit, or the file was never committed.
 	Uncommitted bool `json:"uncommitted,omitempty"`
+}
+
+// Equal reports whether two histories say the same, their times in the
+// same zone (a page shows them as they are).
+func (h FileHistory) Equal(o FileHistory) bool {
+	return h.Added == o.Added && h.AddedBy == o.AddedBy && h.Changed == o.Changed && h.ChangedBy == o.ChangedBy &&
+		h.LastCommit == o.LastCommit && h.Uncommitted == o.Uncommitted && slices.Equal(h.Contributors, o.Contributors)
+}
+
+// SameLinks reports whether a and b are the very same links: linking a
+// postmortem makes new ones, so a postmortem whose links are the same
+// slice as before was not linked again since.
+func SameLinks(a, b []LinkedCommit) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // Figures are a postmortem's derived durations in whole seconds, for

@@ -41,24 +41,18 @@ type Selector struct {
 // new ones), held so that no other can take their place in memory.
 type redacted struct {
 	copy     *Postmortem
-	linked   *LinkedCommit
-	links    int
+	linked   []LinkedCommit
 	closed   map[int]CommitInfo
 	reopened map[int]Reopened
 }
 
 func redactedOf(pm, copy *Postmortem) redacted {
-	r := redacted{copy: copy, links: len(pm.Linked), closed: pm.ClosedItems, reopened: pm.ReopenedItems}
-	if len(pm.Linked) > 0 {
-		r.linked = &pm.Linked[0]
-	}
-	return r
+	return redacted{copy: copy, linked: pm.Linked, closed: pm.ClosedItems, reopened: pm.ReopenedItems}
 }
 
 // madeFrom reports whether r was made from pm as it is now.
 func (r redacted) madeFrom(pm *Postmortem) bool {
-	now := redactedOf(pm, r.copy)
-	return r.linked == now.linked && r.links == now.links && sameMap(r.closed, now.closed) && sameMap(r.reopened, now.reopened)
+	return SameLinks(r.linked, pm.Linked) && sameMap(r.closed, pm.ClosedItems) && sameMap(r.reopened, pm.ReopenedItems)
 }
 
 // sameMap reports whether a and b are the same map (or both nil).

@@ -182,21 +182,13 @@ type printKey struct {
 }
 
 func (k printKey) same(o printKey) bool {
-	return k.site == o.site && k.scope == o.scope && sameSlice(k.linked, o.linked) &&
+	return k.site == o.site && k.scope == o.scope && postmortem.SameLinks(k.linked, o.linked) &&
 		maps.EqualFunc(k.closed, o.closed, func(a, b postmortem.CommitInfo) bool { return a.SHA == b.SHA }) &&
 		maps.EqualFunc(k.reopened, o.reopened, func(a, b postmortem.Reopened) bool {
 			return a.Closed.SHA == b.Closed.SHA && a.By.SHA == b.By.SHA && a.By.Subject == b.By.Subject && a.By.URL == b.By.URL
 		}) &&
-		sameHistory(k.history, o.history) && slices.Equal(k.findings, o.findings) &&
+		(k.history == nil) == (o.history == nil) && (k.history == nil || k.history.Equal(*o.history)) && slices.Equal(k.findings, o.findings) &&
 		slices.Equal(k.related, o.related) && bytes.Equal(k.links, o.links)
-}
-
-// sameHistory compares what a page shows of a file's history.
-func sameHistory(a, b *postmortem.FileHistory) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.LastCommit == b.LastCommit && a.Uncommitted == b.Uncommitted && slices.Equal(a.Contributors, b.Contributors)
 }
 
 // keptPrint is a page's fingerprint and what it was made from.
@@ -215,10 +207,6 @@ func (b *builder) fingerprint(pm *postmortem.Postmortem, related []RelatedView, 
 		return b.makeFingerprint(pm, related, themeVersion, links)
 	}
 	key := printKey{site: b.fpSite, scope: b.fpScope, linked: pm.Linked, closed: pm.ClosedItems, reopened: pm.ReopenedItems, history: pm.History, findings: b.opts.Findings[pm.File], related: related, links: links}
-	if key.history != nil {
-		h := *key.history // the build attaches a new one each time
-		key.history = &h
-	}
 	return take(m, &m.prints, pm, func(k keptPrint) bool { return k.key.same(key) }, func() keptPrint {
 		return keptPrint{key: key, fp: b.makeFingerprint(pm, related, themeVersion, links)}
 	}).fp

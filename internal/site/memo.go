@@ -362,14 +362,9 @@ func (m *Memo) relatedKey(pm *postmortem.Postmortem) ([]string, string) {
 	if m == nil {
 		k = build()
 	} else {
-		k = take(m, &m.relatedKeys, pm, func(k relatedKey) bool { return sameSlice(k.linked, pm.Linked) }, build)
+		k = take(m, &m.relatedKeys, pm, func(k relatedKey) bool { return postmortem.SameLinks(k.linked, pm.Linked) }, build)
 	}
 	return k.terms, k.sig
-}
-
-// sameSlice reports whether a and b are the very same slice.
-func sameSlice[E any](a, b []E) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // relatedPlan says, for one build, which pages may take their related
