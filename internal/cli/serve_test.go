@@ -62,6 +62,17 @@ func preview(t *testing.T, root string) (*previewer, string, *syncBuffer) {
 // testPreviewer makes what serve makes before its first build, for f's
 // repository, building into a folder of the test's own; its search index
 // is closed when the test ends.
+// builtPreviewer is a previewer of f's repository that has made its
+// first build.
+func builtPreviewer(t *testing.T, f *Factory) *previewer {
+	t.Helper()
+	p := testPreviewer(t, t.Context(), f)
+	if err := p.rebuild(); err != nil {
+		t.Fatalf("first build: %v", err)
+	}
+	return p
+}
+
 func testPreviewer(tb testing.TB, ctx context.Context, f *Factory) *previewer {
 	tb.Helper()
 	opts := &ServeOptions{BuildOptions: BuildOptions{Factory: f, Drafts: true}}
@@ -447,14 +458,7 @@ func TestREADMEServeLine(t *testing.T) {
 func TestServeReadsWhatTheWatcherNamed(t *testing.T) {
 	root := testRepo(t, 4)
 	files, _ := filepath.Glob(filepath.Join(root, "postmortems", "*.md"))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	f := testFactory(ctx, root, &stdout, &stderr)
-	p := testPreviewer(t, ctx, f)
-	if err := p.rebuild(); err != nil {
-		t.Fatal(err)
-	}
+	p := builtPreviewer(t, testFactory(t.Context(), root, &syncBuffer{}, &syncBuffer{}))
 	retitle := func(file, title string) {
 		t.Helper()
 		data, err := os.ReadFile(file)
@@ -522,23 +526,13 @@ func TestServeReadsWhatTheWatcherNamed(t *testing.T) {
 // findings of the rules that read only the file beside the parse cache,
 // and the next one starts from them instead of running those rules again.
 func TestServeKeepsFindingsForTheNextStart(t *testing.T) {
-	root := testRepo(t, 4)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	f := testFactory(ctx, root, &stdout, &stderr)
-	first := testPreviewer(t, ctx, f)
-	if err := first.rebuild(); err != nil {
-		t.Fatal(err)
-	}
+	f := testFactory(t.Context(), testRepo(t, 4), &syncBuffer{}, &syncBuffer{})
+	first := builtPreviewer(t, f)
 	if hits := first.checked.Hits(); hits != 0 {
 		t.Fatalf("the first start took %d files' findings from a memo", hits)
 	}
 	first.keepFindings()
-	next := testPreviewer(t, ctx, f)
-	if err := next.rebuild(); err != nil {
-		t.Fatal(err)
-	}
+	next := builtPreviewer(t, f)
 	if hits := next.checked.Hits(); hits != 4 {
 		t.Errorf("the next start took %d files' findings from the memo, want 4", hits)
 	}
