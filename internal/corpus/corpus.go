@@ -186,10 +186,9 @@ func Load(cfg *config.Config, opts Options) (*Corpus, error) {
 		rel, _ := filepath.Rel(realPath(cfg.Root), real)
 		content = filepath.Join(cfg.Root, rel)
 	}
-	if files, ok := l.changedSince(opts, content); ok {
-		l.files = files
+	if files, changed, ok := l.changedSince(opts, content); ok {
+		l.files, l.changed = files, changed
 	} else if st, err := os.Stat(content); err == nil && st.IsDir() {
-		l.changed = nil
 		if err := l.walk(content, false); err != nil {
 			return nil, err
 		}
@@ -249,17 +248,18 @@ type loader struct {
 }
 
 // changedSince lists the files of the content folder from the previous
-// load and the names opts.Changed gives, and says whether it could: the
+// load and the names opts.Changed gives, with the set of those that may
+// have changed, and says whether it could: the
 // content folder is then not walked. It cannot when there is no previous
 // load, when the load is of given paths, when the content folder is a
 // link, or when a changed name is a folder (whose files no event may have
 // named) or cannot be looked at.
-func (l *loader) changedSince(opts Options, content string) ([]file, bool) {
+func (l *loader) changedSince(opts Options, content string) ([]file, map[string]bool, bool) {
 	prev := opts.Previous
 	if prev == nil || opts.Changed == nil || len(opts.Paths) > 0 || prev.files == nil || content != l.cfg.ContentDir() {
-		return nil, false
+		return nil, nil, false
 	}
-	l.changed = map[string]bool{}
+	changed := map[string]bool{}
 	var removed []string
 	var added []file
 	for _, name := range opts.Changed {
@@ -267,7 +267,7 @@ func (l *loader) changedSince(opts Options, content string) ([]file, bool) {
 		rel, err := filepath.Rel(content, abs)
 		if err != nil || rel == "." || outside(rel) {
 			if up, err := filepath.Rel(abs, content); err == nil && !outside(up) {
-				return nil, false // the content folder itself, or a folder holding it
+				return nil, nil, false // the content folder itself, or a folder holding it
 			}
 			continue // outside the content folder: the theme, the config
 		}
@@ -278,14 +278,14 @@ func (l *loader) changedSince(opts Options, content string) ([]file, bool) {
 		st, err := os.Lstat(abs)
 		switch {
 		case err == nil && st.IsDir():
-			return nil, false
+			return nil, nil, false
 		case err == nil && !IsPostmortem(base):
 			continue // a file beside the postmortems: notes, an image
 		case err == nil:
-			if l.changed[abs] {
+			if changed[abs] {
 				continue // named twice
 			}
-			l.changed[abs] = true
+			changed[abs] = true
 			if _, ok := prev.parsed[abs]; !ok {
 				added = append(added, l.file(abs, false, st.Mode()&fs.ModeSymlink != 0))
 			}
@@ -294,7 +294,7 @@ func (l *loader) changedSince(opts Options, content string) ([]file, bool) {
 			// in it is gone too.
 			removed = append(removed, abs)
 		default:
-			return nil, false // a name that cannot be looked at
+			return nil, nil, false // a name that cannot be looked at
 		}
 	}
 	files := make([]file, 0, len(prev.files)+len(added))
@@ -303,7 +303,7 @@ func (l *loader) changedSince(opts Options, content string) ([]file, bool) {
 			files = append(files, f)
 		}
 	}
-	return append(files, added...), true
+	return append(files, added...), changed, true
 }
 
 // outside reports whether a relative path leads out of its folder.
