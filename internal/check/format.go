@@ -65,14 +65,15 @@ type Shown struct {
 // Len is how many findings were shown.
 func (s Shown) Len() int { return len(s.list) }
 
-func (s *Shown) has(d postmortem.Diagnostic) bool {
+// members is the set of the findings shown, made on first use.
+func (s *Shown) members() map[postmortem.Diagnostic]bool {
 	if s.set == nil {
 		s.set = make(map[postmortem.Diagnostic]bool, len(s.list))
 		for _, d := range s.list {
 			s.set[d] = true
 		}
 	}
-	return s.set[d]
+	return s.set
 }
 
 // WriteChanges writes, as text, only the findings of rep that were not in
@@ -87,18 +88,17 @@ func WriteChanges(w io.Writer, rep *Report, shown Shown) (Shown, error) {
 		// Most edits change no finding: nothing to hash.
 		next.set = shown.set
 	} else {
+		before, now := shown.members(), next.members()
 		for _, d := range rep.Findings {
-			if !shown.has(d) {
+			if !before[d] {
 				fresh++
 				fmt.Fprintf(&b, "%s:%d:%d: %s %s: %s\n", d.File, d.Line, d.Col, d.Level, d.Rule, d.Message)
 			}
 		}
-		seen := make(map[postmortem.Diagnostic]bool, len(shown.list))
-		for _, d := range shown.list {
-			if !seen[d] && !next.has(d) { // each counted once
+		for d := range before {
+			if !now[d] {
 				gone++
 			}
-			seen[d] = true
 		}
 	}
 	b.WriteString(rep.Summary())

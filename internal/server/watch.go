@@ -103,21 +103,18 @@ func Watch(ctx context.Context, dirs, files []string, debounce time.Duration, re
 			if !ok {
 				return nil
 			}
-			if !relevant(e.Name) {
-				if e.Has(fsnotify.Create) {
-					if st, err := os.Stat(e.Name); err == nil && st.IsDir() {
-						add(e.Name)
-					}
-				}
-				continue
-			}
-			note(filepath.Clean(e.Name))
+			folder := false
 			if e.Has(fsnotify.Create) {
 				if st, err := os.Stat(e.Name); err == nil && st.IsDir() {
 					add(e.Name)
-					burst.All = true
+					folder = true
 				}
 			}
+			if !relevant(e.Name) {
+				continue
+			}
+			note(filepath.Clean(e.Name))
+			burst.All = burst.All || folder
 			if timer == nil {
 				timer = time.AfterFunc(debounce, func() {
 					select {
