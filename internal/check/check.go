@@ -51,13 +51,6 @@ func lookup(id string) (Rule, bool) {
 	return registry[i], true
 }
 
-func boolIndex(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // ruleIndex is each rule's place in the registry, by id: a run looks up
 // a level for every rule of every file and for every finding.
 var ruleIndex = func() map[string]int {
@@ -188,17 +181,25 @@ func Run(c *corpus.Corpus, opts Options) *Report {
 	pure := opts.Memo.take(c, opts.Now.UTC().Format(postmortem.DateLayout), targets)
 	found := make([][]postmortem.Diagnostic, len(targets))
 	// The rules the config leaves on, pure and not, in the registry's order.
-	var active [2][]Rule
+	var pureRules, otherRules []Rule
 	base := &run{c: c, cfg: c.Config, opts: opts}
 	for _, rule := range registry {
-		if rule.Check != nil && base.level(rule.ID, false) != config.LevelOff {
-			active[boolIndex(rule.Pure)] = append(active[boolIndex(rule.Pure)], rule)
+		switch {
+		case rule.Check == nil || base.level(rule.ID, false) == config.LevelOff:
+		case rule.Pure:
+			pureRules = append(pureRules, rule)
+		default:
+			otherRules = append(otherRules, rule)
 		}
 	}
 	parallel(len(targets), func(i int) {
 		each := func(want bool) []postmortem.Diagnostic {
 			fr := &run{c: c, cfg: c.Config, opts: opts}
-			for _, rule := range active[boolIndex(want)] {
+			rules := otherRules
+			if want {
+				rules = pureRules
+			}
+			for _, rule := range rules {
 				rule.Check(fr, targets[i])
 			}
 			return fr.finish()

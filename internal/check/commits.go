@@ -17,11 +17,6 @@ import (
 
 func commitMissing(r *run, pm *postmortem.Postmortem) {
 	for _, lc := range pm.Linked {
-		// Positions are looked up for a finding alone.
-		path := func(field string) yamlnode.Pos {
-			return pm.ValuePos("commits[" + strconv.Itoa(lc.Index) + "]." + field)
-		}
-		pos := func() yamlnode.Pos { return path("sha") }
 		var amb *postmortem.AmbiguousCommitError
 		switch {
 		case lc.UnknownRepo:
@@ -29,13 +24,13 @@ func commitMissing(r *run, pm *postmortem.Postmortem) {
 			if len(r.cfg.Repos) > 0 {
 				names = "the configured ones are " + strings.Join(sortedKeys(r.cfg.Repos), ", ")
 			}
-			r.at("commit-missing", pm, path("repo"), "repo %q is not in hindsight.yaml (%s); add it under repos: or fix the name", lc.Ref.Repo, names)
+			r.at("commit-missing", pm, commitPos(pm, lc, "repo"), "repo %q is not in hindsight.yaml (%s); add it under repos: or fix the name", lc.Ref.Repo, names)
 		case errors.As(lc.Err, &amb):
-			r.at("commit-missing", pm, pos(), "sha %s is ambiguous in %s: it starts %s; give more characters", lc.Ref.SHA, repoName(lc.Ref.Repo), strings.Join(amb.Candidates, " and "))
+			r.at("commit-missing", pm, commitPos(pm, lc, "sha"), "sha %s is ambiguous in %s: it starts %s; give more characters", lc.Ref.SHA, repoName(lc.Ref.Repo), strings.Join(amb.Candidates, " and "))
 		case errors.Is(lc.Err, postmortem.ErrCommitNotFound) && !lc.Shallow:
-			r.at("commit-missing", pm, pos(), "commit %s not found in %s; check the sha with `git log --oneline`, or fetch the branch that has it", lc.Ref.SHA, repoName(lc.Ref.Repo))
+			r.at("commit-missing", pm, commitPos(pm, lc, "sha"), "commit %s not found in %s; check the sha with `git log --oneline`, or fetch the branch that has it", lc.Ref.SHA, repoName(lc.Ref.Repo))
 		case lc.Err != nil && !errors.Is(lc.Err, postmortem.ErrCommitNotFound):
-			r.at("commit-missing", pm, pos(), "commit %s could not be read: %v", lc.Ref.SHA, lc.Err)
+			r.at("commit-missing", pm, commitPos(pm, lc, "sha"), "commit %s could not be read: %v", lc.Ref.SHA, lc.Err)
 		}
 	}
 }
@@ -52,14 +47,12 @@ func commitOrder(r *run, pm *postmortem.Postmortem) {
 		if lc.Info == nil {
 			continue
 		}
-		// The position is looked up for a finding alone.
-		pos := func() yamlnode.Pos { return pm.ValuePos("commits[" + strconv.Itoa(lc.Index) + "].sha") }
 		if lc.Ref.Role == postmortem.RoleTrigger && !pm.Times.Started.IsZero() && lc.Info.Committed.After(pm.Times.Started) {
-			r.at("commit-order", pm, pos(), "trigger %s was committed %s, after the incident started (%s); check the sha and times.started",
+			r.at("commit-order", pm, commitPos(pm, lc, "sha"), "trigger %s was committed %s, after the incident started (%s); check the sha and times.started",
 				short(lc.Info.SHA), stamp(lc.Info.Committed), stamp(pm.Times.Started))
 		}
 		if lc.Ref.Role == postmortem.RoleFix && !pm.Times.Started.IsZero() && lc.Info.Committed.Before(pm.Times.Started) {
-			r.at("commit-order", pm, pos(), "fix %s was committed %s, before the incident started (%s); check the sha and times.started, or give it role: related",
+			r.at("commit-order", pm, commitPos(pm, lc, "sha"), "fix %s was committed %s, before the incident started (%s); check the sha and times.started, or give it role: related",
 				short(lc.Info.SHA), stamp(lc.Info.Committed), stamp(pm.Times.Started))
 		}
 		if lc.Shallow {
@@ -67,11 +60,18 @@ func commitOrder(r *run, pm *postmortem.Postmortem) {
 		}
 		for trig, ok := range lc.Descends {
 			if !ok {
-				r.at("commit-order", pm, pos(), "fix %s does not descend from trigger %s (commits[%d]); a fix is normally made on top of the change it repairs: check both shas",
+				r.at("commit-order", pm, commitPos(pm, lc, "sha"), "fix %s does not descend from trigger %s (commits[%d]); a fix is normally made on top of the change it repairs: check both shas",
 					short(lc.Info.SHA), short(pm.Linked[trig-1].Info.SHA), trig)
 			}
 		}
 	}
+}
+
+// commitPos is where a field of a commit ref is, looked up only for a
+// finding: the rules see every ref of every postmortem on each of serve's
+// rebuilds.
+func commitPos(pm *postmortem.Postmortem, lc postmortem.LinkedCommit, field string) yamlnode.Pos {
+	return pm.ValuePos("commits[" + strconv.Itoa(lc.Index) + "]." + field)
 }
 
 func short(sha string) string { return sha[:min(len(sha), 10)] }
@@ -87,7 +87,7 @@ func commitUnverifiable(r *run, targets []*postmortem.Postmortem) {
 				continue
 			}
 			seen[name] = true
-			pos := pm.ValuePos(fmt.Sprintf("commits[%d].sha", lc.Index))
+			pos := commitPos(pm, lc, "sha")
 			if lc.RepoProblem != "" {
 				r.at("commit-unverifiable", pm, pos, "commits in %s were not verified: %s", repoName(name), lc.RepoProblem)
 				continue
@@ -115,7 +115,7 @@ func countermeasureReverted(r *run, pm *postmortem.Postmortem) {
 			continue
 		}
 		rev := lc.RevertedBy
-		r.at("countermeasure-reverted", pm, pm.ValuePos(fmt.Sprintf("commits[%d].sha", lc.Index)),
+		r.at("countermeasure-reverted", pm, commitPos(pm, lc, "sha"),
 			"the %s %s (%q) was reverted by %s (%q) on %s, so it may no longer be in effect; check the remedy still holds, and name the commit that put it back (or record why it was dropped)",
 			lc.Ref.Role, short(lc.Info.SHA), lc.Info.Subject, short(rev.SHA), rev.Subject, rev.Committed.UTC().Format("2006-01-02"))
 	}
