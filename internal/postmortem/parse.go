@@ -109,6 +109,11 @@ func (p *Parsing) parse(data []byte, opts Options) *Postmortem {
 		return nil
 	}
 
+	if bytes.HasSuffix(data, rest) {
+		// The body as a part of the source, as a thawed postmortem has
+		// it: the parser's copy of the whole file is then let go.
+		rest = data[len(data)-len(rest):]
+	}
 	pm := &Postmortem{File: p.file, Source: data, Body: rest, FrontMatterLine: open}
 	pm.BodyLine = bytes.Count(data[:len(data)-len(rest)], []byte("\n")) + 1
 	root := &doc

@@ -288,3 +288,27 @@ func TestSlugIsAnID(t *testing.T) {
 		}
 	}
 }
+
+// TestParseBodyIsPartOfSource: a parsed postmortem's body is the tail of
+// its source, not a copy (the front matter parser's copy of the whole
+// file would otherwise stay in memory as long as the postmortem does).
+func TestParseBodyIsPartOfSource(t *testing.T) {
+	for name, src := range map[string]string{
+		"YAML":      validFM,
+		"YAML CRLF": strings.ReplaceAll(validFM, "\n", "\r\n"),
+		"BOM":       "\uFEFF" + validFM,
+		"TOML":      "+++\ntitle = \"From TOML\"\n+++\n## Impact\nAll of it.\n",
+		"JSON":      ";;;\n{\"title\": \"From JSON\"}\n;;;\n## Impact\nAll of it.\n",
+	} {
+		pm, _ := Parse("a.md", []byte(src), Options{})
+		if pm == nil || len(pm.Body) == 0 {
+			t.Fatalf("%s: no body: %+v", name, pm)
+		}
+		if !strings.HasSuffix(string(pm.Source), string(pm.Body)) {
+			t.Fatalf("%s: body %q is not the end of the source", name, pm.Body)
+		}
+		if &pm.Source[len(pm.Source)-len(pm.Body)] != &pm.Body[0] {
+			t.Errorf("%s: the body is a copy, not a part of the source", name)
+		}
+	}
+}
