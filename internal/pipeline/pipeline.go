@@ -70,6 +70,7 @@ func Load(cfg *config.Config, repos *gitlink.Set, opts LoadOptions) (*Loaded, er
 		return nil, err
 	}
 	repos.Link(c.Postmortems, gitlink.LinkOptions{Files: opts.Files})
+	repos.DropObjects()
 	l := &Loaded{Config: cfg, Corpus: c, Repos: repos}
 	if opts.Check {
 		memo := opts.CheckMemo
