@@ -326,7 +326,7 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 		if err != nil {
 			return err
 		}
-		return renderWith(th, p, func(html []byte) error { return w.page(pm.ID, fp, html) })
+		return renderWith(th, p, func(html *bytes.Buffer) error { return w.page(pm.ID, fp, html) })
 	})
 	if err != nil {
 		return err
@@ -354,7 +354,7 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 		if w.keep(name, fp) {
 			return nil
 		}
-		return renderWith(th, p, func(html []byte) error { return w.write(name, fp, html) })
+		return renderWith(th, p, func(html *bytes.Buffer) error { return w.writeBuffer(name, fp, html) })
 	})
 	if err != nil {
 		return err
@@ -415,16 +415,16 @@ func inParallel(ctx context.Context, n int, fn func(i int) error) error {
 // buffers hold rendered pages on their way to the writer.
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// renderWith renders a page into a pooled buffer and hands the bytes to
-// write, which must not keep them.
-func renderWith(th *templates, p *Page, write func([]byte) error) error {
+// renderWith renders a page into a buffer from buffers and hands it to
+// write, which takes it (the writer gives it back once written).
+func renderWith(th *templates, p *Page, write func(*bytes.Buffer) error) error {
 	buf := buffers.Get().(*bytes.Buffer)
-	defer buffers.Put(buf)
 	buf.Reset()
 	if err := th.render(buf, p); err != nil {
+		buffers.Put(buf)
 		return err
 	}
-	return write(buf.Bytes())
+	return write(buf)
 }
 
 // pages returns every page but the postmortems' own.

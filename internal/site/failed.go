@@ -117,7 +117,7 @@ func (b *builder) failedPages(th *templates, w *writer) error {
 		if w.keep(name, fp) {
 			continue
 		}
-		if err := renderWith(th, p, func(html []byte) error { return w.write(name, fp, html) }); err != nil {
+		if err := renderWith(th, p, func(html *bytes.Buffer) error { return w.writeBuffer(name, fp, html) }); err != nil {
 			return err
 		}
 	}

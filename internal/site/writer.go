@@ -185,23 +185,23 @@ func removeStale(out string) {
 // queuedFile is a file on its way to the stage.
 type queuedFile struct {
 	full string
-	data []byte
+	// buf is from buffers, and goes back there once written.
+	buf *bytes.Buffer
 }
 
 // drain writes the queued files, until the first error.
 func (w *writer) drain() {
 	defer close(w.qdone)
 	for q := range w.queue {
-		if w.qerr != nil {
-			continue
+		if w.qerr == nil {
+			w.qerr = w.mkdir(filepath.Dir(q.full))
 		}
-		if err := w.mkdir(filepath.Dir(q.full)); err != nil {
-			w.qerr = err
-			continue
+		if w.qerr == nil {
+			if err := os.WriteFile(q.full, q.buf.Bytes(), 0o644); err != nil {
+				w.qerr = fmt.Errorf("writing the site: %w", err)
+			}
 		}
-		if err := os.WriteFile(q.full, q.data, 0o644); err != nil {
-			w.qerr = fmt.Errorf("writing the site: %w", err)
-		}
+		buffers.Put(q.buf)
 	}
 }
 
@@ -291,14 +291,25 @@ func (w *writer) canKeep(name, fp string) bool {
 	return ok
 }
 
-// write stores a file of the new site under its fingerprint.
+// write stores a file of the new site under its fingerprint. The caller
+// may reuse data once it returns.
 func (w *writer) write(name, fp string, data []byte) error {
-	w.record(name, fp, int64(len(data)))
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	buf.Write(data)
+	return w.writeBuffer(name, fp, buf)
+}
+
+// writeBuffer is write of a buffer from buffers, which it takes: the
+// bytes are written as they are, with no copy, and the buffer given back
+// once they are.
+func (w *writer) writeBuffer(name, fp string, buf *bytes.Buffer) error {
+	size := int64(buf.Len())
+	w.record(name, fp, size)
 	full := filepath.Join(w.stage, filepath.FromSlash(name))
-	// The caller may reuse data once this returns.
-	w.queue <- queuedFile{full: full, data: bytes.Clone(data)}
+	w.queue <- queuedFile{full: full, buf: buf}
 	w.files.Add(1)
-	w.bytes.Add(int64(len(data)))
+	w.bytes.Add(size)
 	return nil
 }
 
@@ -318,8 +329,8 @@ func (w *writer) file(name string, data []byte) error {
 	return w.write(name, fp, data)
 }
 
-func (w *writer) page(p, fp string, data []byte) error {
-	if err := w.write(path.Join(p, "index.html"), fp, data); err != nil {
+func (w *writer) page(p, fp string, buf *bytes.Buffer) error {
+	if err := w.writeBuffer(path.Join(p, "index.html"), fp, buf); err != nil {
 		return err
 	}
 	n := w.pages.Add(1)
