@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/check"
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/corpus"
+	"github.com/hindsight-dev/hindsight/internal/postmortem"
 	"github.com/hindsight-dev/hindsight/internal/synth"
 	"github.com/hindsight-dev/hindsight/theme"
 )
@@ -116,4 +118,65 @@ func reportPeak(b *testing.B) {
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-MB")
 	}
+}
+
+// BenchmarkPostmortemPage measures one postmortem's page without the
+// writing: its view (related postmortems included) and the template, and
+// the template alone, over 1,000 generated postmortems taken in turn.
+func BenchmarkPostmortemPage(b *testing.B) {
+	root := b.TempDir()
+	if _, err := synth.Write(filepath.Join(root, "postmortems"), synth.Options{N: 1000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	cfg := config.Defaults()
+	cfg.Root = root
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: root, Drafts: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	bl, err := newBuilder(cfg, c.Postmortems, Options{Out: filepath.Join(root, "site"), Theme: theme.FS(""), Now: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	th, err := loadTheme(theme.FS(""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	th.site = bl.site
+	bl.plan = (*Memo)(nil).planRelated(bl)
+	idx := newTermIndex(bl.pms)
+	files := newFiles(cfg)
+	page := func(pm *postmortem.Postmortem) *Page {
+		p, err := bl.postmortemPage(pm, bl.plan.related(bl, pm, func() *termIndex { return idx }), files)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p
+	}
+	var buf bytes.Buffer
+	b.Run("view+template", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			buf.Reset()
+			if err := th.render(&buf, page(bl.pms[i%len(bl.pms)])); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	pages := make([]*Page, len(bl.pms))
+	for i, pm := range bl.pms {
+		pages[i] = page(pm)
+	}
+	b.Run("template", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			buf.Reset()
+			if err := th.render(&buf, pages[i%len(pages)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 }
