@@ -280,6 +280,8 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	}
 	b.site.AssetVersion = version
 	th.site = b.site
+	th.newBuild()
+	defer th.newBuild() // what it holds is of no use after the build
 	th.version += version
 	b.site.Nav = []Link{
 		{Text: "Postmortems", URL: b.url("postmortems/")},

@@ -8,9 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hindsight-dev/hindsight/internal/buildstamp"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
@@ -27,7 +29,21 @@ type templates struct {
 	site *SiteView
 	// version changes when any theme file or the program does.
 	version string
+	// fragments are what shared rendered in this build, by page kind,
+	// template and data (fragmentKey).
+	fragments sync.Map
 }
+
+// fragmentKey names a fragment shared rendered: the kind of page whose
+// templates rendered it, the template, and the pointer it was given.
+type fragmentKey struct {
+	kind, name string
+	data       any
+}
+
+// newBuild forgets the fragments of the build before: its data are not
+// this build's.
+func (th *templates) newBuild() { th.fragments.Clear() }
 
 // templateLine finds the file and line in a template error.
 var templateLine = regexp.MustCompile(`template: ([^:]+):(\d+)(?::(\d+))?:?\s*(.*)`)
@@ -92,14 +108,12 @@ func loadThemeWith(fsys fs.FS, m *Memo) (*templates, error) {
 		return th, nil
 	}
 	th := &templates{fsys: fsys, pages: map[string]*template.Template{}}
-	layout, err := template.New("layout.html").Funcs(th.funcs()).Parse(string(srcs[0]))
-	if err != nil {
-		return nil, themeError(names[0], err)
-	}
+	// Each kind of page parses the layout itself, so that its shared
+	// renders with its own templates.
 	for i, k := range kinds {
-		t, err := layout.Clone()
+		t, err := template.New("layout.html").Funcs(th.funcs(k)).Parse(string(srcs[0]))
 		if err != nil {
-			return nil, err
+			return nil, themeError(names[0], err)
 		}
 		if _, err := t.New(k + ".html").Parse(string(srcs[i+1])); err != nil {
 			return nil, themeError(names[i+1], err)
@@ -111,14 +125,15 @@ func loadThemeWith(fsys fs.FS, m *Memo) (*templates, error) {
 	return th, nil
 }
 
-// funcs are the template functions.
-func (th *templates) funcs() template.FuncMap {
+// funcs are the template functions of a kind of page.
+func (th *templates) funcs(kind string) template.FuncMap {
 	return template.FuncMap{
-		"rel":   func(p string) string { return th.site.Base + strings.TrimPrefix(p, "/") },
-		"asset": func(name string) string { return th.site.Base + "static/" + name + "?v=" + th.site.AssetVersion },
-		"join":  func(xs []string, sep string) string { return strings.Join(xs, sep) },
-		"lower": strings.ToLower,
-		"add":   func(a, b int) int { return a + b },
+		"shared": func(name string, data any) (template.HTML, error) { return th.shared(kind, name, data) },
+		"rel":    func(p string) string { return th.site.Base + strings.TrimPrefix(p, "/") },
+		"asset":  func(name string) string { return th.site.Base + "static/" + name + "?v=" + th.site.AssetVersion },
+		"join":   func(xs []string, sep string) string { return strings.Join(xs, sep) },
+		"lower":  strings.ToLower,
+		"add":    func(a, b int) int { return a + b },
 		"pct": func(f float64) string {
 			return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") + "%"
 		},
@@ -129,6 +144,31 @@ func (th *templates) funcs() template.FuncMap {
 			return fmt.Sprintf("%d %ss", n, word)
 		},
 	}
+}
+
+// shared renders the template name with data once a build for each
+// pointer it is given, and gives the same HTML again wherever the same
+// data comes back: {{shared "summary-card" .}} is {{template
+// "summary-card" .}} in HTML text, without running the template again for
+// a postmortem each list shows. Data that is not a pointer is rendered
+// every time.
+func (th *templates) shared(kind, name string, data any) (template.HTML, error) {
+	key := fragmentKey{kind: kind, name: name, data: data}
+	cacheable := data != nil && reflect.TypeOf(data).Kind() == reflect.Pointer
+	if cacheable {
+		if html, ok := th.fragments.Load(key); ok {
+			return html.(template.HTML), nil
+		}
+	}
+	var b strings.Builder
+	if err := th.pages[kind].ExecuteTemplate(&b, name, data); err != nil {
+		return "", err
+	}
+	html := template.HTML(b.String())
+	if cacheable {
+		th.fragments.Store(key, html)
+	}
+	return html, nil
 }
 
 // render executes a page's template.
