@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -361,14 +362,23 @@ func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 	}
 	ix.hashes = pending
 
+	// A batch is indexed in a goroutine while the next is filled (mapping
+	// the documents to fields is this goroutine's work), one at a time.
+	var indexing errgroup.Group
+	indexing.SetLimit(1)
+	defer func() { _ = indexing.Wait() }() // never left running on a return
 	b := ix.idx.NewBatch()
 	flush := func() error {
 		if b.Size() == 0 {
 			return nil
 		}
-		if err := ix.idx.Batch(b); err != nil {
-			return fmt.Errorf("search: indexing: %w", err)
-		}
+		full := b
+		indexing.Go(func() error {
+			if err := ix.idx.Batch(full); err != nil {
+				return fmt.Errorf("search: indexing: %w", err)
+			}
+			return nil
+		})
 		// A new batch rather than b.Reset(): scorch may still be
 		// ranging over the old one's map in a goroutine of its own.
 		b = ix.idx.NewBatch()
@@ -393,6 +403,9 @@ func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 		}
 	}
 	if err := flush(); err != nil {
+		return SyncStats{}, err
+	}
+	if err := indexing.Wait(); err != nil {
 		return SyncStats{}, err
 	}
 
