@@ -123,18 +123,25 @@ func (b *builder) exportSearch(w *writer) error {
 	if err != nil {
 		return fmt.Errorf("writing the static search index: %w", err)
 	}
-	if cache != nil {
-		// A cache that cannot be written only makes the next build slower.
-		_ = cache.Save(b.opts.SearchCache)
-	}
-	// Written in parallel; a shard the previous build has the same of is
-	// linked from it.
+	// The cache is saved while the files are handed to the writer (in
+	// parallel; a shard the previous build has the same of is linked from
+	// it). A cache that cannot be written only makes the next build
+	// slower.
+	saved := make(chan struct{})
+	go func() {
+		defer close(saved)
+		if cache != nil {
+			_ = cache.Save(b.opts.SearchCache)
+		}
+	}()
 	g := new(errgroup.Group)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		g.Go(func() error { return w.file("search/"+name, files[name]) })
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	<-saved
+	if err != nil {
 		return err
 	}
 	w.setInputs("search", inputs)
