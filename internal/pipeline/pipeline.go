@@ -257,7 +257,9 @@ func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, er
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ix.Sync(docs); err != nil {
+	// Bleve's analysis of the text is noted for the static index, which
+	// then need not analyse it again.
+	if _, err := ix.SyncRecording(docs, sopts.Analysis); err != nil {
 		return nil, fmt.Errorf("updating the search index: %w", err)
 	}
 	sopts.Similar, sopts.Docs = ix, docs

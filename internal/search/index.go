@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/blevesearch/bleve/v2/document"
 	"golang.org/x/sync/errgroup"
 	"io/fs"
 	"os"
@@ -297,6 +298,14 @@ func (ix *Index) Analyze(text string) []string { return analyze(ix.analyzer, tex
 // (with the changing documents' hashes blanked, so that an interrupted
 // Sync leaves the file listing exactly the ids the index may hold).
 func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
+	return ix.SyncRecording(docs, nil)
+}
+
+// SyncRecording is Sync that, for each document it indexes whose analysis
+// static (the static index's analysis cache) lacks, records in static
+// what bleve's analysis of its text fields gives, so that the static
+// index of the same build takes it instead of analysing the text again.
+func (ix *Index) SyncRecording(docs []Doc, static *AnalysisCache) (SyncStats, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed.Load() {
@@ -368,20 +377,27 @@ func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 	indexing.SetLimit(1)
 	defer func() { _ = indexing.Wait() }() // never left running on a return
 	b := ix.idx.NewBatch()
+	var recs []recorded // the batch's
+	// The batches' analyses share their strings; only the goroutine that
+	// indexes, one batch at a time, uses the map.
+	intern := map[string]string{}
 	flush := func() error {
 		if b.Size() == 0 {
 			return nil
 		}
-		full := b
+		full, done := b, recs
 		indexing.Go(func() error {
 			if err := ix.idx.Batch(full); err != nil {
 				return fmt.Errorf("search: indexing: %w", err)
+			}
+			for _, r := range done {
+				static.put(r.hash, r.rec.docTerms(intern))
 			}
 			return nil
 		})
 		// A new batch rather than b.Reset(): scorch may still be
 		// ranging over the old one's map in a goroutine of its own.
-		b = ix.idx.NewBatch()
+		b, recs = ix.idx.NewBatch(), nil
 		return nil
 	}
 	for _, id := range deleted {
@@ -393,8 +409,18 @@ func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 		}
 	}
 	for _, i := range changed {
-		if err := b.Index(docs[i].ID, docFields(&docs[i])); err != nil {
-			return SyncStats{}, fmt.Errorf("search: indexing %s: %w", docs[i].ID, err)
+		d := &docs[i]
+		var err error
+		if static != nil && d.Hash != "" && !static.Has(d.ID, d.Hash) {
+			var rec *textRecord
+			if rec, err = ix.indexRecording(b, d); err == nil && rec != nil {
+				recs = append(recs, recorded{hash: d.Hash, rec: rec})
+			}
+		} else {
+			err = b.Index(d.ID, docFields(d))
+		}
+		if err != nil {
+			return SyncStats{}, fmt.Errorf("search: indexing %s: %w", d.ID, err)
 		}
 		if b.Size() >= syncBatchSize {
 			if err := flush(); err != nil {
@@ -423,6 +449,48 @@ func (ix *Index) Sync(docs []Doc) (SyncStats, error) {
 	}
 	ix.hashes = final
 	return st, nil
+}
+
+// recorded is a document's text as bleve analysed it, for the static
+// analysis cache under the document's hash.
+type recorded struct {
+	hash string
+	rec  *textRecord
+}
+
+// indexRecording adds d to b as Index does, with each text field that
+// the text analyzer analyses set to note its terms in the record it
+// returns (nil when no field could be).
+func (ix *Index) indexRecording(b *bleve.Batch, d *Doc) (*textRecord, error) {
+	doc := document.NewDocument(d.ID)
+	if err := ix.idx.Mapping().MapDocument(doc, docFields(d)); err != nil {
+		return nil, err
+	}
+	rec := newTextRecord(len(textFields))
+	whole := true // every text field recorded
+	for k, f := range doc.Fields {
+		tf, ok := f.(*document.TextField)
+		if !ok {
+			continue
+		}
+		field := slices.IndexFunc(textFields, func(t textField) bool { return t.name == tf.Name() })
+		if field < 0 {
+			continue
+		}
+		da, ok := tf.Analyzer().(*analysis.DefaultAnalyzer)
+		if !ok || len(da.CharFilters) > 0 {
+			whole = false
+			continue
+		}
+		doc.Fields[k] = document.NewTextFieldCustom(tf.Name(), tf.ArrayPositions(), tf.Value(), tf.Options(), recordingAnalyzer{a: da, rec: rec, field: field})
+	}
+	if err := b.IndexAdvanced(doc); err != nil {
+		return nil, err
+	}
+	if !whole {
+		return nil, nil
+	}
+	return rec, nil
 }
 
 // day is the calendar day of t, at midnight UTC, which is how dates are

@@ -43,9 +43,7 @@ func analyzeDocs(order []*Doc, fields []staticField, cache *AnalysisCache, merge
 }
 
 func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms {
-	dt := &docTerms{lens: make([]int, len(fields))}
-	counts := map[string][]uint16{}
-	seen := map[string]struct{}{}
+	rec := newTextRecord(len(fields))
 	for f, field := range fields {
 		text := field.text(d)
 		if text == "" {
@@ -54,20 +52,60 @@ func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms 
 		// One tokenization gives both the surface words and, through the
 		// analyzer's filters, the terms.
 		tokens := tok.Tokenize([]byte(text))
-		for _, token := range tokens {
-			s := surfaceWord(token.Term)
+		rec.surfaces(f, tokens)
+		rec.terms[f] = append(rec.terms[f], filterTerms(tokens, text)...)
+	}
+	return rec.docTerms(nil)
+}
+
+// textRecord is what a document's text fields were analysed into, field
+// by field in the order of staticFields: the surface words of the
+// tokens, and the terms the analyzer's filters made of them.
+type textRecord struct {
+	words, terms [][]string
+}
+
+func newTextRecord(fields int) *textRecord {
+	return &textRecord{words: make([][]string, fields), terms: make([][]string, fields)}
+}
+
+// surfaces notes the surface words of tokens, before any filter.
+func (r *textRecord) surfaces(f int, tokens analysis.TokenStream) {
+	for _, token := range tokens {
+		r.words[f] = append(r.words[f], surfaceWord(token.Term))
+	}
+}
+
+// docTerms is the static index's analysis of the record. Given an
+// intern map, its words and terms are the map's strings, shared with the
+// other documents' analyses made with it (the cache holds every one).
+func (r *textRecord) docTerms(intern map[string]string) *docTerms {
+	shared := func(s string) string {
+		if intern == nil {
+			return s
+		}
+		if t, ok := intern[s]; ok {
+			return t
+		}
+		intern[s] = s
+		return s
+	}
+	dt := &docTerms{lens: make([]int, len(r.terms))}
+	counts := map[string][]uint16{}
+	seen := map[string]struct{}{}
+	for f := range r.terms {
+		for _, s := range r.words[f] {
 			if _, ok := seen[s]; !ok && s != "" {
 				seen[s] = struct{}{}
-				dt.surfaces = append(dt.surfaces, s)
+				dt.surfaces = append(dt.surfaces, shared(s))
 			}
 		}
-		terms := filterTerms(tokens, text)
-		dt.lens[f] = len(terms)
-		for _, t := range terms {
+		dt.lens[f] = len(r.terms[f])
+		for _, t := range r.terms[f] {
 			tf := counts[t]
 			if tf == nil {
-				tf = make([]uint16, len(fields))
-				counts[t] = tf
+				tf = make([]uint16, len(r.terms))
+				counts[shared(t)] = tf
 			}
 			if tf[f] < math.MaxUint16 {
 				tf[f]++
@@ -75,11 +113,46 @@ func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms 
 		}
 	}
 	dt.terms = slices.Sorted(maps.Keys(counts))
-	dt.tf = make([]uint16, 0, len(dt.terms)*len(fields))
+	dt.tf = make([]uint16, 0, len(dt.terms)*len(r.terms))
 	for _, t := range dt.terms {
 		dt.tf = append(dt.tf, counts[t]...)
 	}
 	return dt
+}
+
+// recordingAnalyzer is the text analyzer as bleve runs it on one field of
+// one document, noting in a record what the static index's analysis of
+// the same text is, so that a build that indexes a document in both
+// analyses its text once. It needs the analyzer to be a DefaultAnalyzer
+// without character filters (see recordable).
+type recordingAnalyzer struct {
+	a     *analysis.DefaultAnalyzer
+	rec   *textRecord
+	field int
+}
+
+func (r recordingAnalyzer) Analyze(input []byte) analysis.TokenStream {
+	tokens := r.a.Tokenizer.Tokenize(input)
+	r.rec.surfaces(r.field, tokens)
+	for _, f := range r.a.TokenFilters {
+		tokens = f.Filter(tokens)
+	}
+	for _, t := range tokens {
+		r.rec.terms[r.field] = append(r.rec.terms[r.field], string(t.Term))
+	}
+	return tokens
+}
+
+// recordable returns the text analyzer when bleve's analysis of a field
+// can be recorded as the static index's (a DefaultAnalyzer without
+// character filters), else nil.
+func recordable() *analysis.DefaultAnalyzer {
+	_, a := sharedMapping()
+	da, ok := a.(*analysis.DefaultAnalyzer)
+	if !ok || len(da.CharFilters) > 0 {
+		return nil
+	}
+	return da
 }
 
 // filterTerms is Analyze(text) given the tokens of text: the text

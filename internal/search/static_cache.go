@@ -65,7 +65,13 @@ func (c *AnalysisCache) put(hash string, dt *docTerms) {
 	if c.used == nil {
 		c.used = map[string]*cachedTerms{}
 	}
-	c.used[hash] = &cachedTerms{Lens: dt.lens, Terms: dt.terms, TF: dt.tf, Surfaces: dt.surfaces}
+	if c.entries == nil {
+		c.entries = map[string]*cachedTerms{}
+	}
+	e := &cachedTerms{Lens: dt.lens, Terms: dt.terms, TF: dt.tf, Surfaces: dt.surfaces}
+	// Found by get too: an analysis recorded as the search index was made
+	// serves the static index of the same build.
+	c.entries[hash], c.used[hash] = e, e
 }
 
 // LoadAnalysisCache reads a cache file; a missing or unreadable one gives
