@@ -1,10 +1,7 @@
 package search
 
 import (
-	"bytes"
 	"context"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -56,22 +53,7 @@ func TestSyncRecording(t *testing.T) {
 	if _, err := ExportStaticCached(stripped, fromRec, recorded); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	if err := filepath.WalkDir(plain, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		n++
-		rel, _ := filepath.Rel(plain, p)
-		a, _ := os.ReadFile(p)
-		b, err := os.ReadFile(filepath.Join(fromRec, rel))
-		if err != nil || !bytes.Equal(a, b) {
-			t.Errorf("%s differs when made from the recorded analysis", rel)
-		}
-		return nil
-	}); err != nil || n == 0 {
-		t.Fatalf("walking the static index: %v, %d files", err, n)
-	}
+	sameFiles(t, plain, fromRec, "when made from the recorded analysis")
 
 	// The bleve index is the same as Sync's to its searches.
 	plainIx := tOpen(t, t.TempDir())

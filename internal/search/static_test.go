@@ -831,20 +831,29 @@ func TestExportStaticCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, dir := range []string{cached, third} {
-		if err := filepath.WalkDir(plain, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(plain, p)
-			a, _ := os.ReadFile(p)
-			b, err := os.ReadFile(filepath.Join(dir, rel))
-			if err != nil || !bytes.Equal(a, b) {
-				t.Errorf("%s differs with the cache", rel)
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
+		sameFiles(t, plain, dir, "with the cache")
+	}
+}
+
+// sameFiles fails t for each file of want's folder that got's lacks or
+// holds with other bytes, and when want's has none.
+func sameFiles(t *testing.T, want, got, how string) {
+	t.Helper()
+	n := 0
+	if err := filepath.WalkDir(want, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		n++
+		rel, _ := filepath.Rel(want, p)
+		a, _ := os.ReadFile(p)
+		b, err := os.ReadFile(filepath.Join(got, rel))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs %s", rel, how)
+		}
+		return nil
+	}); err != nil || n == 0 {
+		t.Fatalf("walking %s: %v, %d files", want, err, n)
 	}
 }
 
