@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/blevesearch/bleve/v2/document"
-	"golang.org/x/sync/errgroup"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,8 +17,10 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/searcher"
+	"golang.org/x/sync/errgroup"
 )
 
 // Files in the index directory.
@@ -458,9 +458,9 @@ type recorded struct {
 	rec  *textRecord
 }
 
-// indexRecording adds d to b as Index does, with each text field that
-// the text analyzer analyses set to note its terms in the record it
-// returns (nil when no field could be).
+// indexRecording adds d to b as Index does, with each text field set to
+// note what its analyzer makes of it in the record it returns (nil when a
+// text field's analyzer is not one whose work can be noted).
 func (ix *Index) indexRecording(b *bleve.Batch, d *Doc) (*textRecord, error) {
 	doc := document.NewDocument(d.ID)
 	if err := ix.idx.Mapping().MapDocument(doc, docFields(d)); err != nil {

@@ -124,7 +124,7 @@ func (r *textRecord) docTerms(intern map[string]string) *docTerms {
 // one document, noting in a record what the static index's analysis of
 // the same text is, so that a build that indexes a document in both
 // analyses its text once. It needs the analyzer to be a DefaultAnalyzer
-// without character filters (see recordable).
+// without character filters (see indexRecording).
 type recordingAnalyzer struct {
 	a     *analysis.DefaultAnalyzer
 	rec   *textRecord
@@ -141,18 +141,6 @@ func (r recordingAnalyzer) Analyze(input []byte) analysis.TokenStream {
 		r.rec.terms[r.field] = append(r.rec.terms[r.field], string(t.Term))
 	}
 	return tokens
-}
-
-// recordable returns the text analyzer when bleve's analysis of a field
-// can be recorded as the static index's (a DefaultAnalyzer without
-// character filters), else nil.
-func recordable() *analysis.DefaultAnalyzer {
-	_, a := sharedMapping()
-	da, ok := a.(*analysis.DefaultAnalyzer)
-	if !ok || len(da.CharFilters) > 0 {
-		return nil
-	}
-	return da
 }
 
 // filterTerms is Analyze(text) given the tokens of text: the text
