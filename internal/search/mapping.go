@@ -220,7 +220,11 @@ func Analyze(text string) []string {
 }
 
 func analyze(a analysis.Analyzer, text string) []string {
-	tokens := a.Analyze([]byte(text))
+	return termsOf(a.Analyze([]byte(text)))
+}
+
+// termsOf is the terms of tokens, in order.
+func termsOf(tokens analysis.TokenStream) []string {
 	terms := make([]string, 0, len(tokens))
 	for _, t := range tokens {
 		terms = append(terms, string(t.Term))

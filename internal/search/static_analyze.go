@@ -134,11 +134,16 @@ type recordingAnalyzer struct {
 func (r recordingAnalyzer) Analyze(input []byte) analysis.TokenStream {
 	tokens := r.a.Tokenizer.Tokenize(input)
 	r.rec.surfaces(r.field, tokens)
-	for _, f := range r.a.TokenFilters {
+	tokens = filtered(r.a, tokens)
+	r.rec.terms[r.field] = append(r.rec.terms[r.field], termsOf(tokens)...)
+	return tokens
+}
+
+// filtered is tokens after the analyzer's token filters, which may change
+// them.
+func filtered(a *analysis.DefaultAnalyzer, tokens analysis.TokenStream) analysis.TokenStream {
+	for _, f := range a.TokenFilters {
 		tokens = f.Filter(tokens)
-	}
-	for _, t := range tokens {
-		r.rec.terms[r.field] = append(r.rec.terms[r.field], string(t.Term))
 	}
 	return tokens
 }
@@ -153,14 +158,7 @@ func filterTerms(tokens analysis.TokenStream, text string) []string {
 	if !ok || len(da.CharFilters) > 0 {
 		return Analyze(text)
 	}
-	for _, f := range da.TokenFilters {
-		tokens = f.Filter(tokens)
-	}
-	terms := make([]string, 0, len(tokens))
-	for _, t := range tokens {
-		terms = append(terms, string(t.Term))
-	}
-	return terms
+	return termsOf(filtered(da, tokens))
 }
 
 // surfaceWord is a token as the browser's query words are: without an
