@@ -3,6 +3,7 @@ package site
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
@@ -27,8 +28,10 @@ type TimelineAxis struct {
 // the tick before (or the incident's first day).
 type AxisTick struct {
 	Percent float64
-	Label   string
-	Day     string
+	// X is Percent as the chart writes it, with three decimals.
+	X     string
+	Label string
+	Day   string
 }
 
 // AxisBreak is a quiet stretch drawn short: where it is on the line and
@@ -38,6 +41,9 @@ type AxisBreak struct {
 	Label   string
 	// Left and Width are the break mark's extent on the line.
 	Left, Width float64
+	// X, LeftX and WidthX are Percent, Left and Width as the chart writes
+	// them, with three decimals.
+	X, LeftX, WidthX string
 }
 
 // breakShare is the part of the line one quiet stretch takes.
@@ -143,7 +149,9 @@ func (s *timeScale) axis(loc *time.Location) *TimelineAxis {
 		g := s.times[i+1].Sub(s.times[i])
 		if s.quiet[i] {
 			mid := (s.at[i] + s.at[i+1]) / 2
-			ax.Breaks = append(ax.Breaks, AxisBreak{Percent: mid, Label: Duration(g), Left: mid - breakShare*0.4, Width: breakShare * 0.8})
+			left, width := mid-breakShare*0.4, breakShare*0.8
+			ax.Breaks = append(ax.Breaks, AxisBreak{Percent: mid, Label: Duration(g), Left: left, Width: width,
+				X: chartX(mid), LeftX: chartX(left), WidthX: chartX(width)})
 			continue
 		}
 		active += g
@@ -172,7 +180,7 @@ func (s *timeScale) axis(loc *time.Location) *TimelineAxis {
 		if !ok {
 			continue
 		}
-		tk := AxisTick{Percent: p, Label: t.In(loc).Format("15:04")}
+		tk := AxisTick{Percent: p, X: chartX(p), Label: t.In(loc).Format("15:04")}
 		if step >= 24*time.Hour {
 			tk.Label = t.In(loc).Format("Jan 2")
 		} else if dd := t.In(loc).Format("Jan 2"); dd != day {
@@ -185,6 +193,10 @@ func (s *timeScale) axis(loc *time.Location) *TimelineAxis {
 	}
 	return ax
 }
+
+// chartX writes a place on the line as the chart's SVG does: percent with
+// three decimals, as %.3f would.
+func chartX(p float64) string { return strconv.FormatFloat(p, 'f', 3, 64) }
 
 // String is for tests and debugging.
 func (a AxisTick) String() string { return fmt.Sprintf("%.1f%% %s %s", a.Percent, a.Day, a.Label) }

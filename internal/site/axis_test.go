@@ -1,6 +1,7 @@
 package site
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -50,8 +51,14 @@ func TestTimeScale(t *testing.T) {
 	if _, ok := bursts.place(at(2, 3, 0)); ok {
 		t.Error("a time in the quiet stretch has a place on the line")
 	}
+	if br := ax.Breaks[0]; br.X != fmt.Sprintf("%.3f", br.Percent) || br.LeftX != fmt.Sprintf("%.3f", br.Left) || br.WidthX != fmt.Sprintf("%.3f", br.Width) {
+		t.Errorf("the break's places as the chart writes them: %+v", br)
+	}
 	days := 0
 	for _, tk := range ax.Ticks {
+		if tk.X != fmt.Sprintf("%.3f", tk.Percent) {
+			t.Errorf("tick at %v written as %q", tk.Percent, tk.X)
+		}
 		if tk.Percent > ax.Breaks[0].Left && tk.Percent < ax.Breaks[0].Left+ax.Breaks[0].Width {
 			t.Errorf("a tick inside the break: %v", tk)
 		}

@@ -729,7 +729,7 @@ func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedVie
 		Body: template.HTML(body), Related: related,
 		Revisits: revisits(pm), NextRevisit: b.revisitDue(pm),
 	}
-	v.Timeline, v.TimelineAxis = timeline(pm)
+	v.Timeline, v.TimelineAxis, v.TimelineMarks = timeline(pm)
 	for _, h := range toc {
 		v.TOC = append(v.TOC, TOCEntry{Level: h.Level, ID: h.ID, Text: h.Text})
 	}

@@ -180,11 +180,13 @@ type PostmortemView struct {
 	// Draft marks a postmortem still being written.
 	Draft bool
 	// Timeline is the Timeline section's entries for the visual timeline,
-	// TimelineAxis its ticks and the quiet stretches drawn short.
-	Timeline     []TimelineEntry
-	TimelineAxis *TimelineAxis
-	Related      []RelatedView
-	History      *HistoryView
+	// TimelineAxis its ticks and the quiet stretches drawn short, and
+	// TimelineMarks the milestones drawn on it.
+	Timeline      []TimelineEntry
+	TimelineAxis  *TimelineAxis
+	TimelineMarks []TimelineMark
+	Related       []RelatedView
+	History       *HistoryView
 	// Checks says what `check` verified for this page.
 	Checks ChecksView
 	// SourceURL is the file in the repository's web UI, when known.
@@ -310,14 +312,31 @@ type TimelineEntry struct {
 	Event string
 	// Offset is the time since the incident started, "+1h 02m".
 	Offset string
-	// Percent places the entry on a line from the first to the last entry.
+	// Percent places the entry on a line from the first to the last entry;
+	// X is Percent as the chart writes it, with three decimals ("12.345").
 	Percent float64
+	X       string
 	// Milestone names a `times` milestone at this moment, if any.
 	Milestone string
 	// Anchor is the entry's id on the page, from its time ("t-1826", or
 	// "t-2019-06-29-0010" on another day; "-2" for a second one at the
 	// same minute), so that a link to it survives edits elsewhere.
 	Anchor string
+}
+
+// TimelineMark is a milestone drawn on the visual timeline: a stem from
+// the line down to its label. The labels of marks in a row take three
+// heights in turn, so that marks close together do not overlap.
+type TimelineMark struct {
+	// X is where it is on the line, in percent with three decimals.
+	X string
+	// Y is the label's baseline and StemY where its stem ends, in pixels.
+	Y, StemY int
+	// Anchor is the label's text-anchor: start near the left edge, end
+	// near the right one, middle elsewhere.
+	Anchor string
+	// Label is the milestone and its time, "Detected · 18:26".
+	Label string
 }
 
 // RelatedView is a related postmortem and why.

@@ -387,10 +387,10 @@ func durations(pm *postmortem.Postmortem) []Figure {
 var markup = strings.NewReplacer("`", "", "**", "", "__", "")
 
 // timeline places the Timeline section's entries on a line, and gives
-// the line's ticks and breaks.
-func timeline(pm *postmortem.Postmortem) ([]TimelineEntry, *TimelineAxis) {
+// the line's ticks and breaks and the milestones marked on it.
+func timeline(pm *postmortem.Postmortem) ([]TimelineEntry, *TimelineAxis, []TimelineMark) {
 	if len(pm.Timeline) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	first := pm.Timeline[0].Time
 	start := pm.Times.Started
@@ -419,6 +419,7 @@ func timeline(pm *postmortem.Postmortem) ([]TimelineEntry, *TimelineAxis) {
 			}
 		}
 		te.Percent, _ = scale.place(e.Time)
+		te.X = chartX(te.Percent)
 		for _, k := range postmortem.TimeKeys {
 			if m := pm.Times.Get(k); !m.IsZero() && m.Equal(e.Time) && te.Milestone == "" && !marked[k] {
 				te.Milestone, marked[k] = label(k), true
@@ -426,7 +427,30 @@ func timeline(pm *postmortem.Postmortem) ([]TimelineEntry, *TimelineAxis) {
 		}
 		out = append(out, te)
 	}
-	return out, scale.axis(loc)
+	return out, scale.axis(loc), timelineMarks(out)
+}
+
+// timelineMarks gives a mark for each milestone of the entries, where its
+// run of entries starts. The labels take the heights 76, 96 and 116 in
+// turn, each stem ending 12 pixels above its label.
+func timelineMarks(entries []TimelineEntry) []TimelineMark {
+	var marks []TimelineMark
+	prev := ""
+	for _, e := range entries {
+		if e.Milestone == "" || e.Milestone == prev {
+			continue
+		}
+		prev = e.Milestone
+		y := 76 + 20*(len(marks)%3)
+		anchor := "middle"
+		if e.Percent < 12 {
+			anchor = "start"
+		} else if e.Percent > 88 {
+			anchor = "end"
+		}
+		marks = append(marks, TimelineMark{X: e.X, Y: y, StemY: y - 12, Anchor: anchor, Label: e.Milestone + " · " + e.Time})
+	}
+	return marks
 }
 
 // related lists a postmortem's related ones: those it names, then the ones

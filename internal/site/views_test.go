@@ -71,13 +71,47 @@ func TestTimelineAnchors(t *testing.T) {
 		pm.Timeline = append(pm.Timeline, postmortem.TimelineEntry{Time: tm, Event: "x"})
 	}
 	var got []string
-	entries, _ := timeline(pm)
+	entries, _, _ := timeline(pm)
 	for _, e := range entries {
 		got = append(got, e.Anchor)
 	}
 	want := []string{"t-2350", "t-2358", "t-2358-2", "t-2024-03-02-0010", "t-2024-03-02-0010-2", "t-2358-3"}
 	if !slices.Equal(got, want) {
 		t.Errorf("anchors %v, want %v", got, want)
+	}
+}
+
+// The chart's milestone marks: one where each run of a milestone starts,
+// labels taking three heights in turn, anchored to the nearer edge near
+// either end, places written as %.3f would.
+func TestTimelineMarks(t *testing.T) {
+	entries := []TimelineEntry{
+		{Percent: 0, Milestone: "Started", Time: "10:00"},
+		{Percent: 5, Milestone: "Started", Time: "10:01"},
+		{Percent: 11.9999, Time: "10:05"},
+		{Percent: 12, Milestone: "Detected", Time: "10:06"},
+		{Percent: 50.0005, Milestone: "Mitigated", Time: "10:30"},
+		{Percent: 88, Milestone: "Resolved", Time: "11:00"},
+		{Percent: 88.25, Milestone: "Resolved", Time: "11:01"},
+		{Percent: 100, Milestone: "Review", Time: "12:00"},
+	}
+	for i := range entries {
+		entries[i].X = chartX(entries[i].Percent)
+	}
+	want := []TimelineMark{
+		{X: "0.000", Y: 76, StemY: 64, Anchor: "start", Label: "Started · 10:00"},
+		{X: "12.000", Y: 96, StemY: 84, Anchor: "middle", Label: "Detected · 10:06"},
+		{X: fmt.Sprintf("%.3f", 50.0005), Y: 116, StemY: 104, Anchor: "middle", Label: "Mitigated · 10:30"},
+		{X: "88.000", Y: 76, StemY: 64, Anchor: "middle", Label: "Resolved · 11:00"},
+		{X: "100.000", Y: 96, StemY: 84, Anchor: "end", Label: "Review · 12:00"},
+	}
+	if got := timelineMarks(entries); !slices.Equal(got, want) {
+		t.Errorf("timelineMarks:\n got %+v\nwant %+v", got, want)
+	}
+	for _, p := range []float64{0, 0.0004, 0.0005, 0.0015, 33.3333333, 66.6666666, 99.9995, 100, -2.4, 1e-9} {
+		if got, want := chartX(p), fmt.Sprintf("%.3f", p); got != want {
+			t.Errorf("chartX(%v) = %q, want %q as %%.3f gives", p, got, want)
+		}
 	}
 }
 
