@@ -25,8 +25,18 @@ func TestSyncRecording(t *testing.T) {
 	}
 	recorded := LoadAnalysisCache(filepath.Join(t.TempDir(), "none.gob"))
 	withRec := tOpen(t, t.TempDir())
-	if _, err := withRec.SyncRecording(docs, recorded); err != nil {
+	given := slices.Clone(docs)
+	if _, err := withRec.SyncRecording(given, recorded); err != nil {
 		t.Fatal(err)
+	}
+	// The text of what was recorded is released.
+	for i := range given {
+		if given[i].Body != "" || given[i].Commits != nil {
+			t.Errorf("%s: body %q and commits %q kept after its analysis was recorded", given[i].ID, given[i].Body, given[i].Commits)
+		}
+		if given[i].Title != docs[i].Title || given[i].Hash != docs[i].Hash {
+			t.Errorf("%s: more than the body and commits released", given[i].ID)
+		}
 	}
 	fields := staticFields()
 	for i := range docs {
@@ -46,11 +56,7 @@ func TestSyncRecording(t *testing.T) {
 	if _, err := ExportStatic(docs, plain); err != nil {
 		t.Fatal(err)
 	}
-	stripped := slices.Clone(docs)
-	for i := range stripped {
-		stripped[i].Body = ""
-	}
-	if _, err := ExportStaticCached(stripped, fromRec, recorded); err != nil {
+	if _, err := ExportStaticCached(given, fromRec, recorded); err != nil {
 		t.Fatal(err)
 	}
 	sameFiles(t, plain, fromRec, "when made from the recorded analysis")
@@ -86,7 +92,7 @@ func TestSyncRecording(t *testing.T) {
 	// What the cache holds already is not recorded again.
 	again := tOpen(t, t.TempDir())
 	before := recorded.get(docs[0].Hash)
-	if _, err := again.SyncRecording(docs, recorded); err != nil {
+	if _, err := again.SyncRecording(slices.Clone(docs), recorded); err != nil {
 		t.Fatal(err)
 	}
 	if recorded.get(docs[0].Hash).terms == nil || &recorded.get(docs[0].Hash).terms[0] != &before.terms[0] {
