@@ -131,6 +131,9 @@ func Build(ctx context.Context, cfg *config.Config, pms []*postmortem.Postmortem
 	if err != nil {
 		return nil, err
 	}
+	// The search documents are the builder's now, which drops them once
+	// the static index is made.
+	opts.Docs, opts.Analysis = nil, nil
 	w, err := newWriter(opts.Out)
 	if err != nil {
 		return nil, err
@@ -296,6 +299,15 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 		}
 	}
 
+	// The static search index first: the search documents and their
+	// analysis (about 40 MB at 10,000) are then let go before the pages.
+	if !b.opts.NoStaticSearch {
+		if err := b.exportSearch(w); err != nil {
+			return err
+		}
+	}
+	b.opts.Docs, b.opts.Analysis = nil, nil
+
 	files := newFiles(b.cfg)
 	// Made only when a page's related postmortems are worked out anew.
 	idx := sync.OnceValue(func() *termIndex { return newTermIndex(b.pms) })
@@ -364,11 +376,6 @@ func (b *builder) build(ctx context.Context, th *templates, w *writer) error {
 	})
 	if err != nil {
 		return err
-	}
-	if !b.opts.NoStaticSearch {
-		if err := b.exportSearch(w); err != nil {
-			return err
-		}
 	}
 	if err := files.copy(w); err != nil {
 		return err
