@@ -12,6 +12,20 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/synth"
 )
 
+// benchTeam is the docs folder of the team-shaped corpus a benchmark runs
+// on: HINDSIGHT_BENCH_TEAM's, or 1,000 postmortems naming 2,000 commits
+// written into a temporary folder.
+func benchTeam(b *testing.B) string {
+	if docs := os.Getenv("HINDSIGHT_BENCH_TEAM"); docs != "" {
+		return docs
+	}
+	docs, err := synth.WriteTeam(b.TempDir(), synth.TeamOptions{Postmortems: 1000, Commits: 2000, Batches: 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return docs
+}
+
 // BenchmarkBuildTeam measures `hindsight build` as a user runs it, in a
 // process of its own, on a corpus shaped like a team's: its commits
 // resolve in a packed service repository and its folder has a history.
@@ -26,14 +40,7 @@ func BenchmarkBuildTeam(b *testing.B) {
 	if _, err := exec.LookPath("git"); err != nil {
 		b.Skip("git is not installed")
 	}
-	docs := os.Getenv("HINDSIGHT_BENCH_TEAM")
-	if docs == "" {
-		var err error
-		docs, err = synth.WriteTeam(b.TempDir(), synth.TeamOptions{Postmortems: 1000, Commits: 2000, Batches: 20})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	docs := benchTeam(b)
 	exe, err := os.Executable()
 	if err != nil {
 		b.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/server"
-	"github.com/hindsight-dev/hindsight/internal/synth"
 )
 
 // BenchmarkServeEdit measures what `hindsight serve` does between an
@@ -29,14 +28,7 @@ func BenchmarkServeEdit(b *testing.B) {
 	if _, err := exec.LookPath("git"); err != nil {
 		b.Skip("git is not installed")
 	}
-	docs := os.Getenv("HINDSIGHT_BENCH_TEAM")
-	if docs == "" {
-		var err error
-		docs, err = synth.WriteTeam(b.TempDir(), synth.TeamOptions{Postmortems: 1000, Commits: 2000, Batches: 20})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	docs := benchTeam(b)
 	entries, err := os.ReadDir(filepath.Join(docs, "postmortems"))
 	if err != nil {
 		b.Fatal(err)
