@@ -247,6 +247,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{Path: name}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
+		if line, col, msg, ok := yamlnode.QuoteError(err, data); ok {
+			return nil, ErrorList{{File: name, Pos: yamlnode.Pos{Line: line, Col: col}, Msg: msg}}
+		}
 		line, msg := yamlnode.SyntaxError(err)
 		return nil, ErrorList{{File: name, Pos: yamlnode.Pos{Line: line, Col: 1}, Msg: msg + "; fix the YAML syntax"}}
 	}

@@ -80,6 +80,7 @@ func TestParseErrors(t *testing.T) {
 		{"tickets:\n  - pattern: 'X-1'\n    url: javascript:alert('{id}')\n", "must be an http or https URL"},
 		{"severities: [SEV1, SEV1]\n", "empty or repeated"},
 		{"title: [\n", "hindsight.yaml:2:1:"},
+		{"title: 'Ops\nbase_url: /pm/\n", "hindsight.yaml:1:8: this value's opening ' is never closed"},
 		{"- a\n", "expected a map of settings"},
 		{"publish_deadline_days: soon\n", "expected a whole number"},
 		{"custom_fields:\n  Bad-Key: {}\n", "not a valid key"},

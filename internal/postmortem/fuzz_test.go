@@ -20,6 +20,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(validFM))
 	f.Add([]byte("---\ntimes:\n\tstarted: x\n---\n"))
 	f.Add([]byte("+++\ntitle = 1\n+++\n"))
+	f.Add([]byte("---\ntitle: \"a \\\" b\nsummary: 'it''s # x\n---\n"))
 	f.Add([]byte(";;;\n{\"title\": [1]}\n;;;\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		pm, diags := Parse("fuzz.md", data, Options{Severities: []string{"SEV1", "SEV2"}})

@@ -511,6 +511,10 @@ func place(n *yaml.Node, line int) {
 
 // yamlError records a YAML syntax error at its file line.
 func (p *Parsing) yamlError(err error, data []byte, open int) {
+	if l, c, msg, ok := yamlnode.QuoteError(err, data); ok {
+		p.add(RuleSyntax, open+l, c, "invalid YAML in the front matter: %s", msg)
+		return
+	}
 	n, msg := yamlnode.SyntaxError(err)
 	n = max(n, 1)
 	if to := fileLines(data); to != nil {

@@ -95,6 +95,8 @@ func TestParseProblems(t *testing.T) {
 		{"no front matter", "a.md", "# Title\n\ntext\n", RuleSyntax, 1, 1, "no front matter"},
 		{"unterminated", "a.md", "\n---\ntitle: x\n", RuleSyntax, 2, 1, "never closed"},
 		{"invalid yaml", "a.md", "---\ntitle: x\nsummary: [a, b\nowner: y\n---\n", RuleSyntax, 3, 1, "invalid YAML"},
+		{"unclosed quote", "a.md", "---\ntitle: \"Disk full\nseverity: SEV2\nowner: y\n---\n", RuleSyntax, 2, 8, "opening \" is never closed"},
+		{"unclosed single quote", "a.md", "---\ntitle: It's full\nsummary: 'it''s the disk\nowner: y\n---\n", RuleSyntax, 3, 10, "opening ' is never closed"},
 		{"bad mapping", "a.md", "\n---\ntitle: x\nsummary: a: b\n---\n", RuleSyntax, 4, 1, "mapping values"},
 		{"duplicate key", "a.md", "---\ntitle: x\ntitle: y\n---\n", RuleSyntax, 3, 1, "first on line 2"},
 		{"tab indent", "a.md", "---\ntimes:\n\tstarted: 2019-06-28T18:26:00Z\n---\n", RuleSyntax, 3, 1, "tab"},

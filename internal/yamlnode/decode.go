@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/agnivade/levenshtein"
 	"go.yaml.in/yaml/v3"
@@ -303,6 +304,78 @@ func SyntaxError(err error) (line int, msg string) {
 		msg += " (a bracket, quote or block opened above is not closed)"
 	}
 	return line, msg
+}
+
+// QuoteError explains a YAML syntax error of src that only says the text
+// ended ("found unexpected end of stream", which is where the parser
+// noticed, not where the mistake is) when a quoted value is never closed:
+// the line and column of its opening quote (as UnclosedQuote gives them)
+// and what to do. ok is false for any other error.
+func QuoteError(err error, src []byte) (line, col int, msg string, ok bool) {
+	if _, m := SyntaxError(err); !strings.HasPrefix(m, "found unexpected end of stream") {
+		return 0, 0, "", false
+	}
+	line, col, q, ok := UnclosedQuote(src)
+	if !ok {
+		return 0, 0, "", false
+	}
+	other := map[byte]string{'"': "single", '\'': "double"}[q]
+	return line, col, fmt.Sprintf("this value's opening %c is never closed; end the value with %c, or put it in %s quotes if it contains %c itself", q, q, other, q), true
+}
+
+// UnclosedQuote finds the quoted value of src that is never closed: the
+// 1-based line and column (in runes, on lines split at "\n") of its
+// opening quote, and the quote. A quote opens a value when it is the
+// value's first character: after "key: ", "- ", a flow bracket or comma,
+// or at the start of a line; "It's" opens nothing. Inside double quotes a
+// backslash escapes the next character; inside single quotes ” is a
+// quote. ok is false when every quoted value is closed.
+func UnclosedQuote(src []byte) (line, col int, quote byte, ok bool) {
+	var open byte
+	for i, l := range strings.Split(string(src), "\n") {
+		for j := 0; j < len(l); j++ {
+			c := l[j]
+			switch {
+			case open == '"' && c == '\\':
+				j++
+			case open == '"' && c == '"':
+				open = 0
+			case open == '\'' && c == '\'' && j+1 < len(l) && l[j+1] == '\'':
+				j++
+			case open == '\'' && c == '\'':
+				open = 0
+			case open != 0:
+			case c == '#' && (j == 0 || l[j-1] == ' ' || l[j-1] == '\t'):
+				j = len(l) // a comment runs to the end of the line
+			case (c == '"' || c == '\'') && opensValue(l, j):
+				open, line, col = c, i+1, utf8.RuneCountInString(l[:j])+1
+			}
+		}
+	}
+	if open == 0 {
+		return 0, 0, 0, false
+	}
+	return line, col, open, true
+}
+
+// opensValue reports whether the character at j of line l is the first of
+// a value: nothing but spaces before it, or a flow bracket or comma, or
+// ":", "-" or "?" followed by a space.
+func opensValue(l string, j int) bool {
+	k := j - 1
+	for k >= 0 && (l[k] == ' ' || l[k] == '\t') {
+		k--
+	}
+	if k < 0 {
+		return true
+	}
+	switch l[k] {
+	case '[', '{', ',':
+		return true
+	case ':', '-', '?':
+		return k < j-1
+	}
+	return false
 }
 
 // IsNull reports whether a node is an explicit or implicit null.

@@ -108,3 +108,40 @@ func TestSyntaxError(t *testing.T) {
 		}
 	}
 }
+
+func TestQuoteError(t *testing.T) {
+	tests := []struct {
+		name, src string
+		line, col int
+		msg       string // "" when the error is not one of an unclosed quote
+	}{
+		{"double", "title: \"Disk full\nseverity: SEV2\nowner: y\n", 1, 8, `opening " is never closed`},
+		{"single", "title: It's full\nsummary: 'it''s the disk\n", 2, 10, `opening ' is never closed`},
+		{"in a list", "tags:\n  - a\n  - \"b\n", 3, 5, `opening "`},
+		{"in a flow list", "tags: [a, 'b]\n", 1, 11, `opening '`},
+		{"after a closed one", "a: \"x\\\"y\" # \"not this\nb: 'c\n", 2, 4, `opening '`},
+		{"multi-line value closed", "a: \"one\n  two\"\nb: \"c\n", 3, 4, `opening "`},
+		{"non-ASCII before", "título: \"x\n", 1, 9, `opening "`},
+		{"unclosed bracket", "a: 1\nb: [1\n", 0, 0, ""},
+		{"bad indentation", "a: 1\nb: 2\n  c: 3\n", 0, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n yaml.Node
+			err := yaml.Unmarshal([]byte(tt.src), &n)
+			if err == nil {
+				t.Fatal("the YAML parsed")
+			}
+			line, col, msg, ok := QuoteError(err, []byte(tt.src))
+			if tt.msg == "" {
+				if ok {
+					t.Errorf("%v: told of a quote at %d:%d: %s", err, line, col, msg)
+				}
+				return
+			}
+			if !ok || line != tt.line || col != tt.col || !strings.Contains(msg, tt.msg) {
+				t.Errorf("%v: got %d:%d %q (%v), want %d:%d containing %q", err, line, col, msg, ok, tt.line, tt.col, tt.msg)
+			}
+		})
+	}
+}
