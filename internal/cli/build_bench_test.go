@@ -64,12 +64,6 @@ func BenchmarkBuildTeam(b *testing.B) {
 		}
 		return cmd.ProcessState.UserTime(), ru.Maxrss
 	}
-	report := func(b *testing.B, user time.Duration, runs int, peakKB int64) {
-		b.ReportMetric(user.Seconds()/float64(runs), "user-s/op")
-		if peakKB > 0 {
-			b.ReportMetric(float64(peakKB)/1024, "peak-MB")
-		}
-	}
 	empty := func(b *testing.B) {
 		for _, dir := range []string{cache, out} {
 			if err := os.RemoveAll(dir); err != nil {
@@ -77,30 +71,31 @@ func BenchmarkBuildTeam(b *testing.B) {
 			}
 		}
 	}
-
-	b.Run("cold", func(b *testing.B) {
+	// measure times the runs, each after before (untimed) when given, and
+	// reports their mean user time and their largest peak.
+	measure := func(b *testing.B, before func(*testing.B)) {
 		var user time.Duration
 		var peak int64
 		runs := 0
 		for b.Loop() {
-			b.StopTimer()
-			empty(b)
-			b.StartTimer()
+			if before != nil {
+				b.StopTimer()
+				before(b)
+				b.StartTimer()
+			}
 			u, p := run(b)
 			user, peak, runs = user+u, max(peak, p), runs+1
 		}
-		report(b, user, runs, peak)
-	})
+		b.ReportMetric(user.Seconds()/float64(runs), "user-s/op")
+		if peak > 0 {
+			b.ReportMetric(float64(peak)/1024, "peak-MB")
+		}
+	}
+
+	b.Run("cold", func(b *testing.B) { measure(b, empty) })
 	b.Run("warm", func(b *testing.B) {
 		empty(b)
 		run(b) // fills the cache and the output folder
-		var user time.Duration
-		var peak int64
-		runs := 0
-		for b.Loop() {
-			u, p := run(b)
-			user, peak, runs = user+u, max(peak, p), runs+1
-		}
-		report(b, user, runs, peak)
+		measure(b, nil)
 	})
 }

@@ -309,13 +309,13 @@ func SyntaxError(err error) (line int, msg string) {
 // QuoteError explains a YAML syntax error of src that only says the text
 // ended ("found unexpected end of stream", which is where the parser
 // noticed, not where the mistake is) when a quoted value is never closed:
-// the line and column of its opening quote (as UnclosedQuote gives them)
+// the line and column of its opening quote (as unclosedQuote gives them)
 // and what to do. ok is false for any other error.
 func QuoteError(err error, src []byte) (line, col int, msg string, ok bool) {
 	if _, m := SyntaxError(err); !strings.HasPrefix(m, "found unexpected end of stream") {
 		return 0, 0, "", false
 	}
-	line, col, q, ok := UnclosedQuote(src)
+	line, col, q, ok := unclosedQuote(src)
 	if !ok {
 		return 0, 0, "", false
 	}
@@ -323,14 +323,15 @@ func QuoteError(err error, src []byte) (line, col int, msg string, ok bool) {
 	return line, col, fmt.Sprintf("this value's opening %c is never closed; end the value with %c, or put it in %s quotes if it contains %c itself", q, q, other, q), true
 }
 
-// UnclosedQuote finds the quoted value of src that is never closed: the
+// unclosedQuote finds the quoted value of src that is never closed: the
 // 1-based line and column (in runes, on lines split at "\n") of its
 // opening quote, and the quote. A quote opens a value when it is the
 // value's first character: after "key: ", "- ", a flow bracket or comma,
 // or at the start of a line; "It's" opens nothing. Inside double quotes a
-// backslash escapes the next character; inside single quotes ” is a
-// quote. ok is false when every quoted value is closed.
-func UnclosedQuote(src []byte) (line, col int, quote byte, ok bool) {
+// backslash escapes the next character; inside single quotes a doubled
+// single quote stands for one. ok is false when every quoted value is
+// closed.
+func unclosedQuote(src []byte) (line, col int, quote byte, ok bool) {
 	var open byte
 	for i, l := range strings.Split(string(src), "\n") {
 		for j := 0; j < len(l); j++ {
