@@ -35,32 +35,18 @@ type Frozen struct {
 	Prose []byte
 }
 
-// lazyProse decodes a Frozen's Prose on first use, and keeps what it
-// decoded until dropped.
-type lazyProse struct {
-	mu      sync.Mutex
-	blob    []byte
-	v       []Prose
-	decoded bool
-}
+// packedProse is a Frozen's Prose, decoded each time it is asked for and
+// never kept: the one rule that reads it (blameless-language) reads it once
+// a check, so a check of 10,000 postmortems holds only the prose of the
+// files being checked at that moment, not all of it (about 80 MB).
+type packedProse []byte
 
-func (l *lazyProse) get() []Prose {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.decoded {
-		// A blob that does not decode was written by this very program
-		// (the cache is stamped with it); no prose is the safe reading.
-		l.v = nil
-		_ = gob.NewDecoder(bytes.NewReader(l.blob)).Decode(&l.v)
-		l.decoded = true
-	}
-	return l.v
-}
-
-func (l *lazyProse) drop() {
-	l.mu.Lock()
-	l.v, l.decoded = nil, false
-	l.mu.Unlock()
+func (b packedProse) decode() []Prose {
+	// A blob that does not decode was written by this very program (the
+	// cache is stamped with it); no prose is the safe reading.
+	var v []Prose
+	_ = gob.NewDecoder(bytes.NewReader(b)).Decode(&v)
+	return v
 }
 
 // lazyPlaces unpacks a Frozen's Places on first use, and keeps what it
@@ -302,20 +288,17 @@ func (p *Postmortem) Pack(f Frozen) {
 		p.keys, p.values = nil, nil
 	}
 	if len(f.Prose) > 0 {
-		p.prose = &lazyProse{blob: f.Prose}
+		p.prose = packedProse(f.Prose)
 		p.Outline.Prose = nil
 	}
 }
 
-// Repack drops what a packed postmortem unpacked of its positions and
-// prose since it was packed (a check of a fresh parse reads them all),
-// keeping the packed bytes. A corpus held in memory calls it once checked.
+// Repack drops what a packed postmortem unpacked of its positions since
+// it was packed (a check of a fresh parse reads them all), keeping the
+// packed bytes. A corpus held in memory calls it once checked.
 func (p *Postmortem) Repack() {
 	if p.places != nil {
 		p.places.drop()
-	}
-	if p.prose != nil {
-		p.prose.drop()
 	}
 }
 
@@ -332,7 +315,7 @@ func (f Frozen) Thaw(data []byte) *Postmortem {
 	}
 	p.misspelt = f.Misspelt
 	if len(f.Prose) > 0 {
-		p.prose = &lazyProse{blob: f.Prose}
+		p.prose = packedProse(f.Prose)
 	}
 	p.invalid = make(map[string]bool, len(f.Invalid))
 	for _, k := range f.Invalid {

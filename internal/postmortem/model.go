@@ -137,7 +137,7 @@ type Postmortem struct {
 	// prose, set by Thaw, holds the Outline's prose still encoded: only
 	// the prose rules read it, and a run that has their findings from
 	// before never decodes it.
-	prose *lazyProse
+	prose packedProse
 	// misspelt are the known keys that unknown keys were probably meant
 	// to be; unknown-field already reports them.
 	misspelt []string
@@ -152,13 +152,15 @@ func (p *Postmortem) Release() {
 }
 
 // ProseBlocks returns the plain text of the body's paragraphs, headings
-// and table cells (Outline.Prose), decoding it on first use when the
-// postmortem came from the parse cache. It is safe for concurrent use.
+// and table cells (Outline.Prose). For a postmortem that holds its prose
+// packed (from the parse cache, or a fresh parse packed by Pack) each call
+// decodes it again and keeps nothing, so a caller reads it once. It is
+// safe for concurrent use.
 func (p *Postmortem) ProseBlocks() []Prose {
 	if p.prose == nil {
 		return p.Outline.Prose
 	}
-	return p.prose.get()
+	return p.prose.decode()
 }
 
 // Misspelt reports whether an unknown key in the file looks like a typo of
