@@ -59,6 +59,21 @@ func candidates(text string) uint64 {
 	return bits
 }
 
+// ProseToKeep reports whether the prose rules would report anything in a
+// block of a body's prose (postmortem.Prose.Text): they read nothing else
+// of it. A load gives it to corpus.Options.KeepProse, so a corpus holds,
+// and its parse cache keeps, only the blocks that have a finding, not the
+// text of every body a second time.
+func ProseToKeep(text string) bool {
+	bits := candidates(text)
+	for i, ph := range phrases {
+		if bits&(1<<i) != 0 && ph.re.MatchString(text) {
+			return true
+		}
+	}
+	return false
+}
+
 // blaming returns each match in text as [start, end, phrase index].
 func blaming(text string) [][3]int {
 	bits := candidates(text)

@@ -34,7 +34,25 @@ func TestBlaming(t *testing.T) {
 		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 			t.Errorf("%q: got %q, want %q", tt.text, got, tt.want)
 		}
+		// A load keeps a block of prose exactly when the rule has a
+		// finding in it.
+		if keep := ProseToKeep(tt.text); keep != (len(tt.want) > 0) {
+			t.Errorf("%q: ProseToKeep = %v with %d matches", tt.text, keep, len(tt.want))
+		}
 	}
+}
+
+// FuzzProseToKeep checks that a load drops no block of prose the
+// blameless-language rule has a finding in, nor keeps one it has none in.
+func FuzzProseToKeep(f *testing.F) {
+	for _, s := range []string{"It would have paged.", "human  errors", "the only error", "BLAMED", "at fault", "Shoulder", "If\nonly", "négligence negligently"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if got, want := ProseToKeep(text), len(blaming(text)) > 0; got != want {
+			t.Errorf("ProseToKeep(%q) = %v, the rule finds %d", text, got, len(blaming(text)))
+		}
+	})
 }
 
 func TestLooksLikeLog(t *testing.T) {

@@ -93,7 +93,7 @@ func checkRun(opts *CheckOptions) error {
 	}
 	repos := f.Repos(cfg)
 	repos.Prefetch() // while the files are read
-	c, err := corpus.Load(cfg, corpus.Options{Paths: opts.Paths, WorkDir: f.IO.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Cache: parseCache(f, cfg.Root)})
+	c, err := corpus.Load(cfg, corpus.Options{Paths: opts.Paths, WorkDir: f.IO.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Cache: parseCache(f, cfg.Root), KeepProse: check.ProseToKeep})
 	if err != nil {
 		return usageError("%v", err)
 	}

@@ -181,3 +181,40 @@ func testParseCache(t *testing.T, digest func([]byte) string) {
 	fresh, _ = Load(cfg, Options{WorkDir: root, Drafts: true})
 	sameParse(t, fresh, again)
 }
+
+// TestKeepProse checks that a load given KeepProse holds only the blocks of
+// prose it keeps, each as a load without it has it (text and positions),
+// whether parsed or taken from the parse cache.
+func TestKeepProse(t *testing.T) {
+	root := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Root = root
+	write(t, filepath.Join(root, "postmortems", "a.md"), "---\ntitle: A\n---\n## Impact\n\nThe queue grew.\n\nWe blamed the\n*cache* at first.\n\n| a | b |\n| --- | --- |\n| blame | x |\n")
+	keep := func(text string) bool { return strings.Contains(text, "blame") }
+	full, err := Load(cfg, Options{WorkDir: root, Drafts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []postmortem.Prose
+	for _, p := range full.Postmortems[0].ProseBlocks() {
+		if keep(p.Text) {
+			want = append(want, p)
+		}
+	}
+	if len(want) != 2 || len(want) == len(full.Postmortems[0].ProseBlocks()) {
+		t.Fatalf("the test file's prose is not what the test needs: %+v", full.Postmortems[0].ProseBlocks())
+	}
+	opts := Options{WorkDir: root, Drafts: true, Cache: filepath.Join(t.TempDir(), "parses.gob"), KeepProse: keep}
+	for _, run := range []string{"parsed", "cached"} {
+		c, err := Load(cfg, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cached := c.Cached() == 1; cached != (run == "cached") {
+			t.Fatalf("%s: %d files from the cache", run, c.Cached())
+		}
+		if diff := cmp.Diff(want, c.Postmortems[0].ProseBlocks()); diff != "" {
+			t.Errorf("%s: kept prose differs (-want +got):\n%s", run, diff)
+		}
+	}
+}

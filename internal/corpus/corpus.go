@@ -141,6 +141,12 @@ type Options struct {
 	// runs: a file whose path and bytes are unchanged is read but not
 	// parsed again. A load with Previous does not use it.
 	Cache string
+	// KeepProse, when set, says which blocks of a body's prose
+	// (Outline.Prose) to keep once parsed; the others are dropped. It
+	// must keep every block a rule could report on (check.ProseToKeep):
+	// a parse cache then holds, for any load, either every block or at
+	// least those.
+	KeepProse func(text string) bool
 }
 
 // Load finds, reads and parses the corpus.
@@ -152,7 +158,7 @@ func Load(cfg *config.Config, opts Options) (*Corpus, error) {
 			return nil, err
 		}
 	}
-	l := &loader{cfg: cfg, wd: wd, root: cfg.Root, seen: map[string]bool{}}
+	l := &loader{cfg: cfg, wd: wd, root: cfg.Root, seen: map[string]bool{}, keepProse: opts.KeepProse}
 	c := &Corpus{Config: cfg, Targets: map[string]bool{}}
 	l.popts = postmortem.Options{
 		Severities: cfg.Severities,
@@ -239,6 +245,8 @@ type loader struct {
 	files []file
 	seen  map[string]bool
 	popts postmortem.Options
+	// keepProse is Options.KeepProse.
+	keepProse func(text string) bool
 	// cache, when set, waits for the parse cache and returns it.
 	cache func() *parseCache
 	// changed, when set, are the files that may differ from the previous
@@ -532,6 +540,9 @@ func (l *loader) parseOne(f file, digest func([]byte) string) parsed {
 	if pm != nil {
 		pm.Rel = f.rel
 		pm.Outline = markdown.Analyze(pm.Body, pm.BodyLine)
+		if keep := l.keepProse; keep != nil {
+			pm.Outline.Prose = slices.DeleteFunc(pm.Outline.Prose, func(p postmortem.Prose) bool { return !keep(p.Text) })
+		}
 		if plain := pm.Outline.PlainText; plain.Line > 0 {
 			msg := fmt.Sprintf("lists and quotes nest more than %d levels deep here, so the body is shown as plain text; flatten them", markdown.MaxNesting)
 			if !plain.Deep {

@@ -65,7 +65,7 @@ type LoadOptions struct {
 // and, with opts.Check, checks it.
 func Load(cfg *config.Config, repos *gitlink.Set, opts LoadOptions) (*Loaded, error) {
 	repos.Prefetch() // while the files are read
-	c, err := corpus.Load(cfg, corpus.Options{WorkDir: opts.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Previous: opts.Previous, Changed: opts.Changed, Cache: opts.ParseCache})
+	c, err := corpus.Load(cfg, corpus.Options{WorkDir: opts.WorkDir, Drafts: true, Digest: gitlink.BlobHash, Previous: opts.Previous, Changed: opts.Changed, Cache: opts.ParseCache, KeepProse: check.ProseToKeep})
 	if err != nil {
 		return nil, err
 	}
