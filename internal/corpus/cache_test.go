@@ -217,4 +217,14 @@ func TestKeepProse(t *testing.T) {
 			t.Errorf("%s: kept prose differs (-want +got):\n%s", run, diff)
 		}
 	}
+	// A body with nothing to keep holds no list at all, not the parse's
+	// list emptied (its array would stay in memory).
+	write(t, filepath.Join(root, "postmortems", "a.md"), "---\ntitle: A\n---\n## Impact\n\nThe queue grew.\n\nIt shrank.\n")
+	c, err := Load(cfg, Options{WorkDir: root, Drafts: true, KeepProse: keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Postmortems[0].Outline.Prose; cap(p) != 0 {
+		t.Errorf("no block kept, yet a list of capacity %d is held", cap(p))
+	}
 }

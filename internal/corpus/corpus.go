@@ -541,7 +541,14 @@ func (l *loader) parseOne(f file, digest func([]byte) string) parsed {
 		pm.Rel = f.rel
 		pm.Outline = markdown.Analyze(pm.Body, pm.BodyLine)
 		if keep := l.keepProse; keep != nil {
-			pm.Outline.Prose = slices.DeleteFunc(pm.Outline.Prose, func(p postmortem.Prose) bool { return !keep(p.Text) })
+			// A new list: the parse's, emptied, would keep its array.
+			var kept []postmortem.Prose
+			for _, p := range pm.Outline.Prose {
+				if keep(p.Text) {
+					kept = append(kept, p)
+				}
+			}
+			pm.Outline.Prose = kept
 		}
 		if plain := pm.Outline.PlainText; plain.Line > 0 {
 			msg := fmt.Sprintf("lists and quotes nest more than %d levels deep here, so the body is shown as plain text; flatten them", markdown.MaxNesting)
