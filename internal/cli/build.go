@@ -172,6 +172,7 @@ func buildSite(ctx context.Context, f *Factory, l *pipeline.Loaded, opts *BuildO
 	bopts := pipeline.BuildOptions{
 		Out: out, BaseURL: opts.BaseURL, Drafts: opts.Drafts, Public: opts.Public, Theme: theme.FS(opts.themeDir(f, l.Config)), Now: now,
 		CacheDir: f.IO.Getenv("HINDSIGHT_CACHE"), Index: ix, Served: served, Preview: served, Memo: memo,
+		Once: !served && memo == nil,
 	}
 	if tty {
 		bopts.Progress = progress(f.IO.Err)

@@ -638,3 +638,26 @@ func (c *Corpus) IDs() []string {
 	sort.Strings(ids)
 	return ids
 }
+
+// ReleaseText lets every postmortem go of its file's bytes (see
+// postmortem.Postmortem.ReleaseText), for a build that renders each page
+// once and keeps nothing for a later one: a page's body is read from the
+// file again, and must be what was checked.
+func (c *Corpus) ReleaseText() {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(c.files); i = int(next.Add(1)) - 1 {
+				f := c.files[i]
+				if pm := c.byRel[f.rel]; pm != nil {
+					pm.ReleaseText(func() ([]byte, error) {
+						data, _, err := readLimited(f.abs)
+						return data, err
+					})
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -207,6 +207,10 @@ type BuildOptions struct {
 	Progress func(done, total int)
 	// Memo carries what a build works out to the next one (serve's).
 	Memo *site.Memo
+	// Once says that the corpus is built once and then let go (the build
+	// command): once the search documents are made, its files' bytes are
+	// released, and each page's body is read from its file again.
+	Once bool
 }
 
 // Build brings the search index up to date and writes the site of a
@@ -256,6 +260,10 @@ func (l *Loaded) Build(ctx context.Context, opts BuildOptions) (*site.Result, er
 	docs, err := site.Docs(l.Config, l.Corpus.Postmortems, sopts, held)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Once {
+		// Only the pages need the bodies now, one at a time.
+		l.Corpus.ReleaseText()
 	}
 	// Bleve's analysis of the text is noted for the static index, which
 	// then need not analyse it again.

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/gitlink"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
+	"github.com/hindsight-dev/hindsight/theme"
 )
 
 // Paths relative to the config's root are paths in the repository's work
@@ -111,5 +113,93 @@ func TestAttachHistory(t *testing.T) {
 		if pm.History != byID[pm.ID] {
 			t.Errorf("%s: attached again, its unchanged history was made anew", pm.ID)
 		}
+	}
+}
+
+// TestBuildOnce: a build that lets go of the files' bytes (the build
+// command's) writes the same pages as one that keeps them, and one whose
+// file changed after it was checked fails, naming the file, and leaves the
+// site it had written before as it was.
+func TestBuildOnce(t *testing.T) {
+	root := t.TempDir()
+	body := "---\ntitle: %s\ndate: 2025-01-02\nseverity: SEV2\n---\n## Impact\n\nThe %s queue grew for an hour.\n"
+	for _, id := range []string{"a", "b"} {
+		p := filepath.Join(root, "postmortems", id+".md")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(fmt.Sprintf(body, strings.ToUpper(id), id)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := config.Defaults()
+	cfg.Root = root
+	now := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
+	var edit func()
+	base := ""
+	build := func(out string, once bool) (*Loaded, error) {
+		t.Helper()
+		set := gitlink.NewSet(context.Background(), root, nil, t.TempDir())
+		defer set.Close()
+		l, err := Load(cfg, set, LoadOptions{WorkDir: root, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if edit != nil {
+			// An edit saved after the check, before the pages are made.
+			edit()
+		}
+		_, err = l.Build(context.Background(), BuildOptions{Out: out, BaseURL: base, Theme: theme.FS(""), Now: now, Once: once})
+		return l, err
+	}
+	kept, released := filepath.Join(t.TempDir(), "kept"), filepath.Join(t.TempDir(), "released")
+	if _, err := build(kept, false); err != nil {
+		t.Fatal(err)
+	}
+	l, err := build(released, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pm := range l.Corpus.Postmortems {
+		if pm.Source != nil || pm.Body != nil {
+			t.Errorf("%s: the build kept the file's bytes", pm.File)
+		}
+	}
+	for _, id := range []string{"a", "b"} {
+		want, err := os.ReadFile(filepath.Join(kept, id, "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(released, id, "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s: the page differs when the build reads its body again", id)
+		}
+		if !strings.Contains(string(got), "queue grew for an hour") {
+			t.Errorf("%s: the page lacks its body", id)
+		}
+	}
+
+	before, err := os.ReadFile(filepath.Join(released, "b", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another base URL, so that every page is made again (an unchanged
+	// page is not, and needs no body).
+	base = "/docs/"
+	edit = func() {
+		if err := os.WriteFile(filepath.Join(root, "postmortems", "b.md"), []byte(fmt.Sprintf(body, "B", "edited")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = build(released, true)
+	if err == nil || !strings.Contains(err.Error(), "postmortems/b.md changed while the site was being built") {
+		t.Fatalf("a file changed after its check: %v, want it named as changed", err)
+	}
+	after, err := os.ReadFile(filepath.Join(released, "b", "index.html"))
+	if err != nil || string(after) != string(before) {
+		t.Errorf("the failed build changed the site it had written before (%v)", err)
 	}
 }

@@ -103,7 +103,8 @@ type Postmortem struct {
 	// Rel is the path relative to the repository root, with forward slashes.
 	Rel string
 	// Source is the whole file; Body is the Markdown after the front matter,
-	// which starts on line BodyLine.
+	// which starts on line BodyLine. After ReleaseText both are nil:
+	// BodyText and Digests still answer.
 	Source   []byte
 	Body     []byte
 	BodyLine int
@@ -141,6 +142,8 @@ type Postmortem struct {
 	// misspelt are the known keys that unknown keys were probably meant
 	// to be; unknown-field already reports them.
 	misspelt []string
+	// released, set by ReleaseText, finds Source and Body again.
+	released *released
 }
 
 // Release drops what only checking needs (the positions of the front

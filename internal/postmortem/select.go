@@ -1,7 +1,6 @@
 package postmortem
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"reflect"
 	"slices"
@@ -112,8 +111,14 @@ func (pm *Postmortem) Redact() *Postmortem {
 	r := *pm
 	r.Owner, r.Authors, r.Participants, r.Facilitator = "", nil, nil, ""
 	r.Tickets, r.Custom, r.History = nil, nil, nil
-	sum := sha256.Sum256(pm.Source)
+	sum := pm.Digests().Source
 	r.Source = []byte("redacted " + hex.EncodeToString(sum[:]))
+	if pm.released != nil {
+		// The copy's digests are of its Source, as when it holds Body.
+		rel := *pm.released
+		rel.digests = digestsOf(r.Source, nil)
+		r.released = &rel
+	}
 	r.ActionItems = slices.Clone(pm.ActionItems)
 	for i := range r.ActionItems {
 		r.ActionItems[i].Owner, r.ActionItems[i].Ticket = "", ""

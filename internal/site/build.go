@@ -722,7 +722,11 @@ func (b *builder) actionsView() *ActionsView {
 
 // postmortemPage builds one postmortem's page, rendering its body.
 func (b *builder) postmortemPage(pm *postmortem.Postmortem, related []RelatedView, files *linkedFiles) (*Page, error) {
-	body, toc, err := markdown.Render(pm.Body, markdown.RenderOptions{
+	src, err := pm.BodyText()
+	if err != nil {
+		return nil, err
+	}
+	body, toc, err := markdown.Render(src, markdown.RenderOptions{
 		Link:      func(dest string, image bool) string { return b.link(pm, files, dest, image) },
 		AutoLinks: b.autoLinks(pm),
 	})

@@ -1,7 +1,6 @@
 package site
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -208,13 +207,8 @@ func (m *Memo) noteLists(key string, lists map[string]string) {
 type digests struct{ source, front []byte }
 
 func digestsOf(pm *postmortem.Postmortem) digests {
-	src := pm.Source
-	all := sha256.Sum256(src)
-	if bytes.HasSuffix(src, pm.Body) {
-		src = src[:len(src)-len(pm.Body)]
-	}
-	front := sha256.Sum256(src)
-	return digests{source: all[:], front: front[:]}
+	d := pm.Digests()
+	return digests{source: d.Source[:], front: d.Front[:]}
 }
 
 // perPM keeps a value for each loaded postmortem from one build to the

@@ -64,12 +64,19 @@ func Docs(cfg *config.Config, pms []*postmortem.Postmortem, opts Options, held f
 			lack = append(lack, i)
 		}
 	}
-	_ = inParallel(context.Background(), len(lack), func(k int) error {
+	err = inParallel(context.Background(), len(lack), func(k int) error {
 		i := lack[k]
-		docs[i].Body = markdown.PlainText(b.pms[i].Body)
+		body, err := b.pms[i].BodyText()
+		if err != nil {
+			return err
+		}
+		docs[i].Body = markdown.PlainText(body)
 		docs[i].Commits = commitTerms(b.pms[i])
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
 	return docs, nil
 }
 
