@@ -214,7 +214,7 @@ func (s *Set) Prefetch() {
 }
 
 // DropObjects empties the repositories' caches of decoded objects (up to
-// 64 MiB each, filled by the tree diffs of a cold run). What the run learnt
+// objectCacheSize each, filled by the tree diffs of a cold run). What the run learnt
 // of commits stays; a later question that needs an object reads it from
 // the pack again. A build calls it once linking is done, before the pages
 // need the memory.
