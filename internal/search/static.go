@@ -194,7 +194,7 @@ type docTerms struct {
 	// memory.
 	terms []string
 	tf    []uint16
-	// surfaces are the distinct lower-case words of all fields.
+	// surfaces are the distinct lower-case words of all fields, sorted.
 	surfaces []string
 }
 

@@ -51,33 +51,114 @@ func analyzeDoc(d *Doc, fields []staticField, tok analysis.Tokenizer) *docTerms 
 		// One tokenization gives both the surface words and, through the
 		// analyzer's filters, the terms.
 		tokens := tok.Tokenize([]byte(text))
-		rec.surfaces(f, tokens)
-		rec.terms[f] = append(rec.terms[f], filterTerms(tokens, text)...)
+		rec.surfaceWords(tokens)
+		rec.addTermStrings(f, filterTerms(tokens, text))
 	}
 	return rec.docTerms(nil)
 }
 
 // textRecord is what a document's text fields were analysed into, field
-// by field in the order of staticFields: the surface words of the
-// tokens, and the terms the analyzer's filters made of them.
+// by field in the order of staticFields, counted as the tokens come: each
+// distinct term with its frequency in each field, the number of terms of
+// each field, and the distinct surface words of the tokens. A word or term
+// becomes a string the first time the document has it (a token is looked
+// up by its bytes), not once for each of its thousands of tokens.
 type textRecord struct {
-	words, terms [][]string
+	nf    int
+	index map[string]int // a term's place in terms
+	terms []string
+	// tf is term i's frequency in field f at i*nf+f.
+	tf       []uint16
+	lens     []int
+	seen     map[string]struct{}
+	surfaces []string
+	lower    []byte // scratch for a surface word in lower case
 }
 
 func newTextRecord(fields int) *textRecord {
-	return &textRecord{words: make([][]string, fields), terms: make([][]string, fields)}
+	return &textRecord{nf: fields, index: map[string]int{}, lens: make([]int, fields), seen: map[string]struct{}{}}
 }
 
-// surfaces notes the surface words of tokens, before any filter.
-func (r *textRecord) surfaces(f int, tokens analysis.TokenStream) {
+// surfaceWords notes the surface words of tokens, before any filter.
+func (r *textRecord) surfaceWords(tokens analysis.TokenStream) {
 	for _, token := range tokens {
-		r.words[f] = append(r.words[f], surfaceWord(token.Term))
+		w, ok := r.asciiSurface(token.Term)
+		if !ok {
+			w = []byte(surfaceWord(token.Term))
+		}
+		if len(w) == 0 {
+			continue
+		}
+		if _, ok := r.seen[string(w)]; !ok {
+			word := string(w)
+			r.seen[word] = struct{}{}
+			r.surfaces = append(r.surfaces, word)
+		}
 	}
 }
 
-// docTerms is the static index's analysis of the record. Given an
-// intern map, its words and terms are the map's strings, shared with the
-// other documents' analyses made with it (the cache holds every one).
+// asciiSurface is surfaceWord of an ASCII token, made in the record's
+// scratch space; false for a token that is not ASCII.
+func (r *textRecord) asciiSurface(token []byte) ([]byte, bool) {
+	w := r.lower[:0]
+	for _, c := range token {
+		if c >= 0x80 {
+			return nil, false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		w = append(w, c)
+	}
+	r.lower = w
+	if len(w) >= 2 && w[len(w)-2] == '\'' && w[len(w)-1] == 's' {
+		w = w[:len(w)-2]
+	}
+	return w, true
+}
+
+// addTerms counts the terms of field f.
+func (r *textRecord) addTerms(f int, tokens analysis.TokenStream) {
+	for _, t := range tokens {
+		r.add(f, t.Term, "")
+	}
+}
+
+// addTermStrings counts the terms of field f, given as strings.
+func (r *textRecord) addTermStrings(f int, terms []string) {
+	for _, t := range terms {
+		r.add(f, nil, t)
+	}
+}
+
+// add counts one term of field f: b, or s when b is nil.
+func (r *textRecord) add(f int, b []byte, s string) {
+	var i int
+	var ok bool
+	if b != nil {
+		i, ok = r.index[string(b)]
+	} else {
+		i, ok = r.index[s]
+	}
+	if !ok {
+		if b != nil {
+			s = string(b)
+		}
+		i = len(r.terms)
+		r.index[s] = i
+		r.terms = append(r.terms, s)
+		r.tf = append(r.tf, make([]uint16, r.nf)...)
+	}
+	if c := &r.tf[i*r.nf+f]; *c < math.MaxUint16 {
+		*c++
+	}
+	r.lens[f]++
+}
+
+// docTerms is the static index's analysis of the record: its terms sorted,
+// its surface words sorted. Given an intern map, its words and terms are
+// the map's strings, shared with the other documents' analyses made with
+// it (the cache holds every one).
 func (r *textRecord) docTerms(intern map[string]string) *docTerms {
 	shared := func(s string) string {
 		if intern == nil {
@@ -89,40 +170,21 @@ func (r *textRecord) docTerms(intern map[string]string) *docTerms {
 		intern[s] = s
 		return s
 	}
-	dt := &docTerms{lens: make([]int, len(r.terms))}
-	counts := map[string][]uint16{}
-	seen := map[string]struct{}{}
-	for f := range r.terms {
-		for _, s := range r.words[f] {
-			if _, ok := seen[s]; !ok && s != "" {
-				seen[s] = struct{}{}
-				dt.surfaces = append(dt.surfaces, shared(s))
-			}
-		}
-		dt.lens[f] = len(r.terms[f])
-		for _, t := range r.terms[f] {
-			tf := counts[t]
-			if tf == nil {
-				tf = make([]uint16, len(r.terms))
-				counts[shared(t)] = tf
-			}
-			if tf[f] < math.MaxUint16 {
-				tf[f]++
-			}
-		}
+	// Every list at its exact length: the build holds 10,000 of them.
+	dt := &docTerms{lens: r.lens, terms: make([]string, len(r.terms)), tf: make([]uint16, len(r.tf)), surfaces: make([]string, len(r.surfaces))}
+	order := make([]int, len(r.terms))
+	for i := range order {
+		order[i] = i
 	}
-	// Every list at its exact length: the build holds 10,000 of them
-	// (append's spare capacity was a quarter of their memory).
-	dt.surfaces = slices.Clone(dt.surfaces)
-	dt.terms = make([]string, 0, len(counts))
-	for t := range counts {
-		dt.terms = append(dt.terms, t)
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(r.terms[a], r.terms[b]) })
+	for k, i := range order {
+		dt.terms[k] = shared(r.terms[i])
+		copy(dt.tf[k*r.nf:(k+1)*r.nf], r.tf[i*r.nf:(i+1)*r.nf])
 	}
-	slices.Sort(dt.terms)
-	dt.tf = make([]uint16, 0, len(dt.terms)*len(r.terms))
-	for _, t := range dt.terms {
-		dt.tf = append(dt.tf, counts[t]...)
+	for k, w := range r.surfaces {
+		dt.surfaces[k] = shared(w)
 	}
+	slices.Sort(dt.surfaces)
 	return dt
 }
 
@@ -139,9 +201,9 @@ type recordingAnalyzer struct {
 
 func (r recordingAnalyzer) Analyze(input []byte) analysis.TokenStream {
 	tokens := r.a.Tokenizer.Tokenize(input)
-	r.rec.surfaces(r.field, tokens)
+	r.rec.surfaceWords(tokens)
 	tokens = filtered(r.a, tokens)
-	r.rec.terms[r.field] = append(r.rec.terms[r.field], termsOf(tokens)...)
+	r.rec.addTerms(r.field, tokens)
 	return tokens
 }
 
