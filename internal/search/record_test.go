@@ -99,3 +99,26 @@ func TestSyncRecording(t *testing.T) {
 		t.Error("an analysis the cache held was made again")
 	}
 }
+
+// FuzzASCIISurface checks the record's way of making an ASCII token's
+// surface word without a string against surfaceWord itself.
+func FuzzASCIISurface(f *testing.F) {
+	for _, s := range []string{"Team's", "DNS'S", "'s", "s", "IT'S'S", "naïve", "ABC", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, token []byte) {
+		var r textRecord
+		got, ok := r.asciiSurface(token)
+		for _, c := range token {
+			if c >= 0x80 {
+				if ok {
+					t.Fatalf("%q is not ASCII, yet made in scratch space", token)
+				}
+				return
+			}
+		}
+		if !ok || string(got) != surfaceWord(token) {
+			t.Errorf("asciiSurface(%q) = %q, %v; surfaceWord gives %q", token, got, ok, surfaceWord(token))
+		}
+	})
+}
