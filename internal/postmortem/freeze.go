@@ -94,7 +94,8 @@ func (l *lazyPlaces) find(path string) (placeAt, bool) {
 	at, seen := l.found[path]
 	l.mu.Unlock()
 	if seen {
-		return at, at.path != ""
+		// Not by its path: a front matter may have an empty key ("": x).
+		return at, at.has != 0
 	}
 	if !unpacked {
 		var found placeAt
@@ -115,7 +116,7 @@ func (l *lazyPlaces) find(path string) (placeAt, bool) {
 		if l.found == nil {
 			l.found = map[string]placeAt{}
 		}
-		l.found[path] = found // a zero place when it is not there
+		l.found[path] = found // a zero place (has 0) when it is not there
 		l.mu.Unlock()
 		return found, ok
 	}
