@@ -501,18 +501,8 @@ func (l *loader) parseOne(f file, digest func([]byte) string) parsed {
 	fail := func(format string, args ...any) parsed {
 		return parsed{diags: []postmortem.Diagnostic{{File: f.display, Line: 1, Col: 1, Rule: RuleFile, Message: fmt.Sprintf(format, args...)}}}
 	}
-	real := f.abs
-	if f.link {
-		var err error
-		if real, err = filepath.EvalSymlinks(f.abs); err != nil {
-			return fail("cannot follow this symlink: %v", unwrap(err))
-		}
-		if !inside(l.root, real) {
-			return fail("this symlink points outside the repository (to %s); postmortems must live inside it, so copy the file in instead", real)
-		}
-	}
 	read := time.Now()
-	data, st, err := readLimited(real)
+	data, st, err := readFile(l.root, f)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -567,6 +557,22 @@ func (l *loader) parseOne(f file, digest func([]byte) string) parsed {
 		cache.store(key, pm, data, diags)
 	}
 	return res
+}
+
+// readFile reads a file the load found: a symlink is followed if it leads
+// to a file inside root.
+func readFile(root string, f file) ([]byte, os.FileInfo, error) {
+	real := f.abs
+	if f.link {
+		var err error
+		if real, err = filepath.EvalSymlinks(f.abs); err != nil {
+			return nil, nil, fmt.Errorf("cannot follow this symlink: %v", unwrap(err))
+		}
+		if !inside(root, real) {
+			return nil, nil, fmt.Errorf("this symlink points outside the repository (to %s); postmortems must live inside it, so copy the file in instead", real)
+		}
+	}
+	return readLimited(real)
 }
 
 // readLimited reads a regular file of at most MaxFileSize bytes.
@@ -652,7 +658,7 @@ func (c *Corpus) ReleaseText() {
 				f := c.files[i]
 				if pm := c.byRel[f.rel]; pm != nil {
 					pm.ReleaseText(func() ([]byte, error) {
-						data, _, err := readLimited(f.abs)
+						data, _, err := readFile(c.Config.Root, f)
 						return data, err
 					})
 				}

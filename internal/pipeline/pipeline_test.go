@@ -132,6 +132,17 @@ func TestBuildOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A postmortem may be a symlink to a file inside the repository.
+	shared := filepath.Join(root, "shared", "c.md")
+	if err := os.MkdirAll(filepath.Dir(shared), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(shared, []byte(fmt.Sprintf(body, "C", "c")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("..", "shared", "c.md"), filepath.Join(root, "postmortems", "c.md")); err != nil {
+		t.Fatal(err)
+	}
 	cfg := config.Defaults()
 	cfg.Root = root
 	now := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
@@ -165,7 +176,7 @@ func TestBuildOnce(t *testing.T) {
 			t.Errorf("%s: the build kept the file's bytes", pm.File)
 		}
 	}
-	for _, id := range []string{"a", "b"} {
+	for _, id := range []string{"a", "b", "c"} {
 		want, err := os.ReadFile(filepath.Join(kept, id, "index.html"))
 		if err != nil {
 			t.Fatal(err)
