@@ -228,3 +228,26 @@ func TestKeepProse(t *testing.T) {
 		t.Errorf("no block kept, yet a list of capacity %d is held", cap(p))
 	}
 }
+
+// TestResolvedTimeline: a load keeps a body's timeline as resolved entries
+// and untimed items only, not the raw list items too, parsed or cached.
+func TestResolvedTimeline(t *testing.T) {
+	root := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Root = root
+	write(t, filepath.Join(root, "postmortems", "a.md"), "---\ntitle: A\ndate: 2025-01-02\n---\n## Timeline\n\n- 10:00 — Paged\n- 10:05 — Rolled back\n- later that day\n")
+	opts := Options{WorkDir: root, Drafts: true, Cache: filepath.Join(t.TempDir(), "parses.gob")}
+	for _, run := range []string{"parsed", "cached"} {
+		c, err := Load(cfg, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pm := c.Postmortems[0]
+		if len(pm.Timeline) != 2 || len(pm.UntimedItems) != 1 || pm.Timeline[1].Event != "Rolled back" {
+			t.Fatalf("%s: timeline %+v, untimed %+v", run, pm.Timeline, pm.UntimedItems)
+		}
+		if pm.Outline.TimelineItems != nil {
+			t.Errorf("%s: the raw timeline items are held beside the resolved ones", run)
+		}
+	}
+}

@@ -548,6 +548,10 @@ func (l *loader) parseOne(f file, digest func([]byte) string) parsed {
 			diags = append(diags, postmortem.Diagnostic{File: f.display, Line: plain.Line, Col: 1, Rule: postmortem.RuleSyntax, Message: msg})
 		}
 		pm.UntimedItems = pm.ResolveTimeline()
+		// Resolved into Timeline and UntimedItems, which share their text;
+		// nothing reads the raw items again, and the parse cache would
+		// keep a second copy of every entry.
+		pm.Outline.TimelineItems = nil
 	}
 	res.pm, res.diags = pm, diags
 	if pm == nil {
