@@ -23,7 +23,6 @@ import (
 	"github.com/hindsight-dev/hindsight/internal/config"
 	"github.com/hindsight-dev/hindsight/internal/markdown"
 	"github.com/hindsight-dev/hindsight/internal/postmortem"
-	"golang.org/x/sync/errgroup"
 )
 
 // MaxFileSize is the largest postmortem read; a bigger file is reported,
@@ -391,24 +390,17 @@ type parsed struct {
 func (l *loader) parse(c *Corpus, opts Options) {
 	sort.Slice(l.files, func(i, j int) bool { return l.files[i].display < l.files[j].display })
 	results := make([]parsed, len(l.files))
-	var g errgroup.Group
-	var reused, next atomic.Int64
-	// One worker per CPU takes the next file: most are taken unchanged
-	// from the previous load, too little work for a goroutine each.
-	for range min(len(l.files), runtime.GOMAXPROCS(0)) {
-		g.Go(func() error {
-			for i := int(next.Add(1)) - 1; i < len(l.files); i = int(next.Add(1)) - 1 {
-				if r, ok := l.previous(opts.Previous, l.files[i]); ok {
-					results[i] = r
-					reused.Add(1)
-					continue
-				}
-				results[i] = l.parseOne(l.files[i], opts.Digest)
-			}
-			return nil
-		})
-	}
-	_ = g.Wait() // the tasks return no errors
+	var reused atomic.Int64
+	// Most files are taken unchanged from the previous load, too little
+	// work for a goroutine each.
+	eachFile(l.files, func(i int, f file) {
+		if r, ok := l.previous(opts.Previous, f); ok {
+			results[i] = r
+			reused.Add(1)
+			return
+		}
+		results[i] = l.parseOne(f, opts.Digest)
+	})
 	if l.cache != nil {
 		// Before anything links or checks the postmortems; a cache that
 		// cannot be written only costs the next run its time.
@@ -654,18 +646,25 @@ func (c *Corpus) IDs() []string {
 // once and keeps nothing for a later one: a page's body is read from the
 // file again, and must be what was checked.
 func (c *Corpus) ReleaseText() {
+	eachFile(c.files, func(_ int, f file) {
+		if pm := c.byRel[f.rel]; pm != nil {
+			pm.ReleaseText(func() ([]byte, error) {
+				data, _, err := readFile(c.Config.Root, f)
+				return data, err
+			})
+		}
+	})
+}
+
+// eachFile calls fn for every file, from one worker per CPU that takes the
+// next file until none is left, and returns once all are done.
+func eachFile(files []file, fn func(i int, f file)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range min(len(files), runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(c.files); i = int(next.Add(1)) - 1 {
-				f := c.files[i]
-				if pm := c.byRel[f.rel]; pm != nil {
-					pm.ReleaseText(func() ([]byte, error) {
-						data, _, err := readFile(c.Config.Root, f)
-						return data, err
-					})
-				}
+			for i := int(next.Add(1)) - 1; i < len(files); i = int(next.Add(1)) - 1 {
+				fn(i, files[i])
 			}
 		})
 	}

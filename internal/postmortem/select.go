@@ -113,12 +113,6 @@ func (pm *Postmortem) Redact() *Postmortem {
 	r.Tickets, r.Custom, r.History = nil, nil, nil
 	sum := pm.Digests().Source
 	r.Source = []byte("redacted " + hex.EncodeToString(sum[:]))
-	if pm.released != nil {
-		// The copy's digests are of its Source, as when it holds Body.
-		rel := *pm.released
-		rel.digests = digestsOf(r.Source, nil)
-		r.released = &rel
-	}
 	r.ActionItems = slices.Clone(pm.ActionItems)
 	for i := range r.ActionItems {
 		r.ActionItems[i].Owner, r.ActionItems[i].Ticket = "", ""

@@ -25,18 +25,16 @@ func digestsOf(source, body []byte) Digests {
 type released struct {
 	// read reads the file again.
 	read func() ([]byte, error)
-	// file is the digest of Source as it was read, which a second
-	// reading must give; size and body are the lengths of Source and Body.
-	file       [sha256.Size]byte
+	// digests are of the file as it was read, which a second reading
+	// must give; size and body are the lengths of Source and Body.
+	digests    Digests
 	size, body int
-	// digests are what Digests answers (a redacted copy's differ from
-	// the file's).
-	digests Digests
 }
 
-// Digests returns the digests of the postmortem's file, as it was read.
+// Digests returns the digests of the postmortem's Source, as it was read:
+// the file's, or a redacted copy's stand-in for it.
 func (p *Postmortem) Digests() Digests {
-	if p.released != nil {
+	if p.released != nil && p.Source == nil {
 		return p.released.digests
 	}
 	return digestsOf(p.Source, p.Body)
@@ -51,8 +49,7 @@ func (p *Postmortem) ReleaseText(read func() ([]byte, error)) {
 	if p.released != nil || p.Source == nil || !bytes.HasSuffix(p.Source, p.Body) {
 		return
 	}
-	d := digestsOf(p.Source, p.Body)
-	p.released = &released{read: read, file: d.Source, size: len(p.Source), body: len(p.Body), digests: d}
+	p.released = &released{read: read, digests: digestsOf(p.Source, p.Body), size: len(p.Source), body: len(p.Body)}
 	p.Source, p.Body = nil, nil
 }
 
@@ -69,7 +66,7 @@ func (p *Postmortem) BodyText() ([]byte, error) {
 		return nil, fmt.Errorf("%s: reading it again: %w", p.File, err)
 	}
 	// Source is the file's bytes after any byte-order mark.
-	if len(data) < r.size || sha256.Sum256(data[len(data)-r.size:]) != r.file {
+	if len(data) < r.size || sha256.Sum256(data[len(data)-r.size:]) != r.digests.Source {
 		return nil, fmt.Errorf("%s changed while the site was being built; build again", p.File)
 	}
 	return data[len(data)-r.body:], nil

@@ -117,38 +117,40 @@ func (r *textRecord) asciiSurface(token []byte) ([]byte, bool) {
 	return w, true
 }
 
-// addTerms counts the terms of field f.
+// addTerms counts the terms of field f; a term's string is made the
+// first time the document has it.
 func (r *textRecord) addTerms(f int, tokens analysis.TokenStream) {
 	for _, t := range tokens {
-		r.add(f, t.Term, "")
+		i, ok := r.index[string(t.Term)]
+		if !ok {
+			i = r.newTerm(string(t.Term))
+		}
+		r.count(f, i)
 	}
 }
 
 // addTermStrings counts the terms of field f, given as strings.
 func (r *textRecord) addTermStrings(f int, terms []string) {
 	for _, t := range terms {
-		r.add(f, nil, t)
+		i, ok := r.index[t]
+		if !ok {
+			i = r.newTerm(t)
+		}
+		r.count(f, i)
 	}
 }
 
-// add counts one term of field f: b, or s when b is nil.
-func (r *textRecord) add(f int, b []byte, s string) {
-	var i int
-	var ok bool
-	if b != nil {
-		i, ok = r.index[string(b)]
-	} else {
-		i, ok = r.index[s]
-	}
-	if !ok {
-		if b != nil {
-			s = string(b)
-		}
-		i = len(r.terms)
-		r.index[s] = i
-		r.terms = append(r.terms, s)
-		r.tf = append(r.tf, make([]uint16, r.nf)...)
-	}
+// newTerm adds a term the document did not have yet, and returns its place.
+func (r *textRecord) newTerm(t string) int {
+	i := len(r.terms)
+	r.index[t] = i
+	r.terms = append(r.terms, t)
+	r.tf = append(r.tf, make([]uint16, r.nf)...)
+	return i
+}
+
+// count counts term i once more in field f.
+func (r *textRecord) count(f, i int) {
 	if c := &r.tf[i*r.nf+f]; *c < math.MaxUint16 {
 		*c++
 	}

@@ -34,7 +34,7 @@ type Memo struct {
 	// sources are the digests of the postmortems' bytes and of their
 	// front matter, by postmortem: a reload takes an unchanged file's
 	// postmortem from the load before.
-	sources perPM[digests]
+	sources perPM[*postmortem.Digests]
 	// summaries are the postmortems' summaries, by postmortem, with the
 	// key of what else they were made from.
 	summaries perPM[keptSummary]
@@ -200,17 +200,6 @@ func (m *Memo) noteLists(key string, lists map[string]string) {
 	m.mu.Unlock()
 }
 
-// digests are a postmortem's: of all its bytes, which page fingerprints
-// cover in place of the bytes themselves, and of its front matter (the
-// bytes up to the body, or all of them when they do not end with the
-// body), which the list pages' key covers.
-type digests struct{ source, front []byte }
-
-func digestsOf(pm *postmortem.Postmortem) digests {
-	d := pm.Digests()
-	return digests{source: d.Source[:], front: d.Front[:]}
-}
-
 // perPM keeps a value for each loaded postmortem from one build to the
 // next: take finds the last build's and notes the value for the next,
 // turn drops the values of postmortems the build did not ask for (no
@@ -238,13 +227,16 @@ func take[V any](m *Memo, c *perPM[V], pm *postmortem.Postmortem, fresh func(V) 
 
 func (c *perPM[V]) turn() { c.last, c.next = c.next, nil }
 
-// digests are pm's digests, made once for as long as the postmortem is
-// loaded.
-func (m *Memo) digests(pm *postmortem.Postmortem) digests {
+// digests are pm's digests (postmortem.Digests: of all its bytes, which
+// page fingerprints cover in place of the bytes themselves, and of its
+// front matter, which the list pages' key covers), made once for as long
+// as the postmortem is loaded.
+func (m *Memo) digests(pm *postmortem.Postmortem) *postmortem.Digests {
+	made := func() *postmortem.Digests { d := pm.Digests(); return &d }
 	if m == nil {
-		return digestsOf(pm)
+		return made()
 	}
-	return take(m, &m.sources, pm, func(digests) bool { return true }, func() digests { return digestsOf(pm) })
+	return take(m, &m.sources, pm, func(*postmortem.Digests) bool { return true }, made)
 }
 
 // keptSummary is a summary and the key it was made under.
@@ -262,9 +254,9 @@ func (m *Memo) summary(pm *postmortem.Postmortem, key string, build func() *Summ
 	return take(m, &m.summaries, pm, func(k keptSummary) bool { return k.key == key }, func() keptSummary { return keptSummary{key: key, s: build()} }).s
 }
 
-func (m *Memo) sourceDigest(pm *postmortem.Postmortem) []byte { return m.digests(pm).source }
+func (m *Memo) sourceDigest(pm *postmortem.Postmortem) []byte { return m.digests(pm).Source[:] }
 
-func (m *Memo) frontDigest(pm *postmortem.Postmortem) []byte { return m.digests(pm).front }
+func (m *Memo) frontDigest(pm *postmortem.Postmortem) []byte { return m.digests(pm).Front[:] }
 
 // turnSources keeps the digests and summaries asked for since the last
 // turn, dropping those of postmortems no longer loaded.
