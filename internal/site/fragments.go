@@ -2,16 +2,19 @@ package site
 
 import (
 	"bytes"
+	"cmp"
 	"html/template"
 	"strconv"
 	"strings"
 )
 
 // The parts of a page repeated for every row of a long list (the timeline
-// and its chart, the milestones) are written here in Go rather than by the
-// theme's templates: html/template spends about 0.7 µs on each value it
-// escapes, through reflection, and a postmortem's timeline has dozens. The
-// view still carries every row, so a theme that wants other markup can
+// and its chart, the milestones, the action items on a postmortem's page
+// and on the action items page) and the badges they share are written
+// here in Go rather than by the theme's templates: html/template spends
+// about 0.7 µs on each value it escapes, through reflection, and a
+// postmortem's timeline has dozens, the action items page some 25 a row.
+// The view still carries every row, so a theme that wants other markup can
 // range over them itself. The escaping is html/template's own, for the
 // same contexts (FuzzFragmentEscaping holds them to it), so a page is the
 // same, byte for byte, as the templates made it.
@@ -226,4 +229,347 @@ func (v *PostmortemView) chart(f *fragment) {
 		f.WriteString("</text>")
 	}
 	f.WriteString("\n      </svg>\n    </svg>")
+}
+
+// url writes s as a whole URL inside a quoted attribute, as html/template
+// does: a scheme other than http, https or mailto gives "#ZgotmplZ"; other
+// URLs are percent-encoded where they are not already, and escaped.
+func (f *fragment) url(s string) {
+	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+		f.WriteString("#ZgotmplZ")
+		return
+	}
+	const hex = "0123456789abcdef"
+	isHex := func(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+	written := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~!#$*,/:;=?@[]", c) >= 0:
+			continue
+		case c == '&':
+			f.WriteString(s[written:i])
+			f.WriteString("&amp;")
+		case c == '+':
+			f.WriteString(s[written:i])
+			f.WriteString("&#43;")
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			continue
+		default:
+			f.WriteString(s[written:i])
+			f.Write([]byte{'%', hex[c>>4], hex[c&15]})
+		}
+		written = i + 1
+	}
+	f.WriteString(s[written:])
+}
+
+// ActionsHTML is the built-in theme's "pm-actions": the table of a
+// postmortem's action items.
+func (v *PostmortemView) ActionsHTML() template.HTML {
+	if len(v.ActionItems) == 0 {
+		return ""
+	}
+	f := new(fragment)
+	f.Grow(1024 + 1200*len(v.ActionItems))
+	f.WriteString(`
+<section class="section" aria-labelledby="pm-actions-h">
+  <h2 id="pm-actions-h">Action items</h2>
+  <div class="table-wrap" role="region" aria-label="Action items table" tabindex="0">
+  <table class="data action-table reflow">
+    <thead>
+      <tr>
+        <th scope="col" class="num">#</th>
+        <th scope="col">Action</th>
+        <th scope="col">Owner</th>
+        <th scope="col">Due</th>
+        <th scope="col">Priority</th>
+        <th scope="col">Status</th>
+        <th scope="col">Ticket</th>
+        <th scope="col">Closed by</th>
+      </tr>
+    </thead>
+    <tbody>`)
+	for i := range v.ActionItems {
+		a := &v.ActionItems[i]
+		f.WriteString("\n      <tr id=\"")
+		f.text(a.Anchor)
+		f.WriteString(`" class="action-item `)
+		f.text(a.StatusClass)
+		if a.Overdue {
+			f.WriteString(" is-overdue")
+		}
+		f.WriteString("\">\n        <td class=\"num\" data-label=\"#\"><a class=\"ref\" href=\"#")
+		f.urlPart(a.Anchor)
+		f.WriteString(`" title="Link to `)
+		f.text(a.Ref)
+		f.WriteString(`">`)
+		f.int(a.N)
+		f.WriteString("</a></td>\n        <th scope=\"row\" class=\"col-title\">")
+		f.text(a.Title)
+		f.WriteString("</th>\n        <td class=\"col-owner\" data-label=\"Owner\">")
+		f.text(a.Owner)
+		f.WriteString("</td>\n        ")
+		a.due(f)
+		f.WriteString("\n        ")
+		a.priority(f)
+		f.WriteString("\n        <td data-label=\"Status\">")
+		a.statusBadge(f)
+		f.WriteString("</td>\n        <td class=\"nowrap\" data-label=\"Ticket\">")
+		if a.Ticket.Text != "" {
+			if a.Ticket.URL != "" {
+				f.WriteString(`<a href="`)
+				f.url(a.Ticket.URL)
+				f.WriteString(`">`)
+				f.text(a.Ticket.Text)
+				f.WriteString("</a>")
+			} else {
+				f.text(a.Ticket.Text)
+			}
+		}
+		f.WriteString("</td>\n        <td data-label=\"Closed by\">")
+		if a.ClosedBy != nil {
+			a.ClosedBy.sha(f)
+		}
+		if a.ReopenedBy != nil {
+			f.WriteString(`<span class="reopened">reopened by `)
+			a.ReopenedBy.sha(f)
+			f.WriteString("</span>")
+		}
+		f.WriteString("</td>\n      </tr>")
+	}
+	f.WriteString("\n    </tbody>\n  </table>\n  </div>\n</section>")
+	return f.html()
+}
+
+// RowsHTML is the rows of the action items page's table, one an item.
+func (v *ActionsView) RowsHTML() template.HTML {
+	f := new(fragment)
+	f.Grow(1600 * len(v.Items))
+	for i := range v.Items {
+		a := &v.Items[i]
+		f.WriteString("\n    <tr class=\"action-item ")
+		f.text(a.StatusClass)
+		if a.Overdue {
+			f.WriteString(" is-overdue")
+		}
+		f.WriteString(`" data-ref="`)
+		f.text(a.Ref)
+		f.WriteString(`" data-title="`)
+		f.text(a.Title)
+		f.WriteString(`" data-owner="`)
+		f.text(a.Owner)
+		f.WriteString(`" data-due="`)
+		f.text(a.Due)
+		f.WriteString(`" data-priority="`)
+		f.text(a.Priority)
+		f.WriteString(`" data-status="`)
+		f.text(a.Status)
+		f.WriteString(`" data-overdue="`)
+		if a.Overdue {
+			f.WriteString("true")
+		} else {
+			f.WriteString("false")
+		}
+		f.WriteString(`" data-days-overdue="`)
+		f.int(a.DaysOverdue)
+		f.WriteString(`"`)
+		if a.Postmortem != nil {
+			f.WriteString(` data-postmortem="`)
+			f.text(a.Postmortem.Title)
+			f.WriteString(`"`)
+		}
+		f.WriteString(">\n      <th scope=\"row\" class=\"col-title\">")
+		f.text(a.Title)
+		if a.Ticket.Text != "" {
+			f.WriteString(` <span class="ticket">(`)
+			if a.Ticket.URL != "" {
+				f.WriteString(`<a href="`)
+				f.url(a.Ticket.URL)
+				f.WriteString(`">`)
+				f.text(a.Ticket.Text)
+				f.WriteString("</a>")
+			} else {
+				f.text(a.Ticket.Text)
+			}
+			f.WriteString(")</span>")
+		}
+		f.WriteString("</th>\n      <td class=\"col-owner\" data-label=\"Owner\">")
+		f.text(a.Owner)
+		f.WriteString("</td>\n      ")
+		a.due(f)
+		f.WriteString("\n      ")
+		a.priority(f)
+		f.WriteString("\n      <td data-label=\"Status\">")
+		a.statusBadge(f)
+		if a.ClosedBy != nil {
+			f.WriteString(` <span class="closed-by">by `)
+			a.ClosedBy.sha(f)
+			f.WriteString("</span>")
+		}
+		if a.ReopenedBy != nil {
+			f.WriteString(` <span class="reopened">reopened by `)
+			a.ReopenedBy.sha(f)
+			f.WriteString(", which reverted ")
+			a.Reverted.sha(f)
+			f.WriteString("</span>")
+		}
+		f.WriteString("</td>\n      <td class=\"col-pm\" data-label=\"Postmortem\">")
+		if s := a.Postmortem; s != nil {
+			f.WriteString(`<a href="`)
+			f.url(s.URL)
+			f.WriteString(`">`)
+			f.text(s.Title)
+			f.WriteString("</a> ")
+			s.severityBadge(f)
+		}
+		f.WriteString("\n        <div class=\"ref\">")
+		if s := a.Postmortem; s != nil {
+			f.WriteString(`<a href="`)
+			f.url(s.URL)
+			f.WriteString("#")
+			f.urlPart(a.Anchor)
+			f.WriteString(`" title="This action item on its postmortem page"><code>`)
+			f.text(a.Ref)
+			f.WriteString("</code></a>")
+		} else {
+			f.WriteString("<code>")
+			f.text(a.Ref)
+			f.WriteString("</code>")
+		}
+		f.WriteString("</div>\n      </td>\n    </tr>")
+	}
+	return f.html()
+}
+
+// due is an action item's Due cell: the date, and a badge when overdue.
+func (a *ActionView) due(f *fragment) {
+	f.WriteString(`<td class="nowrap" data-label="Due"><time datetime="`)
+	f.text(a.Due)
+	f.WriteString(`">`)
+	f.text(a.Due)
+	f.WriteString("</time>")
+	if a.Overdue {
+		f.WriteString("<br>")
+		a.overdueBadge(f)
+	}
+	f.WriteString("</td>")
+}
+
+// priority is an action item's Priority cell.
+func (a *ActionView) priority(f *fragment) {
+	f.WriteString(`<td data-label="Priority">`)
+	if a.Priority != "" {
+		f.WriteString(`<span class="badge prio prio-`)
+		f.text(strings.ToLower(a.Priority))
+		f.WriteString(`">`)
+		f.text(a.Priority)
+		f.WriteString("</span>")
+	}
+	f.WriteString("</td>")
+}
+
+// OverdueBadgeHTML is the built-in theme's "badge-overdue".
+func (a ActionView) OverdueBadgeHTML() template.HTML {
+	f := new(fragment)
+	a.overdueBadge(f)
+	return f.html()
+}
+
+func (a *ActionView) overdueBadge(f *fragment) {
+	if !a.Overdue {
+		return
+	}
+	f.WriteString(`<span class="badge overdue"><svg aria-hidden="true" focusable="false" width="12" height="12" viewBox="0 0 12 12"><path d="M6 1 11.5 11h-11Z" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/><path d="M6 4.8v2.6M6 9v.2" stroke="currentColor" stroke-width="1.5" stroke-linecap="round"/></svg>Overdue by `)
+	f.text(plural(a.DaysOverdue, "day"))
+	f.WriteString("</span>")
+}
+
+// StatusBadgeHTML is the built-in theme's "badge-action-status".
+func (a ActionView) StatusBadgeHTML() template.HTML {
+	f := new(fragment)
+	a.statusBadge(f)
+	return f.html()
+}
+
+func (a *ActionView) statusBadge(f *fragment) {
+	f.WriteString(`<span class="badge astatus `)
+	f.text(a.StatusClass)
+	f.WriteString(`">`)
+	f.text(actionStatusText(a.Status))
+	f.WriteString("</span>")
+}
+
+// actionStatusText is how an action item's status reads: "in progress"
+// for in-progress.
+func actionStatusText(status string) string {
+	switch status {
+	case "wont-do":
+		return "won’t do"
+	case "in-progress":
+		return "in progress"
+	}
+	return status
+}
+
+// ShaHTML is the built-in theme's "sha": a commit's short sha, linked to
+// the commit when its web page is known, its subject as the title.
+func (c CommitView) ShaHTML() template.HTML {
+	f := new(fragment)
+	c.sha(f)
+	return f.html()
+}
+
+func (c *CommitView) sha(f *fragment) {
+	short := cmp.Or(c.Short, c.SHA)
+	if c.URL != "" {
+		f.WriteString(`<a class="sha" href="`)
+		f.url(c.URL)
+		f.WriteString(`" title="`)
+		f.text(c.Subject)
+		f.WriteString(`"><code>`)
+		f.text(short)
+		f.WriteString("</code></a>")
+		return
+	}
+	f.WriteString(`<code class="sha" title="`)
+	f.text(c.Subject)
+	f.WriteString(`">`)
+	f.text(short)
+	f.WriteString("</code>")
+}
+
+// SeverityBadgeHTML is the built-in theme's "badge-severity".
+func (s Summary) SeverityBadgeHTML() template.HTML {
+	f := new(fragment)
+	s.severityBadge(f)
+	return f.html()
+}
+
+func (s *Summary) severityBadge(f *fragment) {
+	switch {
+	case s.Severity == "":
+		f.WriteString(`<span class="badge sev sev-none">no severity</span>`)
+	case s.SeverityClass == "sev-unknown":
+		f.WriteString(`<span class="badge sev sev-unknown" title="`)
+		f.text(s.Severity)
+		f.WriteString(` is not a severity of the config"><span class="vh">Severity </span>`)
+		f.text(s.Severity)
+		f.WriteString("?</span>")
+	default:
+		f.WriteString(`<span class="badge sev `)
+		f.text(s.SeverityClass)
+		f.WriteString(`"><span class="vh">Severity </span>`)
+		f.text(s.Severity)
+		f.WriteString("</span>")
+	}
+}
+
+// plural is "1 day", "2 days": the theme's plural.
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }

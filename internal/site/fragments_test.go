@@ -10,10 +10,10 @@ import (
 // FuzzFragmentEscaping holds the fragments' escaping to html/template's own
 // in each context they write values into.
 func FuzzFragmentEscaping(f *testing.F) {
-	for _, s := range []string{"", "plain", `<b>"x" & 'y'</b>`, "a+b", "\x00", "t-1826-2", "naïve ☃", "\xff\xfe", "100%", "#?/:=&", "~._-"} {
+	for _, s := range []string{"", "plain", `<b>"x" & 'y'</b>`, "a+b", "\x00", "t-1826-2", "naïve ☃", "\xff\xfe", "100%", "#?/:=&", "~._-", "https://example.com/a b?q=1&r=%zz%41", "javascript:alert(1)", "JavaScript:x", "mailto:a@b", "/x:y", "a%2", "x'y\"z<>"} {
 		f.Add(s)
 	}
-	tmpl := template.Must(template.New("").Parse(`{{define "text"}}<p>{{.}}</p>{{end}}{{define "attr"}}<p title="{{.}}">{{end}}{{define "frag"}}<a href="#{{.}}">{{end}}`))
+	tmpl := template.Must(template.New("").Parse(`{{define "text"}}<p>{{.}}</p>{{end}}{{define "attr"}}<p title="{{.}}">{{end}}{{define "frag"}}<a href="#{{.}}">{{end}}{{define "url"}}<a href="{{.}}">{{end}}`))
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, c := range []struct {
 			name, before, after string
@@ -22,6 +22,7 @@ func FuzzFragmentEscaping(f *testing.F) {
 			{"text", "<p>", "</p>", (*fragment).text},
 			{"attr", `<p title="`, `">`, (*fragment).text},
 			{"frag", `<a href="#`, `">`, (*fragment).urlPart},
+			{"url", `<a href="`, `">`, (*fragment).url},
 		} {
 			var want bytes.Buffer
 			if err := tmpl.ExecuteTemplate(&want, c.name, s); err != nil {
@@ -88,5 +89,70 @@ func TestWhenHTML(t *testing.T) {
 	}
 	if got := (&PostmortemView{}).WhenHTML(); got != "" {
 		t.Errorf("nothing to show gives %q", got)
+	}
+}
+
+func TestActionsHTML(t *testing.T) {
+	closing := &CommitView{SHA: "abc1234567", Short: "abc1234567", Subject: `Add "retry" & <backoff>`, URL: "https://git.example.com/c/abc1234567"}
+	revert := &CommitView{SHA: "def7654321", Subject: "Revert", URL: ""}
+	v := &PostmortemView{ActionItems: []ActionView{
+		{Ref: "pm#1", Anchor: "action-1", N: 1, Title: "Add <retries>", Owner: "ana", Due: "2024-04-01", Priority: "P1", Status: "in-progress", StatusClass: "status-in-progress",
+			Overdue: true, DaysOverdue: 1, Ticket: Link{Text: "OPS-1", URL: "javascript:alert(1)"}, ClosedBy: closing},
+		{Ref: "pm#2", Anchor: "action-2", N: 2, Title: "Alert", Owner: "bo", Due: "2024-04-02", Status: "wont-do", StatusClass: "status-wont-do",
+			Overdue: true, DaysOverdue: 3, Ticket: Link{Text: "OPS-2"}, ReopenedBy: revert, Reverted: closing},
+	}}
+	got := string(v.ActionsHTML())
+	for _, want := range []string{
+		`<tr id="action-1" class="action-item status-in-progress is-overdue">`,
+		`<a class="ref" href="#action-1" title="Link to pm#1">1</a>`,
+		`<th scope="row" class="col-title">Add &lt;retries&gt;</th>`,
+		`Overdue by 1 day</span>`,
+		`Overdue by 3 days</span>`,
+		`<span class="badge prio prio-p1">P1</span>`,
+		`<span class="badge astatus status-in-progress">in progress</span>`,
+		`<span class="badge astatus status-wont-do">won’t do</span>`,
+		`<a href="#ZgotmplZ">OPS-1</a>`, // a javascript: link is never written
+		`<td class="nowrap" data-label="Ticket">OPS-2</td>`,
+		`<a class="sha" href="https://git.example.com/c/abc1234567" title="Add &#34;retry&#34; &amp; &lt;backoff&gt;"><code>abc1234567</code></a>`,
+		`<span class="reopened">reopened by <code class="sha" title="Revert">def7654321</code></span>`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	if got := (&PostmortemView{}).ActionsHTML(); got != "" {
+		t.Errorf("no items gives %q", got)
+	}
+
+	pm := &Summary{Title: "Checkout <errors>", URL: "/pm/a b/", Severity: "SEV9", SeverityClass: "sev-unknown"}
+	rows := ActionsView{Items: []ActionView{
+		{Ref: "a#1", Anchor: "action-1", Title: "T", Status: "open", StatusClass: "status-open", Postmortem: pm},
+		{Ref: "b#1", Anchor: "action-1", Title: "U", Status: "done", StatusClass: "status-done", ReopenedBy: revert, Reverted: closing},
+	}}
+	got = string(rows.RowsHTML())
+	for _, want := range []string{
+		`data-overdue="false" data-days-overdue="0" data-postmortem="Checkout &lt;errors&gt;">`,
+		`<a href="/pm/a%20b/">Checkout &lt;errors&gt;</a> <span class="badge sev sev-unknown" title="SEV9 is not a severity of the config"><span class="vh">Severity </span>SEV9?</span>`,
+		`<a href="/pm/a%20b/#action-1" title="This action item on its postmortem page"><code>a#1</code></a>`,
+		`<div class="ref"><code>b#1</code></div>`,
+		`reopened by <code class="sha" title="Revert">def7654321</code>, which reverted <a class="sha"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "<tr "); n != 2 {
+		t.Errorf("%d rows, want 2", n)
+	}
+	for _, c := range []struct {
+		s    Summary
+		want string
+	}{
+		{Summary{}, `<span class="badge sev sev-none">no severity</span>`},
+		{Summary{Severity: "SEV1", SeverityClass: "sev-1"}, `<span class="badge sev sev-1"><span class="vh">Severity </span>SEV1</span>`},
+	} {
+		if got := string(c.s.SeverityBadgeHTML()); got != c.want {
+			t.Errorf("badge of %+v: got %s, want %s", c.s, got, c.want)
+		}
 	}
 }

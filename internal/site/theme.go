@@ -137,12 +137,8 @@ func (th *templates) funcs(kind string) template.FuncMap {
 		"pct": func(f float64) string {
 			return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".") + "%"
 		},
-		"plural": func(n int, word string) string {
-			if n == 1 {
-				return "1 " + word
-			}
-			return fmt.Sprintf("%d %ss", n, word)
-		},
+		"plural":       plural,
+		"actionStatus": actionStatusText,
 	}
 }
 
