@@ -5,12 +5,18 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // rawTree reads a tree object's bytes; the zero hash is the empty tree.
 func (r *Repo) rawTree(h plumbing.Hash) ([]byte, error) {
+	return r.rawTreeInto(h, nil)
+}
+
+// rawTreeInto is rawTree reading into buf when it is large enough.
+func (r *Repo) rawTreeInto(h plumbing.Hash, buf []byte) ([]byte, error) {
 	if h.IsZero() {
 		return nil, nil
 	}
@@ -23,7 +29,11 @@ func (r *Repo) rawTree(h plumbing.Hash) ([]byte, error) {
 		return nil, err
 	}
 	defer rd.Close()
-	b := make([]byte, obj.Size())
+	size := int(obj.Size())
+	if cap(buf) < size {
+		buf = make([]byte, size)
+	}
+	b := buf[:size]
 	if _, err := io.ReadFull(rd, b); err != nil {
 		return nil, err
 	}
@@ -76,17 +86,41 @@ func rawLess(a, b rawEntry) bool {
 // share at the start and the end (a commit usually changes one entry of a
 // large folder), and every subtree whose hash is the same on both sides.
 func (r *Repo) diffTrees(a, b plumbing.Hash, dir string, out *[]string) error {
+	t := treeDiffs.Get().(*treeDiff)
+	defer treeDiffs.Put(t)
+	t.r = r
+	defer func() { t.r = nil }()
+	return t.diff(a, b, dir, 0, out)
+}
+
+// treeDiff keeps the buffers the raw trees of each level of a diff are
+// read into, for the next diff to read into again: the tree diffs of a
+// cold build's 20,000 commits read about 400 MB of trees.
+type treeDiff struct {
+	r    *Repo
+	bufs [][2][]byte // by depth
+}
+
+var treeDiffs = sync.Pool{New: func() any { return new(treeDiff) }}
+
+func (t *treeDiff) diff(a, b plumbing.Hash, dir string, depth int, out *[]string) error {
 	if a == b {
 		return nil
 	}
-	ab, err := r.rawTree(a)
+	if depth == len(t.bufs) {
+		t.bufs = append(t.bufs, [2][]byte{})
+	}
+	bufs := &t.bufs[depth]
+	ab, err := t.r.rawTreeInto(a, bufs[0])
 	if err != nil {
 		return err
 	}
-	bb, err := r.rawTree(b)
+	bufs[0] = ab
+	bb, err := t.r.rawTreeInto(b, bufs[1])
 	if err != nil {
 		return err
 	}
+	bufs[1] = bb
 	path := func(name []byte) string {
 		if dir == "" {
 			return string(name)
@@ -97,9 +131,9 @@ func (r *Repo) diffTrees(a, b plumbing.Hash, dir string, out *[]string) error {
 	side := func(e rawEntry, inA bool) error {
 		switch {
 		case e.dir && inA:
-			return r.diffTrees(e.hash, plumbing.ZeroHash, path(e.name), out)
+			return t.diff(e.hash, plumbing.ZeroHash, path(e.name), depth+1, out)
 		case e.dir:
-			return r.diffTrees(plumbing.ZeroHash, e.hash, path(e.name), out)
+			return t.diff(plumbing.ZeroHash, e.hash, path(e.name), depth+1, out)
 		case e.submodule:
 			return nil
 		}
@@ -140,7 +174,7 @@ func (r *Repo) diffTrees(a, b plumbing.Hash, dir string, out *[]string) error {
 			switch {
 			case x.hash == y.hash && x.dir == y.dir && x.submodule == y.submodule:
 			case x.dir && y.dir:
-				if err := r.diffTrees(x.hash, y.hash, path(x.name), out); err != nil {
+				if err := t.diff(x.hash, y.hash, path(x.name), depth+1, out); err != nil {
 					return err
 				}
 			case x.dir || y.dir:
