@@ -9,8 +9,8 @@ import (
 )
 
 // The parts of a page repeated for every row of a long list (the timeline
-// and its chart, the milestones, the action items on a postmortem's page
-// and on the action items page) and the badges they share are written
+// and its chart, the milestones, the commits, the table of contents, the
+// action items on a postmortem's page and on the action items page) and the badges they share are written
 // here in Go rather than by the theme's templates: html/template spends
 // about 0.7 µs on each value it escapes, through reflection, and a
 // postmortem's timeline has dozens, the action items page some 25 a row.
@@ -572,4 +572,128 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// TOCItemsHTML is the entries of a postmortem's table of contents, one
+// list item a heading.
+func (v *PostmortemView) TOCItemsHTML() template.HTML {
+	f := new(fragment)
+	f.Grow(96 * len(v.TOC))
+	for _, e := range v.TOC {
+		f.WriteString("\n      <li class=\"toc-l")
+		f.int(e.Level)
+		f.WriteString(`"><a href="#`)
+		f.urlPart(e.ID)
+		f.WriteString(`">`)
+		f.text(e.Text)
+		f.WriteString("</a></li>")
+	}
+	return f.html()
+}
+
+// CommitsHTML is the built-in theme's list of the commits a postmortem
+// names: each with its role, sha, subject, note, revert, author, date and
+// changed files.
+func (v *PostmortemView) CommitsHTML() template.HTML {
+	if len(v.Commits) == 0 {
+		return ""
+	}
+	f := new(fragment)
+	f.Grow(1024 * len(v.Commits))
+	f.WriteString(`
+<section class="section" aria-labelledby="pm-commits-h">
+  <h2 id="pm-commits-h">Commits</h2>
+  <ul class="commits">`)
+	for i := range v.Commits {
+		c := &v.Commits[i]
+		f.WriteString("\n    <li class=\"commit")
+		if !c.Verified {
+			f.WriteString(" is-unverified")
+		}
+		f.WriteString("\">\n      <p class=\"commit-head\">")
+		if c.Role != "" {
+			f.WriteString(`<span class="badge role role-`)
+			f.text(c.Role)
+			f.WriteString(`">`)
+			f.text(c.Role)
+			f.WriteString("</span>")
+		}
+		f.WriteString("\n        ")
+		short := cmp.Or(c.Short, c.SHA)
+		if c.URL != "" {
+			f.WriteString(`<a class="sha" href="`)
+			f.url(c.URL)
+			f.WriteString(`"><code>`)
+			f.text(short)
+			f.WriteString("</code></a>")
+		} else {
+			f.WriteString(`<code class="sha">`)
+			f.text(short)
+			f.WriteString("</code>")
+		}
+		if c.Repo != "" {
+			f.WriteString(` <span class="commit-repo">in `)
+			f.text(c.Repo)
+			f.WriteString("</span>")
+		}
+		if !c.Verified {
+			f.WriteString(` <span class="badge unverified" title="git did not find this commit, so its details could not be checked">unverified</span>`)
+		}
+		f.WriteString("\n      </p>\n      <p class=\"commit-subject\">")
+		if c.Subject != "" {
+			f.text(c.Subject)
+		} else {
+			f.WriteString(`<span class="muted">No commit details: git did not find this commit.</span>`)
+		}
+		f.WriteString("</p>")
+		if c.Note != "" {
+			f.WriteString("\n      <p class=\"commit-note\">")
+			f.text(c.Note)
+			f.WriteString("</p>")
+		}
+		if r := c.RevertedBy; r != nil {
+			f.WriteString("\n      <p class=\"commit-reverted\"><span class=\"badge reverted\">reverted</span> by ")
+			r.sha(f)
+			f.WriteString(" <q>")
+			f.text(r.Subject)
+			f.WriteString("</q>")
+			if r.Date != "" {
+				f.WriteString(` on <time datetime="`)
+				f.text(r.ISO)
+				f.WriteString(`">`)
+				f.text(r.Date)
+				f.WriteString("</time>")
+			}
+			f.WriteString(": this remedy may no longer be in effect.</p>")
+		}
+		if c.Author != "" || c.Date != "" {
+			f.WriteString("\n      <p class=\"commit-meta\">")
+			f.text(c.Author)
+			if c.Author != "" && c.Date != "" {
+				f.WriteString(" · ")
+			}
+			if c.Date != "" {
+				f.WriteString(`<time datetime="`)
+				f.text(c.ISO)
+				f.WriteString(`">`)
+				f.text(c.Date)
+				f.WriteString("</time>")
+			}
+			f.WriteString("</p>")
+		}
+		if len(c.Files) > 0 {
+			f.WriteString("\n      <details class=\"commit-files\">\n        <summary>")
+			f.text(plural(len(c.Files), "changed file"))
+			f.WriteString("</summary>\n        <ul>")
+			for _, file := range c.Files {
+				f.WriteString("\n          <li><code>")
+				f.text(file)
+				f.WriteString("</code></li>")
+			}
+			f.WriteString("\n        </ul>\n      </details>")
+		}
+		f.WriteString("\n    </li>")
+	}
+	f.WriteString("\n  </ul>\n</section>")
+	return f.html()
 }

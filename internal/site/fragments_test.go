@@ -156,3 +156,44 @@ func TestActionsHTML(t *testing.T) {
 		}
 	}
 }
+
+func TestCommitsHTML(t *testing.T) {
+	v := &PostmortemView{Commits: []CommitView{
+		{Role: "trigger", SHA: "abc1234567", Short: "abc1234567", Subject: "Raise <limit>", Author: "Ana", Date: "2024-03-01 17:00", ISO: "2024-03-01T17:00:00Z",
+			URL: "https://git.example.com/c/abc1234567", Files: []string{"svc/a.go"}, Verified: true, Repo: "svc"},
+		{Role: "fix", SHA: "def7654321", Short: "def7654321", Subject: "Lower it", Note: "the real fix & more", Verified: true, Files: []string{"a", "b"},
+			RevertedBy: &CommitView{SHA: "0123456789", Short: "0123456789", Subject: "Revert \"Lower it\"", Date: "2024-03-05", ISO: "2024-03-05T00:00:00Z"}},
+		{SHA: "feedface"},
+	}}
+	got := string(v.CommitsHTML())
+	for _, want := range []string{
+		`<li class="commit">`,
+		`<span class="badge role role-trigger">trigger</span>`,
+		`<a class="sha" href="https://git.example.com/c/abc1234567"><code>abc1234567</code></a> <span class="commit-repo">in svc</span>`,
+		`<p class="commit-subject">Raise &lt;limit&gt;</p>`,
+		`<p class="commit-meta">Ana · <time datetime="2024-03-01T17:00:00Z">2024-03-01 17:00</time></p>`,
+		`<summary>1 changed file</summary>`,
+		`<summary>2 changed files</summary>`,
+		`<p class="commit-note">the real fix &amp; more</p>`,
+		`<span class="badge reverted">reverted</span> by <code class="sha" title="Revert &#34;Lower it&#34;">0123456789</code> <q>Revert &#34;Lower it&#34;</q> on <time datetime="2024-03-05T00:00:00Z">2024-03-05</time>: this remedy`,
+		`<li class="commit is-unverified">`,
+		`<code class="sha">feedface</code> <span class="badge unverified"`,
+		`<span class="muted">No commit details: git did not find this commit.</span>`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	if strings.Count(got, `class="commit-meta"`) != 1 {
+		t.Errorf("a commit with neither author nor date has a meta line:\n%s", got)
+	}
+	if got := (&PostmortemView{}).CommitsHTML(); got != "" {
+		t.Errorf("no commits gives %q", got)
+	}
+
+	toc := &PostmortemView{TOC: []TOCEntry{{Level: 2, ID: "what-happened", Text: "What <happened>"}, {Level: 3, ID: "why it", Text: "Why"}}}
+	want := "\n      <li class=\"toc-l2\"><a href=\"#what-happened\">What &lt;happened&gt;</a></li>\n      <li class=\"toc-l3\"><a href=\"#why%20it\">Why</a></li>"
+	if got := string(toc.TOCItemsHTML()); got != want {
+		t.Errorf("table of contents:\n%q\nwant\n%q", got, want)
+	}
+}
