@@ -1,7 +1,6 @@
 package site
 
 import (
-	"bytes"
 	"cmp"
 	"html/template"
 	"strconv"
@@ -19,8 +18,8 @@ import (
 // same contexts (FuzzFragmentEscaping holds them to it), so a page is the
 // same, byte for byte, as the templates made it.
 
-// fragment writes HTML into a buffer.
-type fragment struct{ bytes.Buffer }
+// fragment writes HTML into a builder, whose String is not a copy.
+type fragment struct{ strings.Builder }
 
 // html returns what was written, as HTML.
 func (f *fragment) html() template.HTML { return template.HTML(f.String()) }
