@@ -204,10 +204,12 @@ func (dt *docTerms) termTF(i int) []uint16 {
 	return dt.tf[i*nf : (i+1)*nf : (i+1)*nf]
 }
 
-// posting is a term in a document.
+// posting is a term in a document: the document's number and the term's
+// place in its analysis (staticExport.docs), where its frequencies are. A
+// posting of 8 bytes instead of one holding the frequencies' slice keeps
+// the 1.5 million postings of 10,000 documents in 12 MB instead of 48.
 type posting struct {
-	doc int32
-	tf  []uint16
+	doc, k int32
 }
 
 type termData struct {
@@ -276,6 +278,7 @@ type staticExport struct {
 	terms      map[string]*termData
 	surfaceSet map[string]struct{}
 	lens       [][]int32
+	docs       []*docTerms
 	// encodeTerms: the sorted terms and their entries
 	termList []string
 	entries  map[string]json.RawMessage
@@ -292,7 +295,9 @@ type staticExport struct {
 func (x *staticExport) analyze(cache *AnalysisCache) {
 	x.terms, x.surfaceSet = map[string]*termData{}, map[string]struct{}{}
 	x.lens = make([][]int32, len(x.order)) // per doc, per field
+	x.docs = make([]*docTerms, len(x.order))
 	analyzeDocs(x.order, x.fields, cache, func(i int, dt *docTerms) {
+		x.docs[i] = dt
 		l := make([]int32, len(x.fields))
 		for f, v := range dt.lens {
 			l[f] = int32(v)
@@ -310,7 +315,7 @@ func (x *staticExport) analyze(cache *AnalysisCache) {
 					td.df[f]++
 				}
 			}
-			td.postings = append(td.postings, posting{doc: int32(i), tf: tf})
+			td.postings = append(td.postings, posting{doc: int32(i), k: int32(k)})
 		}
 		for _, s := range dt.surfaces {
 			x.surfaceSet[s] = struct{}{}
@@ -351,7 +356,7 @@ func (x *staticExport) encodeTerms() {
 	parallel(len(x.termList), func(lo, hi int) {
 		local := make(map[string]json.RawMessage, hi-lo)
 		for _, t := range x.termList[lo:hi] {
-			local[t] = encodeTerm(x.terms[t], surfaces[t], n, x.fields, x.lens, avgLen, model)
+			local[t] = encodeTerm(x.terms[t], surfaces[t], n, x.fields, x.lens, x.docs, avgLen, model)
 		}
 		mu.Lock()
 		for k, v := range local {

@@ -23,7 +23,7 @@ import (
 )
 
 // encodeTerm writes a term's entry: [max score, surface forms, postings].
-func encodeTerm(td *termData, surfaces []string, n int, fields []staticField, lens [][]int32, avgLen []float64, model string) json.RawMessage {
+func encodeTerm(td *termData, surfaces []string, n int, fields []staticField, lens [][]int32, docs []*docTerms, avgLen []float64, model string) json.RawMessage {
 	idf := make([]float64, len(fields))
 	for f, df := range td.df {
 		if model == index.BM25Scoring {
@@ -36,7 +36,7 @@ func encodeTerm(td *termData, surfaces []string, n int, fields []staticField, le
 	top := 0.0
 	for i, p := range td.postings {
 		s, matched := 0.0, 0
-		for f, tf := range p.tf {
+		for f, tf := range docs[p.doc].termTF(int(p.k)) {
 			if tf == 0 {
 				continue
 			}
