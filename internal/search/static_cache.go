@@ -83,12 +83,38 @@ func LoadAnalysisCache(path string) *AnalysisCache {
 		return c
 	}
 	defer f.Close()
-	var entries map[string]*cachedTerms
-	if gob.NewDecoder(bufio.NewReader(f)).Decode(&entries) == nil {
-		c.entries = entries
+	dec := gob.NewDecoder(bufio.NewReader(f))
+	var head cacheHead
+	if dec.Decode(&head) != nil || head.Version != analysisCacheVersion || head.Entries < 0 {
+		return c
 	}
+	entries := make(map[string]*cachedTerms, min(head.Entries, 1<<20))
+	for range head.Entries {
+		var e cacheEntry
+		if dec.Decode(&e) != nil {
+			return c
+		}
+		entries[e.Hash] = &e.Terms
+	}
+	c.entries = entries
 	return c
 }
+
+// The cache file is a cacheHead, then that many entries, each its own gob
+// message: encoding the whole map as one value held all of it (16 MB at
+// 10,000 documents) in a buffer that grew by doubling, twice over. A file
+// of the earlier form does not decode as a head, and is taken for no cache.
+type cacheHead struct {
+	Version int
+	Entries int
+}
+
+type cacheEntry struct {
+	Hash  string
+	Terms cachedTerms
+}
+
+const analysisCacheVersion = 2
 
 // Save writes the analyses the last export used, and only those.
 func (c *AnalysisCache) Save(path string) error {
@@ -101,7 +127,15 @@ func (c *AnalysisCache) Save(path string) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if err := gob.NewEncoder(w).Encode(c.used); err != nil {
+	enc := gob.NewEncoder(w)
+	err = enc.Encode(cacheHead{Version: analysisCacheVersion, Entries: len(c.used)})
+	for hash, e := range c.used {
+		if err != nil {
+			break
+		}
+		err = enc.Encode(cacheEntry{Hash: hash, Terms: *e})
+	}
+	if err != nil {
 		f.Close()
 		return err
 	}

@@ -879,6 +879,40 @@ func TestAnalysisCacheEarlierForm(t *testing.T) {
 	if LoadAnalysisCache(path).Has("a", "ha") {
 		t.Error("a cache of the earlier form was read")
 	}
+
+	// The form before the entries were streamed: one map of the analyses.
+	whole := map[string]*cachedTerms{"ha": {Lens: []int{1, 0, 0, 0}, Terms: []string{"certif"}, TF: []uint16{1, 0, 0, 0}, Surfaces: []string{"certificate"}}}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(whole); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if LoadAnalysisCache(path).Has("a", "ha") {
+		t.Error("a cache of the one-map form was read")
+	}
+
+	// A file cut short holds nothing, not the entries before the cut.
+	c := &AnalysisCache{}
+	c.put("ha", &docTerms{lens: []int{1, 0, 0, 0}, terms: []string{"certif"}, tf: []uint16{1, 0, 0, 0}, surfaces: []string{"certificate"}})
+	c.put("hb", &docTerms{lens: []int{1, 0, 0, 0}, terms: []string{"dns"}, tf: []uint16{1, 0, 0, 0}, surfaces: []string{"dns"}})
+	if err := c.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	full, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !LoadAnalysisCache(path).Has("a", "ha") || !LoadAnalysisCache(path).Has("b", "hb") {
+		t.Fatal("a saved cache does not read back")
+	}
+	if err := os.WriteFile(path, full[:len(full)-8], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if cut := LoadAnalysisCache(path); cut.Has("a", "ha") || cut.Has("b", "hb") {
+		t.Error("a cache cut short was read in part")
+	}
 }
 
 // The static index's analysis tokenizes once; its terms must be those of
