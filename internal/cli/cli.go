@@ -33,10 +33,10 @@ const (
 
 // DefaultMemoryLimit is the soft memory limit of a run unless GOMEMLIMIT
 // sets another. A cold build of 10,000 postmortems keeps at most about
-// 300 MB live: under this limit it takes 14 s and peaks at 0.71-0.79 GB,
-// at 450 MiB it takes a quarter longer and peaks at 0.5 GB. A limit that
-// close to the live heap would make a larger corpus pay in collector time,
-// so the default leaves room.
+// 250 MB live: under this limit it peaks at about 0.64 GB, at 420 MiB at
+// 0.48 GB and takes up to a tenth longer. A limit that close to the live
+// heap would make a larger corpus pay in collector time, so the default
+// leaves room.
 const DefaultMemoryLimit = 1 << 30
 
 // IO is where a command reads and writes; tests inject buffers.
