@@ -21,6 +21,13 @@ import (
 // fragment writes HTML into a builder, whose String is not a copy.
 type fragment struct{ strings.Builder }
 
+// htmlOf is what write writes, as HTML.
+func htmlOf(write func(*fragment)) template.HTML {
+	f := new(fragment)
+	write(f)
+	return f.html()
+}
+
 // html returns what was written, as HTML.
 func (f *fragment) html() template.HTML { return template.HTML(f.String()) }
 
@@ -55,6 +62,19 @@ func (f *fragment) text(s string) {
 		written = i + 1
 	}
 	f.WriteString(s[written:])
+}
+
+// link writes l's text, linked to its URL when it has one.
+func (f *fragment) link(l Link) {
+	if l.URL == "" {
+		f.text(l.Text)
+		return
+	}
+	f.WriteString(`<a href="`)
+	f.url(l.URL)
+	f.WriteString(`">`)
+	f.text(l.Text)
+	f.WriteString("</a>")
 }
 
 // int writes n as text.
@@ -307,25 +327,11 @@ func (v *PostmortemView) ActionsHTML() template.HTML {
 		f.int(a.N)
 		f.WriteString("</a></td>\n        <th scope=\"row\" class=\"col-title\">")
 		f.text(a.Title)
-		f.WriteString("</th>\n        <td class=\"col-owner\" data-label=\"Owner\">")
-		f.text(a.Owner)
-		f.WriteString("</td>\n        ")
-		a.due(f)
-		f.WriteString("\n        ")
-		a.priority(f)
-		f.WriteString("\n        <td data-label=\"Status\">")
-		a.statusBadge(f)
+		f.WriteString("</th>")
+		a.cells(f, "        ")
 		f.WriteString("</td>\n        <td class=\"nowrap\" data-label=\"Ticket\">")
 		if a.Ticket.Text != "" {
-			if a.Ticket.URL != "" {
-				f.WriteString(`<a href="`)
-				f.url(a.Ticket.URL)
-				f.WriteString(`">`)
-				f.text(a.Ticket.Text)
-				f.WriteString("</a>")
-			} else {
-				f.text(a.Ticket.Text)
-			}
+			f.link(a.Ticket)
 		}
 		f.WriteString("</td>\n        <td data-label=\"Closed by\">")
 		if a.ClosedBy != nil {
@@ -383,25 +389,11 @@ func (v *ActionsView) RowsHTML() template.HTML {
 		f.text(a.Title)
 		if a.Ticket.Text != "" {
 			f.WriteString(` <span class="ticket">(`)
-			if a.Ticket.URL != "" {
-				f.WriteString(`<a href="`)
-				f.url(a.Ticket.URL)
-				f.WriteString(`">`)
-				f.text(a.Ticket.Text)
-				f.WriteString("</a>")
-			} else {
-				f.text(a.Ticket.Text)
-			}
+			f.link(a.Ticket)
 			f.WriteString(")</span>")
 		}
-		f.WriteString("</th>\n      <td class=\"col-owner\" data-label=\"Owner\">")
-		f.text(a.Owner)
-		f.WriteString("</td>\n      ")
-		a.due(f)
-		f.WriteString("\n      ")
-		a.priority(f)
-		f.WriteString("\n      <td data-label=\"Status\">")
-		a.statusBadge(f)
+		f.WriteString("</th>")
+		a.cells(f, "      ")
 		if a.ClosedBy != nil {
 			f.WriteString(` <span class="closed-by">by `)
 			a.ClosedBy.sha(f)
@@ -442,6 +434,20 @@ func (v *ActionsView) RowsHTML() template.HTML {
 	return f.html()
 }
 
+// cells writes an action item's Owner, Due and Priority cells and opens
+// its Status cell with the status badge, each on a line of its own
+// indented by indent: both tables of action items have them.
+func (a *ActionView) cells(f *fragment, indent string) {
+	f.WriteString("\n" + indent + `<td class="col-owner" data-label="Owner">`)
+	f.text(a.Owner)
+	f.WriteString("</td>\n" + indent)
+	a.due(f)
+	f.WriteString("\n" + indent)
+	a.priority(f)
+	f.WriteString("\n" + indent + `<td data-label="Status">`)
+	a.statusBadge(f)
+}
+
 // due is an action item's Due cell: the date, and a badge when overdue.
 func (a *ActionView) due(f *fragment) {
 	f.WriteString(`<td class="nowrap" data-label="Due"><time datetime="`)
@@ -471,9 +477,7 @@ func (a *ActionView) priority(f *fragment) {
 
 // OverdueBadgeHTML is the built-in theme's "badge-overdue".
 func (a ActionView) OverdueBadgeHTML() template.HTML {
-	f := new(fragment)
-	a.overdueBadge(f)
-	return f.html()
+	return htmlOf(a.overdueBadge)
 }
 
 func (a *ActionView) overdueBadge(f *fragment) {
@@ -487,9 +491,7 @@ func (a *ActionView) overdueBadge(f *fragment) {
 
 // StatusBadgeHTML is the built-in theme's "badge-action-status".
 func (a ActionView) StatusBadgeHTML() template.HTML {
-	f := new(fragment)
-	a.statusBadge(f)
-	return f.html()
+	return htmlOf(a.statusBadge)
 }
 
 func (a *ActionView) statusBadge(f *fragment) {
@@ -515,9 +517,7 @@ func actionStatusText(status string) string {
 // ShaHTML is the built-in theme's "sha": a commit's short sha, linked to
 // the commit when its web page is known, its subject as the title.
 func (c CommitView) ShaHTML() template.HTML {
-	f := new(fragment)
-	c.sha(f)
-	return f.html()
+	return htmlOf(c.sha)
 }
 
 func (c *CommitView) sha(f *fragment) {
@@ -541,9 +541,7 @@ func (c *CommitView) sha(f *fragment) {
 
 // SeverityBadgeHTML is the built-in theme's "badge-severity".
 func (s Summary) SeverityBadgeHTML() template.HTML {
-	f := new(fragment)
-	s.severityBadge(f)
-	return f.html()
+	return htmlOf(s.severityBadge)
 }
 
 func (s *Summary) severityBadge(f *fragment) {
