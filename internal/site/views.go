@@ -470,7 +470,8 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) (related []
 		}
 	}
 	files := changedFiles(pm)
-	scores := map[*postmortem.Postmortem]int{}
+	scores := scoreBoards.Get().(*scoreBoard)
+	defer scoreBoards.Put(scores)
 	for _, f := range files {
 		idx.score("file", f, pm, 3, scores)
 	}
@@ -480,7 +481,8 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) (related []
 	for _, t := range pm.Tags {
 		idx.score("tag", t, pm, 1, scores)
 	}
-	cands := topRelated(scores, seen)
+	cands := topRelated(scores, idx.pms, seen)
+	scores.reset()
 	if len(cands) < maxRelated && b.opts.Similar != nil {
 		// Too few share services, tags or files: add the closest in text.
 		similar = true
@@ -491,7 +493,6 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) (related []
 					continue
 				}
 				cands = append(cands, o)
-				scores[o] = 0
 			}
 		}
 	}
@@ -526,18 +527,18 @@ func (b *builder) related(pm *postmortem.Postmortem, idx *termIndex) (related []
 // only those as it goes: a corpus whose postmortems share a service can
 // give every page thousands of candidates, and sorting them all, for every
 // page of every rebuild, was most of serve's time after an edit.
-func topRelated(scores map[*postmortem.Postmortem]int, seen map[string]bool) []*postmortem.Postmortem {
+func topRelated(scores *scoreBoard, pms []*postmortem.Postmortem, seen map[string]bool) []*postmortem.Postmortem {
 	type cand struct {
 		pm    *postmortem.Postmortem
-		score int
+		score int32
 	}
 	before := func(x, y cand) bool {
 		return cmp.Or(cmp.Compare(y.score, x.score), y.pm.Date.Compare(x.pm.Date.Time), cmp.Compare(x.pm.ID, y.pm.ID)) < 0
 	}
 	top := make([]cand, 0, maxRelated+1)
-	for o, sc := range scores {
-		c := cand{o, sc}
-		if sc < 2 || seen[o.ID] || len(top) == maxRelated && !before(c, top[maxRelated-1]) {
+	for _, i := range scores.touched {
+		c := cand{pms[i], scores.score[i]}
+		if c.score < 2 || seen[c.pm.ID] || len(top) == maxRelated && !before(c, top[maxRelated-1]) {
 			continue
 		}
 		i := len(top)
@@ -556,6 +557,34 @@ func topRelated(scores map[*postmortem.Postmortem]int, seen map[string]bool) []*
 	return out
 }
 
+// scoreBoard is the scores of one postmortem's candidates, by their
+// place in termIndex.pms, and the places scored: a slice instead of a
+// map keyed by postmortem, whose hashing was most of related's time.
+type scoreBoard struct {
+	score   []int32
+	touched []int32
+}
+
+func (sb *scoreBoard) add(i int32, weight int32) {
+	if int(i) >= len(sb.score) {
+		sb.score = slices.Grow(sb.score, int(i)+1-len(sb.score))[:int(i)+1]
+	}
+	if sb.score[i] == 0 {
+		sb.touched = append(sb.touched, i)
+	}
+	sb.score[i] += weight
+}
+
+// reset leaves sb empty for the next postmortem.
+func (sb *scoreBoard) reset() {
+	for _, i := range sb.touched {
+		sb.score[i] = 0
+	}
+	sb.touched = sb.touched[:0]
+}
+
+var scoreBoards = sync.Pool{New: func() any { return new(scoreBoard) }}
+
 func changedFiles(pm *postmortem.Postmortem) []string {
 	return append(filesOf(pm, postmortem.RoleTrigger), filesOf(pm, postmortem.RoleFix)...)
 }
@@ -563,7 +592,8 @@ func changedFiles(pm *postmortem.Postmortem) []string {
 // termIndex finds postmortems sharing a term, looking only at the ones
 // nearest in date, so that related stays fast on large corpora.
 type termIndex struct {
-	lists map[string][]*postmortem.Postmortem // kind + "\x00" + term, by date
+	pms   []*postmortem.Postmortem
+	lists map[string][]int32 // kind + "\x00" + term: places in pms, by date
 	pos   map[*postmortem.Postmortem]map[string]int
 }
 
@@ -573,8 +603,9 @@ const relatedWindow = 40
 const maxRelated = 5
 
 func newTermIndex(pms []*postmortem.Postmortem) *termIndex {
-	idx := &termIndex{lists: map[string][]*postmortem.Postmortem{}, pos: map[*postmortem.Postmortem]map[string]int{}}
-	add := func(kind, term string, pm *postmortem.Postmortem) {
+	idx := &termIndex{pms: pms, lists: map[string][]int32{}, pos: map[*postmortem.Postmortem]map[string]int{}}
+	add := func(kind, term string, at int) {
+		pm := pms[at]
 		k := kind + "\x00" + term
 		if p, ok := idx.pos[pm]; ok {
 			if _, dup := p[k]; dup {
@@ -584,22 +615,22 @@ func newTermIndex(pms []*postmortem.Postmortem) *termIndex {
 			idx.pos[pm] = map[string]int{}
 		}
 		idx.pos[pm][k] = len(idx.lists[k])
-		idx.lists[k] = append(idx.lists[k], pm)
+		idx.lists[k] = append(idx.lists[k], int32(at))
 	}
-	for _, pm := range pms { // pms are sorted by date
+	for at, pm := range pms { // pms are sorted by date
 		for _, f := range changedFiles(pm) {
-			add("file", f, pm)
+			add("file", f, at)
 		}
 		for _, role := range []postmortem.CommitRole{postmortem.RoleTrigger, postmortem.RoleFix} {
 			for _, f := range filesOf(pm, role) {
-				add(string(role), f, pm)
+				add(string(role), f, at)
 			}
 		}
 		for _, s := range pm.Services {
-			add("service", s, pm)
+			add("service", s, at)
 		}
 		for _, t := range pm.Tags {
-			add("tag", t, pm)
+			add("tag", t, at)
 		}
 	}
 	return idx
@@ -631,7 +662,7 @@ func (b *builder) recurrences(pm *postmortem.Postmortem, idx *termIndex) []Relat
 		for _, f := range filesOf(pm, mine) {
 			list := idx.lists[string(theirs)+"\x00"+f]
 			// The list is sorted by date: walk away from pm's date.
-			at := sort.Search(len(list), func(i int) bool { return !list[i].Date.Before(pm.Date.Time) })
+			at := sort.Search(len(list), func(i int) bool { return !idx.pms[list[i]].Date.Before(pm.Date.Time) })
 			for n, i := 0, at; n < relatedWindow && len(out) < maxRelated; n++ {
 				if later {
 					i = at + n
@@ -641,7 +672,7 @@ func (b *builder) recurrences(pm *postmortem.Postmortem, idx *termIndex) []Relat
 				if i < 0 || i >= len(list) {
 					break
 				}
-				o := list[i]
+				o := idx.pms[list[i]]
 				if seen[o] || o.Date.Equal(pm.Date.Time) && (later == (o.ID < pm.ID)) {
 					continue
 				}
@@ -660,13 +691,13 @@ func (b *builder) recurrences(pm *postmortem.Postmortem, idx *termIndex) []Relat
 }
 
 // score adds weight to every postmortem near pm in date that shares a term.
-func (idx *termIndex) score(kind, term string, pm *postmortem.Postmortem, weight int, scores map[*postmortem.Postmortem]int) {
+func (idx *termIndex) score(kind, term string, pm *postmortem.Postmortem, weight int32, scores *scoreBoard) {
 	k := kind + "\x00" + term
 	list := idx.lists[k]
 	i := idx.pos[pm][k]
 	for _, o := range list[max(0, i-relatedWindow):min(len(list), i+relatedWindow+1)] {
-		if o != pm {
-			scores[o] += weight
+		if idx.pms[o] != pm {
+			scores.add(o, weight)
 		}
 	}
 }

@@ -18,10 +18,19 @@ func TestTopRelatedIsTheSortedHead(t *testing.T) {
 	for range 200 {
 		scores := map[*postmortem.Postmortem]int{}
 		seen := map[string]bool{}
+		var pms []*postmortem.Postmortem
+		board := new(scoreBoard)
 		for i := range r.IntN(40) {
 			pm := &postmortem.Postmortem{ID: fmt.Sprintf("p%02d", i)}
 			pm.Date.Time = time.Date(2025, 1, 1+r.IntN(5), 0, 0, 0, 0, time.UTC)
+			pms = append(pms, pm)
 			scores[pm] = r.IntN(6)
+			// Scored as related does, a weight at a time, some never.
+			for w := scores[pm]; w > 0; {
+				d := min(w, 1+r.IntN(3))
+				board.add(int32(i), int32(d))
+				w -= d
+			}
 			if r.IntN(8) == 0 {
 				seen[pm.ID] = true
 			}
@@ -36,8 +45,12 @@ func TestTopRelatedIsTheSortedHead(t *testing.T) {
 			return cmp.Or(cmp.Compare(scores[y], scores[x]), y.Date.Compare(x.Date.Time), cmp.Compare(x.ID, y.ID))
 		})
 		want := all[:min(len(all), maxRelated)]
-		if got := topRelated(scores, seen); !slices.Equal(got, want) {
+		if got := topRelated(board, pms, seen); !slices.Equal(got, want) {
 			t.Fatalf("got %v, want %v", got, want)
+		}
+		board.reset()
+		if got := topRelated(board, pms, nil); len(got) != 0 || slices.ContainsFunc(board.score, func(s int32) bool { return s != 0 }) {
+			t.Fatalf("a reset board still scores %v", board.score)
 		}
 	}
 }
