@@ -538,7 +538,7 @@ func topRelated(scores *scoreBoard, pms []*postmortem.Postmortem, seen map[strin
 	top := make([]cand, 0, maxRelated+1)
 	for _, i := range scores.touched {
 		c := cand{pms[i], scores.score[i]}
-		if c.score < 2 || seen[c.pm.ID] || len(top) == maxRelated && !before(c, top[maxRelated-1]) {
+		if c.score < 2 || len(top) == maxRelated && !before(c, top[maxRelated-1]) || seen[c.pm.ID] {
 			continue
 		}
 		i := len(top)
