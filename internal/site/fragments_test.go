@@ -197,3 +197,33 @@ func TestCommitsHTML(t *testing.T) {
 		t.Errorf("table of contents:\n%q\nwant\n%q", got, want)
 	}
 }
+
+func TestListRowsHTML(t *testing.T) {
+	v := &ListView{Postmortems: []*Summary{
+		{Title: `Checkout "errors"`, URL: "/a/", Date: "2024-03-01", Year: "2024", Severity: "SEV1", SeverityRank: 1, SeverityClass: "sev-1", Status: "in-review",
+			Services: Links{{Text: "checkout", URL: "/services/checkout/"}, {Text: "db"}}, Tags: Links{{Text: "tls", URL: "/tags/tls/"}},
+			TimeToDetect: "12m", TimeToDetectSeconds: 720, OverdueItems: 2},
+		{Title: "Quiet", URL: "/b/", Status: "published"},
+	}}
+	got := string(v.RowsHTML())
+	for _, want := range []string{
+		`<tr data-title="Checkout &#34;errors&#34;" data-date="2024-03-01" data-year="2024" data-severity="SEV1" data-sev-rank="1" data-status="in-review" data-services="checkout db" data-tags="tls" data-ttd="720" data-ttr="0">`,
+		`<a href="/a/">Checkout &#34;errors&#34;</a> <span class="badge overdue">2 overdue</span></th>`,
+		`<span class="badge pm-status pm-in-review">in review</span>`,
+		`<span class="badge pm-status pm-published">published</span>`,
+		`<td class="col-links" data-label="Services"><a href="/services/checkout/">checkout</a>, db</td>`,
+		`<td class="num nowrap" data-label="Time to detect">12m</td>`,
+		`<td class="num nowrap" data-label="Time to resolve"><span class="unknown">—<span class="vh">unknown</span></span></td>`,
+		`<span class="badge sev sev-none">no severity</span>`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s in\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "<tr "); n != 2 {
+		t.Errorf("%d rows, want 2", n)
+	}
+	if got := (Links{}).HTML(); got != "" {
+		t.Errorf("no links give %q", got)
+	}
+}

@@ -19,7 +19,7 @@ type SiteView struct {
 	// Preview is true for the writer's preview that serve builds.
 	Preview bool
 	// Nav is the main navigation, in order.
-	Nav []Link
+	Nav Links
 	// AssetVersion is appended to asset URLs to bust caches.
 	AssetVersion string
 	// Severities are the configured levels, worst first.
@@ -33,6 +33,10 @@ type Link struct {
 	// Current marks the navigation entry of the page being shown.
 	Current bool
 }
+
+// Links are links in a row, as the built-in theme's "links" writes them
+// (Links.HTML).
+type Links []Link
 
 // Page is the data of one page. Exactly one of the kind-specific fields is
 // set, as Kind says.
@@ -95,8 +99,8 @@ type Summary struct {
 	SeverityClass string
 	Status        string
 	Visibility    string
-	Services      []Link
-	Tags          []Link
+	Services      Links
+	Tags          Links
 	// TimeToDetect and TimeToResolve are human durations ("1h 32m"), with
 	// seconds for sorting; "" and -1 when unknown.
 	TimeToDetect         string
@@ -165,7 +169,7 @@ type PostmortemView struct {
 	// and fix lead time, when known.
 	Durations   []Figure
 	Commits     []CommitView
-	Tickets     []Link
+	Tickets     Links
 	ActionItems []ActionView
 	// Body is the rendered Markdown; BodyParts is the same cut where the
 	// structured timeline and action items take the place of the body's
@@ -429,7 +433,7 @@ type ActionsView struct {
 // MetricsView holds the charts, each with a table of its data.
 type MetricsView struct {
 	// Ranges lead to the page of each time range; Range is this page's.
-	Ranges []Link
+	Ranges Links
 	Range  int
 	Charts []ChartView
 	// Figures are headline numbers (totals, medians).
