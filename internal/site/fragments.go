@@ -349,11 +349,10 @@ func (v *PostmortemView) ActionsHTML() template.HTML {
 	return f.html()
 }
 
-// RowsHTML is the rows of the action items page's table, one an item.
-func (v *ActionsView) RowsHTML() template.HTML {
-	f := new(fragment)
-	f.Grow(1600 * len(v.Items))
-	for i := range v.Items {
+// RowsHTML is the rows of the action items page's table, one an item,
+// in pieces of rowChunk rows (inChunks).
+func (v *ActionsView) RowsHTML() []template.HTML {
+	return inChunks(len(v.Items), 1400, func(f *fragment, i int) {
 		a := &v.Items[i]
 		f.WriteString("\n    <tr class=\"action-item ")
 		f.text(a.StatusClass)
@@ -431,8 +430,7 @@ func (v *ActionsView) RowsHTML() template.HTML {
 			f.WriteString("</code>")
 		}
 		f.WriteString("</div>\n      </td>\n    </tr>")
-	}
-	return f.html()
+	})
 }
 
 // cells writes an action item's Owner, Due and Priority cells and opens
@@ -447,6 +445,28 @@ func (a *ActionView) cells(f *fragment, indent string) {
 	a.priority(f)
 	f.WriteString("\n" + indent + `<td data-label="Status">`)
 	a.statusBadge(f)
+}
+
+// rowChunk is how many rows a piece of a long table holds. The pieces go
+// to the page's buffer one after the other: the whole table as one string
+// (27 MB for the action items at 10,000) would be held beside the page
+// being written, at the end of a build, where its memory peaks.
+const rowChunk = 256
+
+// inChunks writes n rows with row, about size bytes each, into pieces of
+// rowChunk rows.
+func inChunks(n, size int, row func(f *fragment, i int)) []template.HTML {
+	out := make([]template.HTML, 0, (n+rowChunk-1)/rowChunk)
+	for lo := 0; lo < n; lo += rowChunk {
+		hi := min(lo+rowChunk, n)
+		f := new(fragment)
+		f.Grow(size * (hi - lo))
+		for i := lo; i < hi; i++ {
+			row(f, i)
+		}
+		out = append(out, f.html())
+	}
+	return out
 }
 
 // due is an action item's Due cell: the date, and a badge when overdue.
@@ -726,12 +746,11 @@ func (s *Summary) statusBadge(f *fragment) {
 }
 
 // RowsHTML is the rows of the list of all postmortems, one a postmortem,
-// with the data its filters and sorting read.
-func (v *ListView) RowsHTML() template.HTML {
-	f := new(fragment)
-	f.Grow(1100 * len(v.Postmortems))
-	unknown := `<span class="unknown">—<span class="vh">unknown</span></span>`
-	for _, s := range v.Postmortems {
+// with the data its filters and sorting read, in pieces of rowChunk rows.
+func (v *ListView) RowsHTML() []template.HTML {
+	const unknown = `<span class="unknown">—<span class="vh">unknown</span></span>`
+	return inChunks(len(v.Postmortems), 1100, func(f *fragment, i int) {
+		s := v.Postmortems[i]
 		f.WriteString("\n    <tr data-title=\"")
 		f.text(s.Title)
 		f.WriteString(`" data-date="`)
@@ -797,6 +816,5 @@ func (v *ListView) RowsHTML() template.HTML {
 			f.WriteString(unknown)
 		}
 		f.WriteString("</td>\n    </tr>")
-	}
-	return f.html()
+	})
 }

@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"strings"
 	"testing"
@@ -129,7 +130,7 @@ func TestActionsHTML(t *testing.T) {
 		{Ref: "a#1", Anchor: "action-1", Title: "T", Status: "open", StatusClass: "status-open", Postmortem: pm},
 		{Ref: "b#1", Anchor: "action-1", Title: "U", Status: "done", StatusClass: "status-done", ReopenedBy: revert, Reverted: closing},
 	}}
-	got = string(rows.RowsHTML())
+	got = joinHTML(rows.RowsHTML())
 	for _, want := range []string{
 		`data-overdue="false" data-days-overdue="0" data-postmortem="Checkout &lt;errors&gt;">`,
 		`<a href="/pm/a%20b/">Checkout &lt;errors&gt;</a> <span class="badge sev sev-unknown" title="SEV9 is not a severity of the config"><span class="vh">Severity </span>SEV9?</span>`,
@@ -205,7 +206,7 @@ func TestListRowsHTML(t *testing.T) {
 			TimeToDetect: "12m", TimeToDetectSeconds: 720, OverdueItems: 2},
 		{Title: "Quiet", URL: "/b/", Status: "published"},
 	}}
-	got := string(v.RowsHTML())
+	got := joinHTML(v.RowsHTML())
 	for _, want := range []string{
 		`<tr data-title="Checkout &#34;errors&#34;" data-date="2024-03-01" data-year="2024" data-severity="SEV1" data-sev-rank="1" data-status="in-review" data-services="checkout db" data-tags="tls" data-ttd="720" data-ttr="0">`,
 		`<a href="/a/">Checkout &#34;errors&#34;</a> <span class="badge overdue">2 overdue</span></th>`,
@@ -225,5 +226,41 @@ func TestListRowsHTML(t *testing.T) {
 	}
 	if got := (Links{}).HTML(); got != "" {
 		t.Errorf("no links give %q", got)
+	}
+}
+
+func joinHTML(parts []template.HTML) string {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(string(p))
+	}
+	return b.String()
+}
+
+// A long table comes in pieces of rowChunk rows, which together are every
+// row once, in order.
+func TestRowsInChunks(t *testing.T) {
+	v := &ActionsView{}
+	for i := range 2*rowChunk + 3 {
+		v.Items = append(v.Items, ActionView{Ref: fmt.Sprintf("pm#%d", i), Status: "open", StatusClass: "status-open"})
+	}
+	parts := v.RowsHTML()
+	if len(parts) != 3 {
+		t.Fatalf("%d pieces, want 3", len(parts))
+	}
+	if n := strings.Count(string(parts[2]), "<tr "); n != 3 {
+		t.Errorf("last piece has %d rows, want 3", n)
+	}
+	all := joinHTML(parts)
+	last := -1
+	for i := range v.Items {
+		at := strings.Index(all, fmt.Sprintf(`data-ref="pm#%d"`, i))
+		if at <= last {
+			t.Fatalf("row %d missing or out of order", i)
+		}
+		last = at
+	}
+	if got := (&ListView{}).RowsHTML(); len(got) != 0 {
+		t.Errorf("no postmortems give %d pieces", len(got))
 	}
 }
