@@ -3,6 +3,7 @@ package site
 import (
 	"cmp"
 	"html/template"
+	"iter"
 	"strconv"
 	"strings"
 )
@@ -351,7 +352,7 @@ func (v *PostmortemView) ActionsHTML() template.HTML {
 
 // RowsHTML is the rows of the action items page's table, one an item,
 // in pieces of rowChunk rows (inChunks).
-func (v *ActionsView) RowsHTML() []template.HTML {
+func (v *ActionsView) RowsHTML() iter.Seq[template.HTML] {
 	return inChunks(len(v.Items), 1400, func(f *fragment, i int) {
 		a := &v.Items[i]
 		f.WriteString("\n    <tr class=\"action-item ")
@@ -447,26 +448,29 @@ func (a *ActionView) cells(f *fragment, indent string) {
 	a.statusBadge(f)
 }
 
-// rowChunk is how many rows a piece of a long table holds. The pieces go
-// to the page's buffer one after the other: the whole table as one string
-// (27 MB for the action items at 10,000) would be held beside the page
-// being written, at the end of a build, where its memory peaks.
+// rowChunk is how many rows a piece of a long table holds. The pieces are
+// made as the template asks for them, each going to the page's buffer
+// before the next is made: the whole table at once (27 MB for the action
+// items at 10,000) would be held beside the page being written, at the end
+// of a build, where its memory peaks.
 const rowChunk = 256
 
 // inChunks writes n rows with row, about size bytes each, into pieces of
-// rowChunk rows.
-func inChunks(n, size int, row func(f *fragment, i int)) []template.HTML {
-	out := make([]template.HTML, 0, (n+rowChunk-1)/rowChunk)
-	for lo := 0; lo < n; lo += rowChunk {
-		hi := min(lo+rowChunk, n)
-		f := new(fragment)
-		f.Grow(size * (hi - lo))
-		for i := lo; i < hi; i++ {
-			row(f, i)
+// rowChunk rows, one piece at a time.
+func inChunks(n, size int, row func(f *fragment, i int)) iter.Seq[template.HTML] {
+	return func(yield func(template.HTML) bool) {
+		for lo := 0; lo < n; lo += rowChunk {
+			hi := min(lo+rowChunk, n)
+			f := new(fragment)
+			f.Grow(size * (hi - lo))
+			for i := lo; i < hi; i++ {
+				row(f, i)
+			}
+			if !yield(f.html()) {
+				return
+			}
 		}
-		out = append(out, f.html())
 	}
-	return out
 }
 
 // due is an action item's Due cell: the date, and a badge when overdue.
@@ -747,7 +751,7 @@ func (s *Summary) statusBadge(f *fragment) {
 
 // RowsHTML is the rows of the list of all postmortems, one a postmortem,
 // with the data its filters and sorting read, in pieces of rowChunk rows.
-func (v *ListView) RowsHTML() []template.HTML {
+func (v *ListView) RowsHTML() iter.Seq[template.HTML] {
 	const unknown = `<span class="unknown">—<span class="vh">unknown</span></span>`
 	return inChunks(len(v.Postmortems), 1100, func(f *fragment, i int) {
 		s := v.Postmortems[i]

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"iter"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -229,9 +231,9 @@ func TestListRowsHTML(t *testing.T) {
 	}
 }
 
-func joinHTML(parts []template.HTML) string {
+func joinHTML(parts iter.Seq[template.HTML]) string {
 	var b strings.Builder
-	for _, p := range parts {
+	for p := range parts {
 		b.WriteString(string(p))
 	}
 	return b.String()
@@ -244,14 +246,14 @@ func TestRowsInChunks(t *testing.T) {
 	for i := range 2*rowChunk + 3 {
 		v.Items = append(v.Items, ActionView{Ref: fmt.Sprintf("pm#%d", i), Status: "open", StatusClass: "status-open"})
 	}
-	parts := v.RowsHTML()
+	parts := slices.Collect(v.RowsHTML())
 	if len(parts) != 3 {
 		t.Fatalf("%d pieces, want 3", len(parts))
 	}
 	if n := strings.Count(string(parts[2]), "<tr "); n != 3 {
 		t.Errorf("last piece has %d rows, want 3", n)
 	}
-	all := joinHTML(parts)
+	all := joinHTML(slices.Values(parts))
 	last := -1
 	for i := range v.Items {
 		at := strings.Index(all, fmt.Sprintf(`data-ref="pm#%d"`, i))
@@ -260,7 +262,7 @@ func TestRowsInChunks(t *testing.T) {
 		}
 		last = at
 	}
-	if got := (&ListView{}).RowsHTML(); len(got) != 0 {
+	if got := slices.Collect((&ListView{}).RowsHTML()); len(got) != 0 {
 		t.Errorf("no postmortems give %d pieces", len(got))
 	}
 }
