@@ -66,6 +66,13 @@ func (f *fragment) text(s string) {
 	f.WriteString(s[written:])
 }
 
+// attr writes ` name="value"`, the value escaped.
+func (f *fragment) attr(name, value string) {
+	f.WriteString(" " + name + `="`)
+	f.text(value)
+	f.WriteString(`"`)
+}
+
 // link writes l's text, linked to its URL when it has one.
 func (f *fragment) link(l Link) {
 	if l.URL == "" {
@@ -360,31 +367,17 @@ func (v *ActionsView) RowsHTML() iter.Seq[template.HTML] {
 		if a.Overdue {
 			f.WriteString(" is-overdue")
 		}
-		f.WriteString(`" data-ref="`)
-		f.text(a.Ref)
-		f.WriteString(`" data-title="`)
-		f.text(a.Title)
-		f.WriteString(`" data-owner="`)
-		f.text(a.Owner)
-		f.WriteString(`" data-due="`)
-		f.text(a.Due)
-		f.WriteString(`" data-priority="`)
-		f.text(a.Priority)
-		f.WriteString(`" data-status="`)
-		f.text(a.Status)
-		f.WriteString(`" data-overdue="`)
-		if a.Overdue {
-			f.WriteString("true")
-		} else {
-			f.WriteString("false")
-		}
-		f.WriteString(`" data-days-overdue="`)
-		f.int(a.DaysOverdue)
 		f.WriteString(`"`)
+		f.attr("data-ref", a.Ref)
+		f.attr("data-title", a.Title)
+		f.attr("data-owner", a.Owner)
+		f.attr("data-due", a.Due)
+		f.attr("data-priority", a.Priority)
+		f.attr("data-status", a.Status)
+		f.attr("data-overdue", strconv.FormatBool(a.Overdue))
+		f.attr("data-days-overdue", strconv.Itoa(a.DaysOverdue))
 		if a.Postmortem != nil {
-			f.WriteString(` data-postmortem="`)
-			f.text(a.Postmortem.Title)
-			f.WriteString(`"`)
+			f.attr("data-postmortem", a.Postmortem.Title)
 		}
 		f.WriteString(">\n      <th scope=\"row\" class=\"col-title\">")
 		f.text(a.Title)
@@ -724,6 +717,15 @@ func (v *PostmortemView) CommitsHTML() template.HTML {
 // each linked when it has a URL.
 func (ls Links) HTML() template.HTML { return htmlOf(ls.write) }
 
+// texts is the links' texts separated by spaces.
+func (ls Links) texts() string {
+	texts := make([]string, len(ls))
+	for i, l := range ls {
+		texts[i] = l.Text
+	}
+	return strings.Join(texts, " ")
+}
+
 func (ls Links) write(f *fragment) {
 	for i, l := range ls {
 		if i > 0 {
@@ -755,37 +757,18 @@ func (v *ListView) RowsHTML() iter.Seq[template.HTML] {
 	const unknown = `<span class="unknown">—<span class="vh">unknown</span></span>`
 	return inChunks(len(v.Postmortems), 1100, func(f *fragment, i int) {
 		s := v.Postmortems[i]
-		f.WriteString("\n    <tr data-title=\"")
-		f.text(s.Title)
-		f.WriteString(`" data-date="`)
-		f.text(s.Date)
-		f.WriteString(`" data-year="`)
-		f.text(s.Year)
-		f.WriteString(`" data-severity="`)
-		f.text(s.Severity)
-		f.WriteString(`" data-sev-rank="`)
-		f.int(s.SeverityRank)
-		f.WriteString(`" data-status="`)
-		f.text(s.Status)
-		f.WriteString(`" data-services="`)
-		for i, l := range s.Services {
-			if i > 0 {
-				f.WriteString(" ")
-			}
-			f.text(l.Text)
-		}
-		f.WriteString(`" data-tags="`)
-		for i, l := range s.Tags {
-			if i > 0 {
-				f.WriteString(" ")
-			}
-			f.text(l.Text)
-		}
-		f.WriteString(`" data-ttd="`)
-		f.WriteString(strconv.FormatInt(s.TimeToDetectSeconds, 10))
-		f.WriteString(`" data-ttr="`)
-		f.WriteString(strconv.FormatInt(s.TimeToResolveSeconds, 10))
-		f.WriteString("\">\n      <th scope=\"row\" class=\"col-title\"><a href=\"")
+		f.WriteString("\n    <tr")
+		f.attr("data-title", s.Title)
+		f.attr("data-date", s.Date)
+		f.attr("data-year", s.Year)
+		f.attr("data-severity", s.Severity)
+		f.attr("data-sev-rank", strconv.Itoa(s.SeverityRank))
+		f.attr("data-status", s.Status)
+		f.attr("data-services", s.Services.texts())
+		f.attr("data-tags", s.Tags.texts())
+		f.attr("data-ttd", strconv.FormatInt(s.TimeToDetectSeconds, 10))
+		f.attr("data-ttr", strconv.FormatInt(s.TimeToResolveSeconds, 10))
+		f.WriteString(">\n      <th scope=\"row\" class=\"col-title\"><a href=\"")
 		f.url(s.URL)
 		f.WriteString(`">`)
 		f.text(s.Title)
